@@ -1,0 +1,227 @@
+"""External indicators: what is measured, where it comes from, each run, each value."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Category(models.TextChoices):
+    CAPACITY = "capacity", _("算力规模")
+    POWER_PRICE = "power_price", _("电力与电价")
+    SUPPLY_CHAIN = "supply_chain", _("供应链")
+    OTHER = "other", _("其他")
+
+
+class Frequency(models.TextChoices):
+    ANNUAL = "A", _("年度")
+    HALF = "H", _("半年")
+    QUARTERLY = "Q", _("季度")
+    MONTHLY = "M", _("月度")
+    DAILY = "D", _("日度")
+
+
+class Confidence(models.TextChoices):
+    HIGH = "high", _("高")
+    MEDIUM = "medium", _("中")
+    LOW = "low", _("低")
+    UNVERIFIED = "unverified", _("未核实")
+    FORECAST = "forecast", _("预测")
+    TEMPLATE = "template", _("示例模板")
+
+
+class Indicator(models.Model):
+    """A measured quantity with one unit and one definition.
+
+    `qualifier` keeps apart figures that must never be added: FP16 (intelligent computing)
+    and FP64 (supercomputing) PFLOPS are different indicators with different qualifiers.
+    A derived indicator has a `formula` over other indicators' codes, evaluated safely.
+    """
+
+    code = models.SlugField(_("指标代码"), max_length=80, unique=True)
+    name_zh = models.CharField(_("指标名称"), max_length=150)
+    name_en = models.CharField(_("英文名称"), max_length=200, blank=True)
+    unit = models.CharField(_("单位"), max_length=40)
+    category = models.CharField(
+        _("类别"), max_length=16, choices=Category.choices, default=Category.OTHER
+    )
+    frequency = models.CharField(
+        _("频率"), max_length=1, choices=Frequency.choices, default=Frequency.ANNUAL
+    )
+    definition = models.TextField(_("定义与口径"), blank=True)
+    qualifier = models.CharField(_("限定（如精度）"), max_length=60, blank=True)
+    decimals = models.PositiveSmallIntegerField(_("小数位"), default=1)
+    min_value = models.FloatField(_("合理下限"), null=True, blank=True)
+    max_value = models.FloatField(_("合理上限"), null=True, blank=True)
+    confidence = models.CharField(
+        _("可信度"), max_length=12, choices=Confidence.choices, default=Confidence.MEDIUM
+    )
+    confidence_note = models.CharField(_("可信度说明"), max_length=300, blank=True)
+    formula = models.CharField(
+        _("派生公式"),
+        max_length=400,
+        blank=True,
+        help_text=_("仅派生指标填写，例如 annual_kwh * price / capacity / 12"),
+    )
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        ordering = ["category", "order", "code"]
+        verbose_name = _("指标")
+        verbose_name_plural = _("指标")
+
+    def __str__(self) -> str:
+        return self.name_zh
+
+    @property
+    def is_derived(self) -> bool:
+        return bool(self.formula)
+
+    def display_name(self, lang: str = "zh-hans") -> str:
+        return (self.name_en or self.name_zh) if lang.startswith("en") else self.name_zh
+
+
+class Source(models.Model):
+    """A configured feed: which connector reads it, from where, and how columns map."""
+
+    code = models.SlugField(_("来源代码"), max_length=60, unique=True)
+    name = models.CharField(_("名称"), max_length=200)
+    kind = models.CharField(
+        _("格式"), max_length=20, help_text=_("csv、excel、json、sdmx-csv、worldbank、nbs")
+    )
+    url = models.URLField(_("地址"), max_length=1000, blank=True)
+    file = models.FileField(_("上传文件"), upload_to="sources/", blank=True)
+    options = models.JSONField(_("映射选项"), default=dict, blank=True)
+    publisher = models.CharField(_("发布机构"), max_length=200, blank=True)
+    citation = models.CharField(_("出处"), max_length=600, blank=True)
+    licence = models.CharField(_("许可"), max_length=200, blank=True)
+    confidence = models.CharField(
+        _("可信度"), max_length=12, choices=Confidence.choices, default=Confidence.MEDIUM
+    )
+    confidence_note = models.CharField(_("可信度说明"), max_length=300, blank=True)
+    expected_every_days = models.PositiveIntegerField(
+        _("预期更新间隔（天）"),
+        default=35,
+        help_text=_("最近一次成功运行早于此间隔即标为过期"),
+    )
+    enabled = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("数据来源")
+        verbose_name_plural = _("数据来源")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", _("运行中")
+    SUCCEEDED = "succeeded", _("成功")
+    FAILED = "failed", _("失败")
+
+
+class IngestionRun(models.Model):
+    """One attempt to read a source: counts, timing, the raw payload's checksum, the error."""
+
+    source = models.ForeignKey(
+        Source,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="runs",
+        verbose_name=_("数据来源"),
+    )
+    label = models.CharField(
+        _("说明"), max_length=300, blank=True, help_text=_("命令行临时导入时记录文件名或地址")
+    )
+    trigger = models.CharField(_("触发方式"), max_length=12, default="schedule")
+    triggered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("触发人"),
+    )
+    status = models.CharField(
+        _("状态"), max_length=10, choices=RunStatus.choices, default=RunStatus.RUNNING
+    )
+    started_at = models.DateTimeField(_("开始时间"))
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(_("耗时（毫秒）"), null=True, blank=True)
+    inserted = models.PositiveIntegerField(_("新增"), default=0)
+    updated = models.PositiveIntegerField(_("更新"), default=0)
+    unchanged = models.PositiveIntegerField(_("未变"), default=0)
+    rejected = models.PositiveIntegerField(_("拒绝"), default=0)
+    missing = models.PositiveIntegerField(_("发布方缺失"), default=0)
+    error = models.TextField(_("错误"), blank=True)
+    sha256 = models.CharField(_("原始数据 SHA-256"), max_length=64, blank=True)
+    payload = models.FileField(_("原始数据"), upload_to="payloads/%Y/%m/", blank=True)
+    payload_bytes = models.PositiveBigIntegerField(_("原始数据大小"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("采集记录")
+        verbose_name_plural = _("采集记录")
+        indexes = [
+            models.Index(
+                fields=["source", "status", "-started_at"], name="run_source_status_started"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source or self.label} @ {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class Observation(models.Model):
+    """One value of an indicator for an area and period (and optional dimension).
+
+    `period` is a normalized code ("2023", "2023-H1", "2023-Q1", "2023-06", "2023-06-15");
+    `period_start` orders and filters. `dimension` separates e.g. suppliers of a market share;
+    it is "" when unused so the unique constraint holds on every database.
+    """
+
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="observations", verbose_name=_("指标")
+    )
+    area = models.ForeignKey(
+        "policy.Region",
+        on_delete=models.PROTECT,
+        related_name="observations",
+        verbose_name=_("地区"),
+    )
+    period = models.CharField(_("期间"), max_length=10)
+    period_start = models.DateField(_("期初日期"))
+    dimension = models.CharField(_("维度"), max_length=80, blank=True, default="")
+    value = models.FloatField(_("数值"))
+    run = models.ForeignKey(
+        IngestionRun,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="observations",
+        verbose_name=_("采集记录"),
+    )
+    note = models.CharField(_("备注"), max_length=300, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        ordering = ["indicator", "area", "period_start"]
+        verbose_name = _("观测值")
+        verbose_name_plural = _("观测值")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "area", "period", "dimension"], name="observation_unique_key"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["indicator", "area", "period_start"], name="observation_series_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} {self.area.code} {self.period}: {self.value}"

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PolicyConfig(AppConfig):
+    name = "policy"
+    verbose_name = _("四个大后方+一个创新探索")
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers system checks)

@@ -1,0 +1,34 @@
+"""The Celery application and the one beat schedule of the project."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "policy.settings")
+
+app = Celery("policy")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@app.on_after_configure.connect
+def _ensure_broker_dirs(sender: Celery, **_: object) -> None:
+    # kombu's file-system transport does not create its folders itself.
+    from django.conf import settings
+
+    if sender.conf.broker_url == "filesystem://":
+        for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+            os.makedirs(settings.CELERY_BROKER_TRANSPORT_OPTIONS[key], exist_ok=True)
+
+
+# Periodic tasks only fan out per-object tasks; each entry spells its schedule in words.
+app.conf.beat_schedule = {
+    # Every 5 minutes: record that beat and a worker are alive (shown on the system page).
+    "heartbeat": {
+        "task": "policy.tasks.heartbeat_task",
+        "schedule": crontab(minute="*/5"),
+    },
+}

@@ -1,0 +1,42 @@
+"""Navigation for the base layout, by role."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from .permissions import user_scope
+
+# (url name, label, who sees it): "read" any role, "edit" owners/leads/admins, "admin" admins.
+NAV_ITEMS = [
+    ("policy:overview", _("总览"), "read"),
+    ("policy:map", _("地图"), "read"),
+    ("indicators:catalogue", _("指标"), "read"),
+    ("policy:briefing-list", _("简报"), "read"),
+    ("policy:my-work", _("我的工作"), "edit"),
+    ("admin:index", _("管理后台"), "admin"),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    scope = user_scope(request.user)
+    allowed = {"read": scope.can_read, "edit": scope.can_edit_anything, "admin": scope.is_admin}
+    items = []
+    for name, label, who in NAV_ITEMS:
+        if not allowed[who]:
+            continue
+        try:
+            url = reverse(name)
+        except NoReverseMatch:  # a page another part of the app has not added yet
+            continue
+        items.append(
+            {
+                "url": url,
+                "label": label,
+                "active": request.path == url or (url != "/" and request.path.startswith(url)),
+            }
+        )
+    return {"nav_items": items, "user_scope": scope}

@@ -1,0 +1,249 @@
+"""Build the demo program from policy/demo_data/ — idempotent: a second run changes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from .demo_data.indicators import INDICATORS
+from .demo_data.projects import DEMO_NOTE, KPIS, LEADS, OWNERS, PROJECTS
+from .models import (
+    Initiative,
+    Kpi,
+    KpiTarget,
+    KpiValue,
+    Membership,
+    Milestone,
+    Project,
+    Region,
+    Role,
+)
+
+DEMO_USERS = [
+    # username, groups, full name, is_staff/superuser
+    ("official", ["official"], "省政府办公厅（演示）", False),
+    ("owner", ["owner"], "项目负责人甲（演示）", False),
+    ("owner2", ["owner"], "项目负责人乙（演示）", False),
+    ("lead", ["lead"], "推理算力牵头处室（演示）", False),
+    ("lead2", ["lead"], "政务大模型牵头处室（演示）", False),
+    ("admin", ["admin"], "系统管理员（演示）", True),
+]
+
+
+@dataclass
+class SeedReport:
+    created: Counter[str] = field(default_factory=Counter)
+    updated: Counter[str] = field(default_factory=Counter)
+
+    def note(self, kind: str, created: bool, changed: bool = True) -> None:
+        if created:
+            self.created[kind] += 1
+        elif changed:
+            self.updated[kind] += 1
+
+    def lines(self) -> list[str]:
+        kinds = sorted(set(self.created) | set(self.updated))
+        if not kinds:
+            return ["nothing to do: the demo is already in place"]
+        return [f"{k}: created {self.created[k]}, updated {self.updated[k]}" for k in kinds]
+
+
+def _d(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+def _upsert(
+    model: type[Any], lookup: dict[str, Any], values: dict[str, Any], report: SeedReport, kind: str
+) -> Any:
+    """update_or_create that writes (and reports) only when something really differs."""
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        obj = model.objects.create(**lookup, **values)
+        report.note(kind, created=True)
+        return obj
+    changed = [k for k, v in values.items() if getattr(obj, k) != v]
+    if changed:
+        for key in changed:
+            setattr(obj, key, values[key])
+        obj.save(update_fields=changed)
+        report.note(kind, created=False)
+    return obj
+
+
+def _seed_users(password: str, report: SeedReport) -> dict[str, Any]:
+    User = get_user_model()
+    users = {}
+    for username, groups, full_name, staff in DEMO_USERS:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User.objects.create_user(
+                username=username,
+                password=password,
+                email=f"{username}@example.invalid",
+                first_name=full_name,
+                is_staff=staff,
+                is_superuser=staff,
+            )
+            report.note("user", created=True)
+        wanted = set(Group.objects.filter(name__in=groups))
+        if wanted - set(user.groups.all()):
+            user.groups.add(*wanted)
+        users[username] = user
+    return users
+
+
+def _seed_projects(report: SeedReport) -> dict[str, Project]:
+    initiatives = {i.code: i for i in Initiative.objects.all()}
+    regions = {r.code: r for r in Region.objects.all()}
+    projects = {}
+    for data in PROJECTS:
+        data = dict(data)
+        milestones = data.pop("milestones")
+        values = {k: v for k, v in data.items() if k not in ("code", "initiative", "region")}
+        for key in ("planned_start", "planned_end", "actual_start", "actual_end"):
+            values[key] = _d(values.get(key))
+        for key in ("planned_investment_yuan", "actual_investment_yuan"):
+            values[key] = Decimal(values[key]) if values.get(key) is not None else None
+        values.update(initiative=initiatives[data["initiative"]], region=regions[data["region"]])
+        project = _upsert(Project, {"code": data["code"]}, values, report, "project")
+        for order, (zh, en, due, status, pct, done_on) in enumerate(milestones):
+            _upsert(
+                Milestone,
+                {"project": project, "title_zh": zh},
+                {
+                    "title_en": en,
+                    "due_date": _d(due),
+                    "status": status,
+                    "percent_complete": pct,
+                    "completed_on": _d(done_on),
+                    "order": order,
+                },
+                report,
+                "milestone",
+            )
+        projects[project.code] = project
+    return projects
+
+
+def _seed_memberships(
+    users: dict[str, Any], projects: dict[str, Project], report: SeedReport
+) -> None:
+    for username, codes in OWNERS.items():
+        for code in codes:
+            _upsert(
+                Membership,
+                {"user": users[username], "project": projects[code]},
+                {"role": Role.OWNER},
+                report,
+                "membership",
+            )
+    for username, code in LEADS.items():
+        _upsert(
+            Membership,
+            {"user": users[username], "initiative": Initiative.objects.get(code=code)},
+            {"role": Role.LEAD},
+            report,
+            "membership",
+        )
+
+
+def _seed_kpis(users: dict[str, Any], projects: dict[str, Project], report: SeedReport) -> None:
+    initiatives = {i.code: i for i in Initiative.objects.all()}
+    for order, data in enumerate(KPIS):
+        owner = data["owner"]
+        target = (
+            {"project": projects[owner.split(":", 1)[1]], "initiative": None}
+            if owner.startswith("project:")
+            else {"initiative": initiatives[owner], "project": None}
+        )
+        baseline = data["baseline"]
+        kpi = _upsert(
+            Kpi,
+            {"code": data["code"]},
+            {
+                **target,
+                "name_zh": data["name_zh"],
+                "name_en": data["name_en"],
+                "unit": data["unit"],
+                "direction": data["direction"],
+                "frequency": data["frequency"],
+                "baseline_value": Decimal(str(baseline[1])) if baseline else None,
+                "baseline_date": _d(baseline[0]) if baseline else None,
+                "definition": data["definition"],
+                "source_note": data["source"] or DEMO_NOTE,
+                "is_headline": data["headline"],
+                "order": order,
+            },
+            report,
+            "kpi",
+        )
+        for date, value in data["targets"].items():
+            _upsert(
+                KpiTarget,
+                {"kpi": kpi, "target_date": _d(date)},
+                {"value": Decimal(str(value))},
+                report,
+                "kpi target",
+            )
+        for period, (end, value, state) in data["values"].items():
+            amount = Decimal(str(value))
+            _upsert(
+                KpiValue,
+                {"kpi": kpi, "period": period},
+                {
+                    "period_end": _d(end),
+                    "value": amount,
+                    "state": state,
+                    "approved_value": amount if state == "approved" else None,
+                    "entered_by": users["owner"] if kpi.project_id else users["lead"],
+                    "comment": DEMO_NOTE,
+                },
+                report,
+                "kpi value",
+            )
+
+
+def _seed_indicators(report: SeedReport) -> None:
+    from indicators.models import Indicator, Observation
+    from indicators.periods import parse_period
+
+    regions = {r.code: r for r in Region.objects.all()}
+    for order, data in enumerate(INDICATORS):
+        data = dict(data)
+        observations = data.pop("observations")
+        indicator = _upsert(
+            Indicator, {"code": data.pop("code")}, {**data, "order": order}, report, "indicator"
+        )
+        for area, period, value, dimension, note in observations:
+            parsed = parse_period(period)
+            _upsert(
+                Observation,
+                {
+                    "indicator": indicator,
+                    "area": regions[area],
+                    "period": parsed.code,
+                    "dimension": dimension,
+                },
+                {"period_start": parsed.start, "value": float(value), "note": note},
+                report,
+                "observation",
+            )
+
+
+@transaction.atomic
+def demo_seed(*, password: str) -> SeedReport:
+    """Create or bring up to date the demo program, users and indicator figures."""
+    report = SeedReport()
+    users = _seed_users(password, report)
+    projects = _seed_projects(report)
+    _seed_memberships(users, projects, report)
+    _seed_kpis(users, projects, report)
+    _seed_indicators(report)
+    return report

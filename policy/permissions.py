@@ -1,0 +1,103 @@
+"""Who may read and write what. Views, the API and services all go through these helpers.
+
+Roles (DESIGN.md): official reads everything; a project owner writes their projects; an
+initiative lead writes every project of their initiative and approves updates; an admin
+(superuser or the `admin` group) does everything. A signed-in user with no role sees nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from .models import Membership, Project, Role
+
+ROLE_GROUPS = ("official", "owner", "lead", "admin")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one user may do, loaded once per request (two queries)."""
+
+    roles: frozenset[str]
+    owned_project_ids: frozenset[int]
+    led_initiative_ids: frozenset[int]
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.roles
+
+    @property
+    def can_read(self) -> bool:
+        return bool(self.roles or self.owned_project_ids or self.led_initiative_ids)
+
+    @property
+    def can_edit_anything(self) -> bool:
+        return self.is_admin or bool(self.owned_project_ids or self.led_initiative_ids)
+
+    def can_write_project(self, project: Project) -> bool:
+        return (
+            self.is_admin
+            or project.pk in self.owned_project_ids
+            or project.initiative_id in self.led_initiative_ids
+        )
+
+    def can_approve_for(self, initiative_id: int) -> bool:
+        return self.is_admin or initiative_id in self.led_initiative_ids
+
+
+EMPTY_SCOPE = Scope(frozenset(), frozenset(), frozenset())
+
+
+def user_scope(user: Any) -> Scope:
+    """The user's roles and memberships, cached on the user object for the request."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return EMPTY_SCOPE
+    cached = getattr(user, "_policy_scope", None)
+    if cached is not None:
+        return cached
+    roles = set(user.groups.filter(name__in=ROLE_GROUPS).values_list("name", flat=True))
+    if user.is_superuser:
+        roles.add("admin")
+    owned: set[int] = set()
+    led: set[int] = set()
+    for role, project_id, initiative_id in Membership.objects.filter(user=user).values_list(
+        "role", "project_id", "initiative_id"
+    ):
+        if role == Role.OWNER:
+            owned.add(project_id)
+        else:
+            led.add(initiative_id)
+    if owned:
+        roles.add("owner")
+    if led:
+        roles.add("lead")
+    scope = Scope(frozenset(roles), frozenset(owned), frozenset(led))
+    user._policy_scope = scope
+    return scope
+
+
+def require_read(user: Any) -> Scope:
+    """Raise 403 for a signed-in user with no role at all."""
+    scope = user_scope(user)
+    if not scope.can_read:
+        raise PermissionDenied("No role has been assigned to this account.")
+    return scope
+
+
+def get_project_for_user(user: Any, pk: int, *, write: bool = False) -> Project:
+    """Return the project, or 404 when the user may not see it, 403 when they may not write."""
+    scope = user_scope(user)
+    project = (
+        Project.objects.select_related("initiative", "region").filter(pk=pk).first()
+        if scope.can_read
+        else None
+    )
+    if project is None:
+        raise Http404("No such project.")
+    if write and not scope.can_write_project(project):
+        raise PermissionDenied("You may read this project but not change it.")
+    return project

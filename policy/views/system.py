@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from ..models import WorkerPing
+from ..permissions import user_scope
+from ..tasks import heartbeat_task
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def system(request: HttpRequest) -> HttpResponse:
+    """For admins: which database and broker are in use, and whether a worker answers."""
+    if not user_scope(request.user).is_admin:
+        raise PermissionDenied
+    if request.method == "POST":
+        now = timezone.now().isoformat()
+        transaction.on_commit(lambda: heartbeat_task.delay("web", now))
+        messages.success(request, _("已向后台任务队列发送测试任务，几秒后刷新本页查看结果。"))
+        return redirect("policy:system")
+    broker = settings.CELERY_BROKER_URL.split("://", 1)[0]
+    context = {
+        "database": connection.vendor,
+        "broker": broker,
+        "pings": WorkerPing.objects.all()[:10],
+    }
+    return render(request, "policy/system.html", context)

@@ -1,0 +1,83 @@
+"""A real Celery worker on Redis runs a task and writes to the real test database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from celery import Celery
+from django.db import connection
+
+from policy.models import WorkerPing
+
+REPO = Path(__file__).resolve().parents[2]
+BROKER = os.environ.get("CELERY_TEST_BROKER_URL", "")
+
+pytestmark = [
+    pytest.mark.celery_worker,
+    pytest.mark.skipif(not BROKER, reason="set CELERY_TEST_BROKER_URL (CI uses Redis)"),
+]
+
+
+def _database_url() -> str:
+    s = connection.settings_dict
+    return f"postgres://{s['USER']}@{s['HOST']}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+@pytest.fixture
+def worker(transactional_db: None):  # type: ignore[no-untyped-def]
+    if connection.vendor != "postgresql":
+        pytest.skip("the worker must share the test database: needs PostgreSQL")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "policy.settings",
+        "SECRET_KEY": "w",
+        "DATABASE_URL": _database_url(),
+        "CELERY_BROKER_URL": BROKER,
+    }
+    Celery(broker=BROKER).connection_for_write().default_channel.client.flushdb()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "policy",
+            "worker",
+            "--pool=solo",
+            "--without-heartbeat",
+            "--without-mingle",
+            "--without-gossip",
+            "-l",
+            "warning",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    yield proc
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def _wait_for_ping(source: str, seconds: float = 40) -> WorkerPing:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        ping = WorkerPing.objects.filter(source=source).first()
+        if ping:
+            return ping
+        time.sleep(0.3)
+    raise AssertionError("the worker did not run the task in time")
+
+
+def test_a_task_sent_over_redis_runs_in_the_worker(worker) -> None:
+    sender = Celery(broker=BROKER)
+    sender.send_task("policy.tasks.heartbeat_task", args=["test", None])
+    ping = _wait_for_ping("test")
+    assert ping.worker.split(":")[1] != str(os.getpid())  # ran in another process
+    assert worker.poll() is None
