@@ -23,7 +23,7 @@ sysdeps-test:
 	scripts/sysdeps.sh test
 
 messages:
-	cd $(CURDIR) && $(BIN)/python manage.py compilemessages -v0 --ignore=.venv
+	DEBUG=1 $(BIN)/python manage.py compilemessages -v0 --ignore=.venv --ignore=node_modules
 
 $(DATA_DIR)/secret_key:
 	mkdir -p $(DATA_DIR)
