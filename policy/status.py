@@ -142,8 +142,8 @@ def _kpi_reasons(
         rag = worst_rag([rag, kpi_rag])
         reasons.append(
             _(
-                "指标“%(name)s”预计 %(date)s 达到 %(projected)s %(unit)s，"
-                "低于目标 %(target)s %(unit)s 的 %(pct).0f%%"
+                "指标“%(name)s”预计 %(date)s 为 %(projected)s %(unit)s，"
+                "与目标 %(target)s %(unit)s 相差 %(pct).0f%%"
             )
             % {
                 "name": kpi.name,
@@ -176,28 +176,47 @@ def project_status(
     return Status(worst_rag([m_rag, k_rag]), tuple(m_reasons + k_reasons))
 
 
+def _projects_rag(rags: Sequence[str]) -> str:
+    """Red when half or more of the projects are red; amber when any is red or amber.
+
+    One late project out of four is a warning for the initiative, not a failure of it; the
+    explanation still names the project.
+    """
+    if not rags:
+        return "grey"
+    red = sum(1 for r in rags if r == "red")
+    if red * 2 >= len(rags):
+        return "red"
+    if red or "amber" in rags:
+        return "amber"
+    return "green" if "green" in rags else "grey"
+
+
 def initiative_status(
     project_statuses: Sequence[tuple[str, Status]],
     kpis: Sequence[KpiFact],
     today: dt.date,
     limits: Thresholds | None = None,
 ) -> Status:
-    """Worst of the initiative's own KPIs and its projects, naming the projects responsible."""
+    """The initiative's own KPIs combined with its projects, naming the projects responsible."""
     limits = limits or Thresholds.from_settings()
+    if not project_statuses and not kpis:
+        return Status("grey")
     k_rag, reasons = _kpi_reasons(kpis, today, limits)
-    rags = [k_rag] + [s.rag for _, s in project_statuses]
+    p_rag = _projects_rag([s.rag for _, s in project_statuses])
     for level in ("red", "amber"):
         names = [name for name, s in project_statuses if s.rag == level]
         if names:
             label = _("红灯") if level == "red" else _("黄灯")
+            more = _("等") if len(names) > 4 else ""
             reasons.append(
-                _("%(count)d 个项目%(label)s：%(names)s")
+                _("%(count)d 个项目%(label)s：%(names)s%(more)s")
                 % {
                     "count": len(names),
                     "label": label,
-                    "names": "、".join(names[:4]) + (_("等") if len(names) > 4 else ""),
+                    "names": "、".join(names[:4]),
+                    "more": more,
                 }
             )
-    if not project_statuses and not kpis:
-        return Status("grey")
-    return Status(worst_rag(rags), tuple(reasons))
+    rag = worst_rag([r for r in (k_rag if kpis else "grey", p_rag)])
+    return Status(rag, tuple(reasons))

@@ -77,3 +77,10 @@ def test_the_system_page_enqueues_only_after_commit(
         response = client.post("/system/")
     assert response.status_code == 302
     assert len(callbacks) == 1
+
+
+@pytest.mark.django_db
+def test_an_english_browser_still_gets_chinese_until_the_user_switches(official_client) -> None:
+    body = official_client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="zh-hans">' in body
+    assert "国产推理算力大后方" in body

@@ -97,7 +97,7 @@ def test_kpi_within_10_percent_short_is_amber_beyond_is_red() -> None:
     )
     status = project_status([], [far], TODAY, LIMITS)
     assert status.rag == "red"
-    assert "低于目标" in status.explanation
+    assert "与目标 40,000 P 相差 50%" in status.explanation
     assert "50%" in status.explanation
 
 
@@ -128,3 +128,17 @@ def test_thresholds_are_settings(settings) -> None:
     settings.STATUS_AMBER_MAX_OVERDUE_DAYS = 60
     status = project_status([_m("A", TODAY - dt.timedelta(days=45))], [], TODAY)
     assert status.rag == "amber"
+
+
+def test_one_red_project_of_four_makes_the_initiative_amber_and_is_named() -> None:
+    red = project_status([_m("A", TODAY - dt.timedelta(days=90))], [], TODAY, LIMITS)
+    green = project_status([_m("B", TODAY + dt.timedelta(days=9))], [], TODAY, LIMITS)
+    pairs = [("成都智算中心", red)] + [(f"项目{i}", green) for i in range(3)]
+    status = initiative_status(pairs, [], TODAY, LIMITS)
+    assert status.rag == "amber"
+    assert "1 个项目红灯：成都智算中心" in status.explanation
+
+
+def test_all_green_projects_and_no_kpis_is_green() -> None:
+    green = project_status([_m("B", TODAY + dt.timedelta(days=9))], [], TODAY, LIMITS)
+    assert initiative_status([("x", green), ("y", green)], [], TODAY, LIMITS).rag == "green"
