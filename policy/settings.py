@@ -197,6 +197,7 @@ PRIVATE_MEDIA_ROOT = DATA_DIR / "private"
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "policy.staticfiles.PackageAssetFinder",  # plotly.min.js from the installed plotly package
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

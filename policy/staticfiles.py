@@ -1,0 +1,71 @@
+"""Serve chosen files of installed packages as static files (no copies in the repo, no CDN).
+
+plotly.min.js comes from the plotly Python package, so its version follows the pinned
+dependency and the page works on an air-gapped intranet.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from django.contrib.staticfiles.finders import BaseFinder
+from django.core.files.storage import FileSystemStorage
+
+# static path -> (package, file inside the package)
+PACKAGE_ASSETS: dict[str, tuple[str, str]] = {
+    "vendor/plotly/plotly.min.js": ("plotly", "package_data/plotly.min.js"),
+}
+
+
+def _package_file(package: str, relative: str) -> Path | None:
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / relative
+    return path if path.is_file() else None
+
+
+class PackageAssetFinder(BaseFinder):
+    """Finds only the files in PACKAGE_ASSETS (for runserver, WhiteNoise, collectstatic)."""
+
+    def check(self, **kwargs: Any) -> list[Any]:
+        return []
+
+    def find(self, path: str, find_all: bool = False, **kwargs: Any) -> str | list[str]:
+        source = PACKAGE_ASSETS.get(path)
+        found = _package_file(*source) if source else None
+        if found is None:
+            return []  # what Django's own finders return for "not here"
+        return [str(found)] if find_all or kwargs.get("all") else str(found)
+
+    def list(self, ignore_patterns: Any) -> Iterator[tuple[str, FileSystemStorage]]:
+        for static_path, (package, relative) in PACKAGE_ASSETS.items():
+            found = _package_file(package, relative)
+            if found is None:
+                continue
+            # collectstatic copies `static_path` out of a storage rooted so that path resolves.
+            root = (
+                Path(str(found)[: -len(static_path)]) if str(found).endswith(static_path) else None
+            )
+            if root is None:
+                storage = _SingleFileStorage(static_path, found)
+            else:
+                storage = FileSystemStorage(location=str(root))
+            yield static_path, storage
+
+
+class _SingleFileStorage(FileSystemStorage):
+    """A storage exposing one file under a chosen name (the package path differs from ours)."""
+
+    def __init__(self, name: str, path: Path) -> None:
+        super().__init__(location=str(path.parent))
+        self._name, self._path = name, path
+
+    def path(self, name: str) -> str:
+        return str(self._path) if name == self._name else super().path(name)
+
+    def open(self, name: str, mode: str = "rb") -> Any:
+        return super().open(self._path.name if name == self._name else name, mode)

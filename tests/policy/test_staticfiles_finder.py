@@ -1,0 +1,34 @@
+"""plotly.min.js is served from the installed plotly package, never from a copy or a CDN."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import plotly
+import pytest
+from django.contrib.staticfiles import finders
+from django.core.management import call_command
+
+PACKAGE_FILE = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+
+def test_the_finder_returns_the_package_file() -> None:
+    assert Path(finders.find("vendor/plotly/plotly.min.js")) == PACKAGE_FILE
+
+
+def test_only_listed_files_are_exposed() -> None:
+    assert not finders.find("vendor/plotly/widgetbundle.js")
+
+
+def test_collectstatic_copies_it(tmp_path: Path, settings) -> None:
+    settings.STATIC_ROOT = tmp_path
+    call_command("collectstatic", "--noinput", "-v0")
+    copied = tmp_path / "vendor" / "plotly" / "plotly.min.js"
+    assert copied.read_bytes() == PACKAGE_FILE.read_bytes()
+
+
+@pytest.mark.django_db
+def test_the_dev_server_serves_it(client) -> None:
+    response = client.get("/static/vendor/plotly/plotly.min.js")
+    assert response.status_code == 200
+    assert b"plotly" in b"".join(response.streaming_content)[:2000].lower()
