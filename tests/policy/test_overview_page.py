@@ -84,3 +84,12 @@ def test_an_english_browser_still_gets_chinese_until_the_user_switches(official_
     body = official_client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert '<html lang="zh-hans">' in body
     assert "国产推理算力大后方" in body
+
+
+@pytest.mark.django_db
+def test_english_status_sentences_are_translated(official_client) -> None:
+    call_command("seed_demo", "--password", "x-test-pw-1", stdout=None)
+    official_client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    body = official_client.get("/").content.decode()
+    assert "project(s) red" in body or "project(s) amber" in body
+    assert "Sign out" in body
