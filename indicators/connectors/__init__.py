@@ -13,6 +13,10 @@ from django.utils.translation import gettext as _
 from indicators.connectors.base import CANONICAL_COLUMNS, Connector, ParseResult
 from indicators.connectors.csv import CsvConnector
 from indicators.connectors.excel import ExcelConnector
+from indicators.connectors.json import JsonConnector
+from indicators.connectors.nbs import NbsConnector
+from indicators.connectors.sdmx_csv import SdmxCsvConnector
+from indicators.connectors.worldbank import WorldBankConnector
 from indicators.exceptions import ConnectorError
 
 __all__ = ["CANONICAL_COLUMNS", "CONNECTORS", "Connector", "ParseResult", "get_connector"]
@@ -22,6 +26,10 @@ CONNECTORS: dict[str, type[Connector]] = {
     for connector in (
         CsvConnector,
         ExcelConnector,
+        JsonConnector,
+        SdmxCsvConnector,
+        WorldBankConnector,
+        NbsConnector,
     )
 }
 
