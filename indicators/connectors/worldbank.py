@@ -68,7 +68,7 @@ class WorldBankConnector(TextConnector):
         return json.dumps(combined, ensure_ascii=False).encode("utf-8")
 
     def _page(self, payload: bytes) -> tuple[dict[str, Any], list[Any]]:
-        check_payload(payload, self.option("max_bytes", len(payload)))
+        check_payload(payload, self.max_bytes)
         return split_page(load_json(decode(payload, self.option("encoding", ""))))
 
     def extract_text(self, text: str) -> Extracted:
@@ -125,8 +125,8 @@ def _message_text(message: object) -> str:
 
 def _row(record: object, where: str, labels: dict[str, dict[str, str]]) -> RawRow:
     indicator = _required(record, "indicator.id", where)
-    area = cell_text(get_path(record, "countryiso3code")) if isinstance(record, dict) else ""
-    area = area or _required(record, "country.id", where)
+    iso3 = get_path(record, "countryiso3code")
+    area = ("" if is_missing(iso3) else cell_text(iso3)) or _required(record, "country.id", where)
     for kind, code, path in (
         ("indicator", indicator, "indicator.value"),
         ("area", area, "country.value"),

@@ -150,3 +150,24 @@ def test_fetch_refuses_a_query_with_too_many_pages(http_server):
         ConnectorError, match="has 900 pages of 1000 records; at most 50 are fetched"
     ):
         get_connector("worldbank").fetch(http_server.url(PATH), fetcher)
+
+
+def test_a_record_without_countryiso3code_uses_the_country_id():
+    payload = json.dumps(
+        [
+            {"page": 1, "pages": 1, "per_page": 50},
+            [
+                {
+                    "indicator": {"id": "X"},
+                    "country": {"id": "1A", "value": "Arab World"},
+                    "date": "2020",
+                    "value": 1,
+                }
+            ],
+        ]
+    )
+
+    result = get_connector("worldbank").parse(payload.encode())
+
+    assert result.frame["area"].tolist() == ["1A"]
+    assert result.labels["area"] == {"1A": "Arab World"}
