@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import pandas as pd
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from indicators.exceptions import ConnectorError
@@ -315,7 +316,8 @@ class Connector:
     ``indicator`` / ``area`` / ``unit`` fill rows where the format gave no such code;
     ``indicator_map`` / ``area_map`` rename source codes to ours (unmapped codes pass through);
     ``scale`` multiplies every value (e.g. 0.0001 for 万元 -> 亿元); ``decimal`` is "." (default,
-    "," then separates thousands) or ","; ``max_bytes`` caps the payload size (default 20 MiB).
+    "," then separates thousands) or ","; ``max_bytes`` caps the payload size (default
+    ``INDICATORS_FETCH_MAX_BYTES``, else 20 MiB).
     Subclasses add their own names in ``option_types``; unknown names raise ``ConnectorError``.
     """
 
@@ -332,8 +334,14 @@ class Connector:
 
     def parse(self, payload: bytes) -> ParseResult:
         """Parse ``payload`` into the canonical frame; raises ``ConnectorError`` on bad input."""
-        check_payload(payload, self.option("max_bytes", DEFAULT_MAX_BYTES))
+        check_payload(payload, self.max_bytes)
         return self._finish(self.extract(payload))
+
+    @property
+    def max_bytes(self) -> int:
+        """The ``max_bytes`` option, defaulting to the fetch limit so both caps agree."""
+        default = getattr(settings, "INDICATORS_FETCH_MAX_BYTES", DEFAULT_MAX_BYTES)
+        return int(self.option("max_bytes", default))
 
     def extract(self, payload: bytes) -> Extracted:
         """Format-specific part of ``parse``: payload -> raw rows."""
@@ -360,7 +368,7 @@ class Connector:
         scale = self.option("scale", 1)
         if not math.isfinite(scale) or scale == 0:
             raise ConnectorError(_('Option "scale" must be a finite number other than 0.'))
-        if self.option("max_bytes", DEFAULT_MAX_BYTES) <= 0:
+        if self.max_bytes <= 0:
             raise ConnectorError(_('Option "max_bytes" must be a positive number of bytes.'))
 
     def _unknown_option(self, name: str, known: list[str]) -> ConnectorError:
@@ -395,8 +403,7 @@ class Connector:
             if value is None:
                 missing += 1
                 continue
-            record = self._canonical(row, value)
-            records.append(record)
+            records.append(self._canonical(row, value))
             if row.unit:
                 units.setdefault(row.indicator or self.option("indicator", ""), row.unit)
         frame = pd.DataFrame.from_records(records, columns=CANONICAL_COLUMNS)

@@ -1,6 +1,7 @@
 """The behaviour every connector shares: options, numbers, decoding, the canonical frame."""
 
 import pytest
+from django.test import override_settings
 
 from indicators.connectors import CANONICAL_COLUMNS, CONNECTORS, Connector, get_connector
 from indicators.connectors.base import cell_text, decode, html_title, parse_number
@@ -136,3 +137,12 @@ def test_the_default_fetch_is_one_get(http_server):
 
     assert connector.parse(payload).frame["value"].tolist() == [1.0]
     assert http_server.requests == ["/data.csv"]
+
+
+@override_settings(INDICATORS_FETCH_MAX_BYTES=64)
+def test_the_payload_cap_follows_the_fetch_limit_unless_set():
+    payload = b"indicator,area,period,value\n" + b"X,Y,2023,1\n" * 10
+
+    with pytest.raises(ConnectorError, match="over the limit of 64 bytes"):
+        get_connector("csv").parse(payload)
+    assert len(get_connector("csv", {"max_bytes": 1000}).parse(payload).frame) == 10
