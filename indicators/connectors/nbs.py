@@ -90,11 +90,15 @@ def _code_lists(wdnodes: object) -> tuple[dict[str, dict[str, str]], dict[str, s
     labels: dict[str, dict[str, str]] = {"indicator": {}, "area": {}}
     units: dict[str, str] = {}
     kinds = {"zb": "indicator", "reg": "area"}
-    for dimension in wdnodes if isinstance(wdnodes, list) else []:
-        kind = kinds.get(dimension.get("wdcode")) if isinstance(dimension, dict) else None
+    for dimension in _list(wdnodes):
+        kind = (
+            kinds.get(cell_text(dimension.get("wdcode"))) if isinstance(dimension, dict) else None
+        )
         if kind is None:
             continue
-        for node in dimension.get("nodes") or []:
+        for node in _list(dimension.get("nodes")):
+            if not isinstance(node, dict):
+                continue
             code = code_text(node.get("code"))
             if code and cell_text(node.get("cname")):
                 labels[kind][code] = cell_text(node.get("cname"))
@@ -110,7 +114,7 @@ def _row(node: object, index: int) -> RawRow:
         raise _incomplete(where, "data")
     coordinates = {
         cell_text(wd.get("wdcode")): code_text(wd.get("valuecode"))
-        for wd in node.get("wds") or []
+        for wd in _list(node.get("wds"))
         if isinstance(wd, dict)
     }
     for wdcode in ("zb", "sj"):
@@ -128,6 +132,11 @@ def _row(node: object, index: int) -> RawRow:
         indicator=coordinates["zb"],
         area=coordinates.get("reg", ""),
     )
+
+
+def _list(value: object) -> list[Any]:
+    # Parts of the response we only read from; a malformed part then reads as absent.
+    return value if isinstance(value, list) else []
 
 
 def _incomplete(where: str, what: str) -> ConnectorError:

@@ -146,3 +146,20 @@ def test_a_node_without_its_time_coordinate_is_reported():
 )
 def test_nbs_quarter_letters(code, expected):
     assert nbs_period(code) == expected
+
+
+def test_malformed_parts_of_the_response_read_as_absent_not_as_a_crash():
+    payload = {
+        "returncode": 200,
+        "returndata": {
+            "datanodes": [
+                {"code": "zb.A0E0101_sj.2023", "data": {"data": 1.0, "hasdata": True}, "wds": 7}
+            ],
+            "wdnodes": [{"wdcode": {"zb": 1}, "nodes": 3}, {"wdcode": "zb", "nodes": 2.5}, "reg"],
+        },
+    }
+
+    with pytest.raises(
+        ConnectorError, match=r'datanodes\[0\] \(zb.A0E0101_sj.2023\) has no wds "zb"'
+    ):
+        get_connector("nbs", {"area": "CN"}).parse(json.dumps(payload).encode())
