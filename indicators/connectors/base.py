@@ -470,9 +470,15 @@ class Connector:
 
 
 def check_mapping(
-    option: str, mapping: Mapping[str, Any], allowed: tuple[str, ...] | None
+    option: str,
+    mapping: Mapping[str, Any],
+    allowed: tuple[str, ...] | None,
+    list_keys: tuple[str, ...] = (),
 ) -> None:
-    """Reject mapping options with unknown keys (when ``allowed`` is given) or non-text values."""
+    """Reject mapping options with unknown keys (when ``allowed`` is given) or non-text values.
+
+    Keys in ``list_keys`` may also hold a non-empty list of texts.
+    """
     for key, value in mapping.items():
         if allowed is not None and key not in allowed:
             raise ConnectorError(
@@ -480,10 +486,18 @@ def check_mapping(
                 % {"option": option, "key": key, "allowed": ", ".join(allowed)},
                 fields={"option": option},
             )
-        if not isinstance(value, str) and not (key == "dimension" and _is_text_list(value)):
+        if not isinstance(value, str) and not (key in list_keys and _is_text_list(value)):
             raise ConnectorError(
-                _('Option "%(option)s": the value for "%(key)s" must be text; got %(value)r.')
-                % {"option": option, "key": key, "value": value},
+                _(
+                    'Option "%(option)s": the value for "%(key)s" must be %(wanted)s; '
+                    "got %(value)r."
+                )
+                % {
+                    "option": option,
+                    "key": key,
+                    "wanted": _("text or a list of texts") if key in list_keys else _("text"),
+                    "value": value,
+                },
                 fields={"option": option},
             )
 

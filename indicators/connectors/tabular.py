@@ -75,7 +75,7 @@ class ColumnPlan:
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> ColumnPlan:
         columns: dict[str, str | list[str]] = options.get("columns", {})
-        check_mapping("columns", columns, TABLE_KEYS)
+        check_mapping("columns", columns, TABLE_KEYS, list_keys=("dimension",))
         named = {
             key: tuple(value) if isinstance(value, list) else (value,)
             for key, value in columns.items()

@@ -183,3 +183,8 @@ def test_junk_in_a_value_cell_names_row_and_column():
 def test_an_unsupported_delimiter_option_is_refused(delimiter):
     with pytest.raises(ConnectorError, match='"delimiter" must be'):
         get_connector("csv", {"delimiter": delimiter})
+
+
+def test_an_empty_dimension_list_is_refused():
+    with pytest.raises(ConnectorError, match='"dimension" must be text or a list of texts; got'):
+        get_connector("csv", {"columns": {"dimension": []}})

@@ -174,3 +174,8 @@ def test_a_boolean_value_is_not_a_number():
 def test_unknown_field_keys_are_refused():
     with pytest.raises(ConnectorError, match='Option "fields" has an unknown key "valeu"'):
         get_connector("json", {"fields": {"valeu": "val"}})
+
+
+def test_a_list_of_paths_is_not_a_field():
+    with pytest.raises(ConnectorError, match='the value for "dimension" must be text; got'):
+        get_connector("json", {"fields": {"dimension": ["sex", "age"]}})
