@@ -1,7 +1,8 @@
 """CSV files as statistical offices and spreadsheet users write them.
 
 Options (besides the generic ones and ``encoding``): ``columns`` and ``header_row`` as described
-in ``indicators.connectors.tabular``; ``delimiter`` ("," ";" or tab) when sniffing guesses wrong.
+in ``indicators.connectors.tabular``; ``delimiter`` ("," ";" "|" or tab) when sniffing ("," ";"
+or tab) guesses wrong.
 Locators are "row N", N counting every line from the top of the file as a spreadsheet does.
 """
 
@@ -18,13 +19,14 @@ from indicators.connectors.base import Extracted, TextConnector
 from indicators.connectors.tabular import (
     SCAN_ROWS,
     ColumnPlan,
+    check_delimiter,
     extract_table,
     find_header,
     read_delimited,
 )
 from indicators.exceptions import ConnectorError
 
-DELIMITERS = (",", ";", "\t")
+SNIFFED = (",", ";", "\t")
 
 
 class CsvConnector(TextConnector):
@@ -36,12 +38,7 @@ class CsvConnector(TextConnector):
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         super().__init__(options)
         self.plan = ColumnPlan.from_options(self.options)
-        delimiter = self.option("delimiter", "")
-        if delimiter and delimiter not in DELIMITERS:
-            raise ConnectorError(
-                _('Option "delimiter" must be ",", ";" or a tab; got %(value)r.')
-                % {"value": delimiter}
-            )
+        check_delimiter(self.option("delimiter", ""))
 
     def extract_text(self, text: str) -> Extracted:
         delimiter = self.option("delimiter", "") or self._sniff(text)
@@ -57,7 +54,7 @@ class CsvConnector(TextConnector):
         error lists sensible column names.
         """
         head = "".join(itertools.islice(io.StringIO(text), SCAN_ROWS))
-        samples = {d: read_delimited(head, d, strict=False) for d in DELIMITERS}
+        samples = {d: read_delimited(head, d, strict=False) for d in SNIFFED}
         header_row = self.option("header_row", None)
         for delimiter, rows in samples.items():
             try:
@@ -65,7 +62,7 @@ class CsvConnector(TextConnector):
             except ConnectorError:
                 continue
             return delimiter
-        return max(DELIMITERS, key=lambda d: max((len(r) for r in samples[d]), default=0))
+        return max(SNIFFED, key=lambda d: max((len(r) for r in samples[d]), default=0))
 
 
 def _locate(index: int) -> str:

@@ -36,7 +36,7 @@ from indicators.connectors.base import (
     check_mapping,
     fold_dimension,
 )
-from indicators.connectors.tabular import read_delimited, short_row_error
+from indicators.connectors.tabular import check_delimiter, read_delimited, short_row_error
 from indicators.exceptions import ConnectorError
 
 DEFAULT_COLUMNS = {
@@ -84,6 +84,7 @@ class SdmxCsvConnector(TextConnector):
         if not all(isinstance(name, str) for name in extra):
             raise ConnectorError(_('Option "dimension_columns" must be a list of column ids.'))
         self.extra: list[str] = extra
+        check_delimiter(self.option("delimiter", ""))
 
     def extract_text(self, text: str) -> Extracted:
         rows = read_delimited(text, self.option("delimiter", "") or _delimiter(text))

@@ -52,6 +52,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "area_label": ("area_name", "area_label", "地区名称"),
 }
 SCAN_ROWS = 30
+DELIMITERS = (",", ";", "\t", "|")  # accepted in the "delimiter" option
 _NOTE = re.compile(r"(注\d*|备注|说明|数据来源|资料来源|来源|notes?|sources?)\s*[:：]")
 
 Locate = Callable[[int], str]
@@ -251,3 +252,13 @@ def read_delimited(text: str, delimiter: str, *, strict: bool = True) -> list[li
             )
             % {"line": reader.line_num, "reason": exc}
         ) from None
+
+
+def check_delimiter(delimiter: str) -> None:
+    """Refuse a ``delimiter`` option that is not one of ``DELIMITERS`` ("" means detect)."""
+    if delimiter and delimiter not in DELIMITERS:
+        raise ConnectorError(
+            _('Option "delimiter" must be ",", ";", "|" or a tab; got %(value)r.')
+            % {"value": delimiter},
+            fields={"option": "delimiter"},
+        )

@@ -1,4 +1,5 @@
 import datetime
+import re
 from pathlib import Path
 
 import pytest
@@ -179,10 +180,21 @@ def test_junk_in_a_value_cell_names_row_and_column():
     assert caught.value.fields == {"locator": 'row 3, column "数值"'}
 
 
-@pytest.mark.parametrize("delimiter", ["|", ";;"])
-def test_an_unsupported_delimiter_option_is_refused(delimiter):
-    with pytest.raises(ConnectorError, match='"delimiter" must be'):
-        get_connector("csv", {"delimiter": delimiter})
+@pytest.mark.parametrize("kind", ["csv", "sdmx-csv"])
+@pytest.mark.parametrize("delimiter", [";;", "gbk", "数"])
+def test_an_unsupported_delimiter_option_is_refused(kind, delimiter):
+    with pytest.raises(
+        ConnectorError, match=re.escape('"delimiter" must be ",", ";", "|" or a tab')
+    ):
+        get_connector(kind, {"delimiter": delimiter})
+
+
+def test_a_pipe_delimiter_can_be_set():
+    payload = "指标代码|地区代码|年份|数值\nA0E0101|510000|2023|5012.4\n".encode()
+
+    assert get_connector("csv", {"delimiter": "|"}).parse(payload).frame["value"].tolist() == [
+        5012.4
+    ]
 
 
 def test_an_empty_dimension_list_is_refused():
