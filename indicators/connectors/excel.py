@@ -12,7 +12,7 @@ import warnings
 import zipfile
 import zlib
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 from xml.etree.ElementTree import ParseError
 
 from django.utils.translation import gettext as _
@@ -74,7 +74,8 @@ class ExcelConnector(Connector):
         try:
             sheet = self._sheet(workbook)
             # Read-only mode parses the sheet lazily, so a damaged archive can fail here too.
-            rows = [list(row) for row in sheet.iter_rows(min_row=1, values_only=True)]
+            cells = sheet.iter_rows(min_row=1, values_only=True)  # type: ignore[misc]  # stub bug
+            rows: list[list[object]] = [list(row) for row in cells]
         finally:
             workbook.close()
         # Files written by some tools carry no sheet dimension, and read-only mode then returns
@@ -84,12 +85,12 @@ class ExcelConnector(Connector):
 
     def _sheet(self, workbook: Workbook) -> ReadOnlyWorksheet:
         wanted: str | int = self.option("sheet", 0)
-        names = workbook.sheetnames
-        if isinstance(wanted, int) and 0 <= wanted < len(names):
-            return workbook.worksheets[wanted]
-        if isinstance(wanted, str) and wanted in names:
-            return workbook[wanted]
-        listing = ", ".join(f'{i} "{name}"' for i, name in enumerate(names))
+        # worksheets, not sheetnames: chart sheets hold no cells and would shift the numbering.
+        sheets = workbook.worksheets
+        for index, sheet in enumerate(sheets):
+            if wanted in (index, sheet.title):
+                return cast(ReadOnlyWorksheet, sheet)  # read_only=True loads these
+        listing = ", ".join(f'{i} "{sheet.title}"' for i, sheet in enumerate(sheets))
         raise ConnectorError(
             _(
                 'The workbook has no sheet %(sheet)r. Its sheets are: %(sheets)s. Set "sheet" '

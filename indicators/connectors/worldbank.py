@@ -165,7 +165,6 @@ def _incomplete(where: str, path: str) -> ConnectorError:
 
 def _int(value: object, default: int) -> int:
     # The API has sent these both as numbers and as strings ("per_page": "50").
-    try:
-        return int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        return default
+    if isinstance(value, int | str) and str(value).isdigit():
+        return int(value)
+    return default

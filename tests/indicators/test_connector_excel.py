@@ -1,7 +1,10 @@
 import datetime
+import io
 from pathlib import Path
 
 import pytest
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
 
 from indicators.connectors import CANONICAL_COLUMNS, get_connector
 from indicators.exceptions import ConnectorError
@@ -101,3 +104,23 @@ def test_a_csv_given_to_the_excel_connector_says_so():
 def test_encoding_is_not_an_excel_option():
     with pytest.raises(ConnectorError, match='Unknown option "encoding" for kind "excel"'):
         get_connector("excel", {"encoding": "gbk"})
+
+
+def test_chart_sheets_are_not_counted_or_listed():
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    chart_sheet = workbook.create_chartsheet("图表")
+    data = workbook.create_sheet("数据")
+    data.append(["area", "period", "value"])
+    data.append(["510100", 2023, 1.5])
+    chart = BarChart()
+    chart.add_data(Reference(data, min_col=3, min_row=1, max_row=2), titles_from_data=True)
+    chart_sheet.add_chart(chart)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    result = get_connector("excel", {"indicator": "X", "sheet": 0}).parse(buffer.getvalue())
+
+    assert result.frame["locator"].tolist() == ["sheet 数据, row 2"]
+    with pytest.raises(ConnectorError, match=r'Its sheets are: 0 "数据"\. Set "sheet"'):
+        get_connector("excel", {"indicator": "X", "sheet": "图表"}).parse(buffer.getvalue())
