@@ -35,9 +35,13 @@ _SECRET_PARAMS = ("key", "token", "secret", "password", "signature")
 
 @dataclass(frozen=True)
 class FetchPolicy:
-    """Limits for one fetch: ``timeout`` in seconds (connect and each read), ``max_bytes`` of
-    body after decompression, ``allowed_hosts`` as exact names or "*.example.org" (subdomains
-    only), ``allow_private`` to permit intranet addresses."""
+    """Limits for one fetch.
+
+    ``timeout`` is in seconds and applies to connecting and to each read (not to the whole
+    download, which ``max_bytes`` bounds instead); ``max_bytes`` counts the body after
+    decompression; ``allowed_hosts`` holds host names without port, exact or "*.example.org"
+    (subdomains only); ``allow_private`` permits intranet addresses.
+    """
 
     timeout: float = 20
     max_bytes: int = 20 * 1024 * 1024
