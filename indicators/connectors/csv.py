@@ -1,0 +1,69 @@
+"""CSV files as statistical offices and spreadsheet users write them.
+
+Options (besides the generic ones and ``encoding``): ``columns`` and ``header_row`` as described
+in ``indicators.connectors.tabular``; ``delimiter`` ("," ";" "|" or tab) when sniffing ("," ";"
+or tab) guesses wrong.
+Locators are "row N", N counting every line from the top of the file as a spreadsheet does.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from indicators.connectors.base import Extracted, TextConnector
+from indicators.connectors.tabular import (
+    SCAN_ROWS,
+    ColumnPlan,
+    check_delimiter,
+    extract_table,
+    find_header,
+    read_delimited,
+)
+from indicators.exceptions import ConnectorError
+
+SNIFFED = (",", ";", "\t")
+
+
+class CsvConnector(TextConnector):
+    """Delimited text with one observation per row under a header row."""
+
+    kind = "csv"
+    option_types = {"columns": dict, "header_row": int, "delimiter": str}
+
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        super().__init__(options)
+        self.plan = ColumnPlan.from_options(self.options)
+        check_delimiter(self.option("delimiter", ""))
+
+    def extract_text(self, text: str) -> Extracted:
+        delimiter = self.option("delimiter", "") or self._sniff(text)
+        return extract_table(
+            read_delimited(text, delimiter), self.plan, self.option("header_row", None), _locate
+        )
+
+    def _sniff(self, text: str) -> str:
+        """The delimiter under which the top lines contain the header we are looking for.
+
+        ``csv.Sniffer`` is confused by title lines above the header, so try each candidate on
+        the top of the file; if none finds the header, take the one that splits widest so the
+        error lists sensible column names.
+        """
+        head = "".join(itertools.islice(io.StringIO(text), SCAN_ROWS))
+        samples = {d: read_delimited(head, d, strict=False) for d in SNIFFED}
+        header_row = self.option("header_row", None)
+        for delimiter, rows in samples.items():
+            try:
+                find_header(rows, self.plan, header_row, _locate)
+            except ConnectorError:
+                continue
+            return delimiter
+        return max(SNIFFED, key=lambda d: max((len(r) for r in samples[d]), default=0))
+
+
+def _locate(index: int) -> str:
+    return _("row %(row)s") % {"row": index + 1}

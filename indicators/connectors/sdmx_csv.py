@@ -1,0 +1,215 @@
+"""SDMX-CSV data messages, versions 1.0 and 2.0 (sdmx-twg/sdmx-csv field guides).
+
+1.0 starts with a ``DATAFLOW`` column ("ESTAT:NAMA_10_GDP(1.0)"); 2.0 with ``STRUCTURE``,
+``STRUCTURE_ID`` and an optional ``ACTION`` column. With ``labels=both`` headers read
+"REF_AREA: Reference area" and coded cells "CN: China": we keep the code and use the name as the
+published label. The separator is the character after the first header term (the 2.0 guide
+allows ";" as well as ",").
+
+Options (besides the generic ones and ``encoding``):
+
+* ``columns``: canonical key -> component id, defaults ``DEFAULT_COLUMNS`` (indicator from
+  ``INDICATOR`` when present, else the ``indicator`` option; unit from ``UNIT_MEASURE`` when
+  present). Component ids match case-insensitively (Eurostat writes ``geo``, ``freq``).
+* ``dimension_columns``: further components folded into ``dimension`` ("SEX=F;AGE=Y15-64").
+* ``delimiter``: only when the separator cannot be read from the header.
+
+``UNIT_MULT`` (power of ten) is applied to values when present, so "5.5" with UNIT_MULT 9 is
+stored as 5.5e9 in the published unit. Rows with ACTION "D" (delete) are refused: a feed must not
+delete stored observations behind the analysts' backs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from indicators.connectors.base import (
+    Extracted,
+    RawRow,
+    TextConnector,
+    cell_text,
+    check_mapping,
+    fold_dimension,
+)
+from indicators.connectors.tabular import check_delimiter, read_delimited, short_row_error
+from indicators.exceptions import ConnectorError
+
+DEFAULT_COLUMNS = {
+    "indicator": "INDICATOR",
+    "area": "REF_AREA",
+    "period": "TIME_PERIOD",
+    "value": "OBS_VALUE",
+    "unit": "UNIT_MEASURE",
+}
+REQUIRED = ("period", "value")
+# "I" (information) and "A" (append) add data; "R" (replace) is what our upsert does anyway.
+DATA_ACTIONS = frozenset({"", "I", "A", "R"})
+_FIRST_TERM = re.compile(r'"?(DATAFLOW|STRUCTURE)(\[[^\]]*\])?"?([,;\t|])', re.IGNORECASE)
+
+
+def split_label(cell: str) -> tuple[str, str]:
+    """ "CN: China" -> ("CN", "China"); "CN" -> ("CN", "")."""
+    code, _sep, label = cell.partition(": ")
+    return code.strip(), label.strip()
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where each component sits in a row, and the rows' expected width."""
+
+    columns: dict[str, int]
+    dimensions: list[tuple[str, int]]
+    action: int | None
+    unit_mult: int | None
+    width: int
+
+
+class SdmxCsvConnector(TextConnector):
+    """An SDMX-CSV 1.0 or 2.0 data message, one observation per row."""
+
+    kind = "sdmx-csv"
+    option_types = {"columns": dict, "dimension_columns": list, "delimiter": str}
+
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        super().__init__(options)
+        named: dict[str, str] = self.option("columns", {})
+        check_mapping("columns", named, tuple(DEFAULT_COLUMNS))
+        self.named = named
+        extra: list[Any] = self.option("dimension_columns", [])
+        if not all(isinstance(name, str) for name in extra):
+            raise ConnectorError(_('Option "dimension_columns" must be a list of column ids.'))
+        self.extra: list[str] = extra
+        check_delimiter(self.option("delimiter", ""))
+
+    def extract_text(self, text: str) -> Extracted:
+        rows = read_delimited(text, self.option("delimiter", "") or _delimiter(text))
+        layout = self._layout(rows[0])
+        labels: dict[str, dict[str, str]] = {"indicator": {}, "area": {}}
+        out: list[RawRow] = []
+        for index, row in enumerate(rows[1:], start=2):
+            if not any(cell.strip() for cell in row):
+                continue
+            where = _("row %(row)s") % {"row": index}
+            if len(row) != layout.width:
+                raise short_row_error(where, len(row), _("row 1"), layout.width)
+            raw = _observation(row, layout, where, labels)
+            if raw is not None:
+                out.append(raw)
+        value_id = split_label(rows[0][layout.columns["value"]])[0]
+        return Extracted(out, _('column "%(name)s"') % {"name": value_id}, labels)
+
+    def _layout(self, header: Sequence[str]) -> Layout:
+        ids = [split_label(cell)[0].casefold() for cell in header]
+
+        def find(component: str) -> int | None:
+            return ids.index(component.casefold()) if component.casefold() in ids else None
+
+        columns: dict[str, int] = {}
+        for key, default in DEFAULT_COLUMNS.items():
+            position = find(self.named.get(key, default))
+            if position is None and (key in self.named or key in REQUIRED):
+                raise _missing_component(self.named.get(key, default), key, header)
+            if position is not None:
+                columns[key] = position
+        dimensions = []
+        for name in self.extra:
+            position = find(name)
+            if position is None:
+                raise _missing_component(name, "dimension", header)
+            dimensions.append((split_label(header[position])[0], position))
+        return Layout(columns, dimensions, find("ACTION"), find("UNIT_MULT"), len(header))
+
+
+def _observation(
+    row: Sequence[str], layout: Layout, where: str, labels: dict[str, dict[str, str]]
+) -> RawRow | None:
+    """The row as a ``RawRow``; ``None`` for 2.0 attribute-only rows (no period, no value)."""
+    if layout.action is not None:
+        _check_action(split_label(row[layout.action])[0].upper(), where)
+    period = row[layout.columns["period"]].strip()
+    value = row[layout.columns["value"]].strip()
+    if not period and not value:
+        return None
+    coded = {key: split_label(row[i]) for key, i in layout.columns.items()}
+    for kind in ("indicator", "area"):
+        code, label = coded.get(kind, ("", ""))
+        if code and label:
+            labels[kind].setdefault(code, label)
+    pairs = [(name, split_label(row[i])[0]) for name, i in layout.dimensions]
+    return RawRow(
+        locator=where,
+        period=period,
+        value=value,
+        indicator=coded.get("indicator", ("", ""))[0],
+        area=coded.get("area", ("", ""))[0],
+        unit=coded.get("unit", ("", ""))[0],
+        dimension=fold_dimension(pairs) if pairs else "",
+        factor=_multiplier(row, layout.unit_mult, where),
+    )
+
+
+def _check_action(action: str, where: str) -> None:
+    if action in DATA_ACTIONS:
+        return
+    if action == "D":
+        message = _(
+            '%(where)s is a delete instruction (ACTION "D"). Deleting observations through a '
+            "feed is not supported: remove the row from the file, or ask an administrator to "
+            "delete the data by hand."
+        )
+    else:
+        message = _(
+            '%(where)s has the unknown ACTION "%(action)s"; SDMX-CSV allows I, A, R and D. '
+            "Check that the file is an SDMX-CSV data message."
+        )
+    raise ConnectorError(message % {"where": where, "action": action}, fields={"locator": where})
+
+
+def _multiplier(row: Sequence[str], position: int | None, where: str) -> float:
+    text = split_label(row[position])[0] if position is not None else ""
+    if not text:
+        return 1.0
+    try:
+        return float(10 ** int(text))
+    except ValueError:
+        raise ConnectorError(
+            _('%(where)s, column "UNIT_MULT": "%(text)s" is not a power-of-ten exponent.')
+            % {"where": where, "text": text},
+            fields={"locator": where},
+        ) from None
+
+
+def _missing_component(component: str, key: str, header: Sequence[str]) -> ConnectorError:
+    return ConnectorError(
+        _(
+            'The SDMX-CSV header has no column "%(component)s" (%(key)s). Its columns are: '
+            '%(columns)s. Name the right component in "columns" (or "dimension_columns").'
+        )
+        % {
+            "component": component,
+            "key": key,
+            "columns": ", ".join(split_label(cell)[0] for cell in header),
+        },
+        fields={"locator": _("row 1")},
+    )
+
+
+def _delimiter(text: str) -> str:
+    match = _FIRST_TERM.match(text)
+    if not match:
+        first = cell_text(text.split("\n", 1)[0])[:80]
+        raise ConnectorError(
+            _(
+                "This is not an SDMX-CSV data message: the first column must be DATAFLOW "
+                '(version 1.0) or STRUCTURE (version 2.0), but the first line is "%(line)s". '
+                'Ask the service for SDMX-CSV (Accept header "application/vnd.sdmx.data+csv"), '
+                'or use kind "csv" for a plain table.'
+            )
+            % {"line": first}
+        )
+    return match.group(3)

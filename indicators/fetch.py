@@ -1,0 +1,281 @@
+"""HTTP downloads for ingestion, with the rules every fetch must follow.
+
+Source URLs are typed in by analysts, so a fetch must not become a way into the intranet:
+only http(s), only hosts on ``INDICATORS_ALLOWED_HOSTS``, never an address that resolves to a
+private, loopback, link-local or reserved network (unless explicitly allowed), redirects only
+within the same host, a time limit and a size cap enforced while reading.
+
+Errors say whether retrying can help: ``TransientFetchError`` (timeouts, connection failures,
+429, 5xx) is retried by the task; ``FetchError`` (4xx, refused URL, too large) is not.
+
+Known limit: the address check resolves the host before ``requests`` resolves it again, so a
+host whose DNS answer changes between the two lookups could slip through. The allowed-hosts
+list is the main control; the address check is defence in depth.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+import requests
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from indicators.exceptions import FetchError, TransientFetchError
+
+USER_AGENT = "four-plus-one-dashboard/0.1 (indicator ingestion)"
+_SECRET_PARAMS = ("key", "token", "secret", "password", "signature")
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    """Limits for one fetch.
+
+    ``timeout`` is in seconds and applies to connecting and to each read (not to the whole
+    download, which ``max_bytes`` bounds instead); ``max_bytes`` counts the body after
+    decompression; ``allowed_hosts`` holds host names without port, exact or "*.example.org"
+    (subdomains only); ``allow_private`` permits intranet addresses.
+    """
+
+    timeout: float = 20
+    max_bytes: int = 20 * 1024 * 1024
+    allowed_hosts: tuple[str, ...] = ()
+    allow_private: bool = False
+
+    @classmethod
+    def from_settings(cls) -> FetchPolicy:
+        """The policy from ``INDICATORS_FETCH_*`` / ``INDICATORS_ALLOWED_HOSTS`` settings."""
+        return cls(
+            timeout=float(getattr(settings, "INDICATORS_FETCH_TIMEOUT", cls.timeout)),
+            max_bytes=int(getattr(settings, "INDICATORS_FETCH_MAX_BYTES", cls.max_bytes)),
+            allowed_hosts=tuple(getattr(settings, "INDICATORS_ALLOWED_HOSTS", ())),
+            allow_private=bool(getattr(settings, "INDICATORS_ALLOW_PRIVATE_ADDRESSES", False)),
+        )
+
+
+def host_allowed(host: str, allowed_hosts: tuple[str, ...]) -> bool:
+    """True when ``host`` equals an entry, or is a subdomain of a "*.suffix" entry."""
+    host = host.lower().rstrip(".")
+    for pattern in (entry.lower().rstrip(".") for entry in allowed_hosts):
+        if pattern.startswith("*."):
+            if host.endswith(pattern[1:]):
+                return True
+        elif host == pattern:
+            return True
+    return False
+
+
+def display_url(url: str) -> str:
+    """``url`` for messages and logs, with key/token-like query values masked."""
+    parts = urlsplit(url)
+    query = [
+        (k, "***" if any(s in k.lower() for s in _SECRET_PARAMS) else v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+    ]
+    return urlunsplit(parts._replace(query=urlencode(query, safe="*:,")))
+
+
+class Fetcher:
+    """GET over HTTP(S) under a ``FetchPolicy``; returns the body as bytes."""
+
+    MAX_REDIRECTS = 3
+
+    def __init__(
+        self, policy: FetchPolicy | None = None, *, session: requests.Session | None = None
+    ) -> None:
+        self.policy = policy or FetchPolicy.from_settings()
+        self.session = session or requests.Session()
+        self.session.headers["User-Agent"] = USER_AGENT
+
+    def get(self, url: str, params: Mapping[str, Any] | None = None) -> bytes:
+        """The body of ``url`` (with ``params`` added to its query).
+
+        Raises ``FetchError`` or ``TransientFetchError`` with a message naming the URL.
+        """
+        current = self._prepare(url, params)
+        host = self._check_url(current)
+        for _hop in range(self.MAX_REDIRECTS + 1):
+            with _network_errors(current, self.policy.timeout):
+                response = self.session.get(
+                    current, stream=True, timeout=self.policy.timeout, allow_redirects=False
+                )
+            with response:
+                if not response.is_redirect:
+                    _check_status(current, response)
+                    return self._read(current, response)
+                current = urljoin(current, response.headers["location"])
+                self._check_redirect(url, current, host)
+        raise FetchError(
+            _("%(url)s redirected more than %(max)s times; use the final address in the source.")
+            % {"url": display_url(url), "max": self.MAX_REDIRECTS},
+            fields={"url": display_url(url)},
+        )
+
+    def _prepare(self, url: str, params: Mapping[str, Any] | None) -> str:
+        try:
+            prepared = requests.Request("GET", url, params=params).prepare().url
+        except requests.RequestException as exc:
+            raise FetchError(
+                _('"%(url)s" is not a valid URL (%(reason)s); correct the source URL.')
+                % {"url": url, "reason": exc},
+                fields={"url": url},
+            ) from None
+        return prepared or url
+
+    def _check_url(self, url: str) -> str:
+        """Scheme, allowed host and public address; returns the host name."""
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        if parts.scheme not in ("http", "https") or not host:
+            raise _refused(
+                _('"%(url)s" is not an http or https address; correct the source URL.'), url
+            )
+        if not host_allowed(host, self.policy.allowed_hosts):
+            raise _refused(
+                _(
+                    'The host "%(host)s" of %(url)s is not in INDICATORS_ALLOWED_HOSTS '
+                    "(%(allowed)s). Ask an administrator to add it if the source is trusted, "
+                    "or correct the URL."
+                ),
+                url,
+                host=host,
+                allowed=", ".join(self.policy.allowed_hosts) or _("empty"),
+            )
+        if not self.policy.allow_private:
+            _check_public(host, parts.port or (443 if parts.scheme == "https" else 80), url)
+        return host
+
+    def _check_redirect(self, original: str, target: str, host: str) -> None:
+        if (urlsplit(target).hostname or "").lower() != host:
+            raise _refused(
+                _(
+                    "%(url)s redirected to %(target)s, another host; only redirects within the "
+                    "same host are followed. If the new address is trusted, use it in the source."
+                ),
+                original,
+                target=display_url(target),
+            )
+        self._check_url(target)
+
+    def _read(self, url: str, response: requests.Response) -> bytes:
+        limit = self.policy.max_bytes
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise _too_large(url, limit)
+        body = bytearray()
+        with _network_errors(url, self.policy.timeout):
+            # Counted after decompression, so a small gzip bomb cannot exceed the cap either.
+            for chunk in response.iter_content(chunk_size=65536):
+                body += chunk
+                if len(body) > limit:
+                    raise _too_large(url, limit)
+        return bytes(body)
+
+
+def _check_public(host: str, port: int, url: str) -> None:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise TransientFetchError(
+            _('The host "%(host)s" of %(url)s could not be resolved (%(reason)s).')
+            % {"host": host, "url": display_url(url), "reason": exc.strerror},
+            fields={"url": display_url(url)},
+        ) from None
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+            address = address.ipv4_mapped
+        if not address.is_global or address.is_multicast:
+            raise _refused(
+                _(
+                    'The host "%(host)s" of %(url)s resolves to %(address)s, a private, '
+                    "loopback or reserved address, and fetching from internal networks is "
+                    "refused. If this is a trusted intranet service, an administrator can set "
+                    "INDICATORS_ALLOW_PRIVATE_ADDRESSES."
+                ),
+                url,
+                host=host,
+                address=str(address),
+            )
+
+
+def _check_status(url: str, response: requests.Response) -> None:
+    status = response.status_code
+    if status < 300:
+        return
+    values = {"url": display_url(url), "status": status, "reason": response.reason or ""}
+    fields = {"url": values["url"], "status": status}
+    if status == 429 or status >= 500:
+        fields["retry_after"] = response.headers.get("retry-after", "")
+        raise TransientFetchError(
+            _(
+                "%(url)s answered HTTP %(status)s %(reason)s. This is usually temporary; the "
+                "fetch will be retried later."
+            )
+            % values,
+            fields=fields,
+        )
+    raise FetchError(
+        _(
+            "%(url)s answered HTTP %(status)s %(reason)s. Check the URL and its parameters in "
+            "the source settings (and any access key the publisher requires)."
+        )
+        % values,
+        fields=fields,
+    )
+
+
+def _refused(template: str, url: str, **values: str) -> FetchError:
+    return FetchError(
+        template % {"url": display_url(url), **values}, fields={"url": display_url(url)}
+    )
+
+
+def _too_large(url: str, limit: int) -> FetchError:
+    return FetchError(
+        _(
+            "The response from %(url)s is larger than the limit of %(limit)s bytes "
+            "(INDICATORS_FETCH_MAX_BYTES). Narrow the query (fewer years or areas) or ask an "
+            "administrator to raise the limit."
+        )
+        % {"url": display_url(url), "limit": f"{limit:,}"},
+        fields={"url": display_url(url)},
+    )
+
+
+@contextmanager
+def _network_errors(url: str, timeout: float) -> Iterator[None]:
+    """Translate ``requests`` exceptions into retryable or permanent fetch errors."""
+    values = {"url": display_url(url), "timeout": timeout}
+    try:
+        yield
+    except requests.exceptions.SSLError as exc:
+        # A certificate problem does not fix itself on retry.
+        raise FetchError(
+            _("The TLS connection to %(url)s failed (%(reason)s); the certificate is not trusted.")
+            % {**values, "reason": exc},
+            fields={"url": values["url"]},
+        ) from None
+    except requests.Timeout:
+        raise TransientFetchError(
+            _("%(url)s did not answer within %(timeout)s seconds; the fetch will be retried.")
+            % values,
+            fields={"url": values["url"]},
+        ) from None
+    except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+        raise TransientFetchError(
+            _("The connection to %(url)s failed (%(reason)s); the fetch will be retried.")
+            % {**values, "reason": exc},
+            fields={"url": values["url"]},
+        ) from None
+    except requests.RequestException as exc:
+        raise FetchError(
+            _("Fetching %(url)s failed (%(reason)s).") % {**values, "reason": exc},
+            fields={"url": values["url"]},
+        ) from None
