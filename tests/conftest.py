@@ -14,6 +14,16 @@ from policy.models import Initiative, Membership, Milestone, Project, Region, Ro
 PASSWORD = "test-password-4plus1"
 
 
+@pytest.fixture(autouse=True)
+def _default_language() -> Any:
+    """Every test starts in the site's default language, whatever an earlier test activated."""
+    from django.conf import settings
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
+
+
 def make_user(username: str, *groups: str, **extra: Any) -> Any:
     from django.contrib.auth import get_user_model
 
