@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from typing import Any
 
 import pytest
@@ -155,3 +156,78 @@ def lead_client(lead: Any) -> Client:
 @pytest.fixture
 def admin_client_(admin_user: Any) -> Client:
     return client_for(admin_user)
+
+
+# --- Browser tests: Debian's chromium driven by Playwright, never a downloaded browser. -------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Any:
+    """One headless Chromium for the whole session (starting one costs about a second)."""
+    from pathlib import Path
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (scripts/sysdeps.sh test)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop on this thread, and Django then refuses ORM
+    # calls from the test body as "async context" (a documented pytest-playwright caveat).
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium: Any, live_server: Any) -> Any:
+    """A fresh browser context on the live server; the test fails on any request to another host.
+
+    Intranet rule: every asset must come from the app itself. Requests elsewhere are aborted
+    (no network here anyway) and recorded, and the test fails at teardown if there were any.
+    Use with ``@pytest.mark.django_db(transaction=True, serialized_rollback=True)`` so the
+    initiatives and regions that migrations create are there for the server thread.
+    """
+    from urllib.parse import urlsplit
+
+    own = urlsplit(live_server.url).netloc
+    outside: list[str] = []
+    context = chromium.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+
+    def guard(route: Any) -> None:
+        url = route.request.url
+        if url.startswith(("data:", "blob:")) or urlsplit(url).netloc == own:
+            route.continue_()
+        else:
+            outside.append(url)
+            route.abort()
+
+    context.route("**/*", guard)
+    browser_page = context.new_page()
+    browser_page.set_default_timeout(15_000)
+    browser_page.live_url = live_server.url
+    yield browser_page
+    context.close()
+    assert not outside, f"pages asked for outside hosts: {outside}"
+
+
+def browser_login(page: Any, username: str, password: str = PASSWORD) -> None:
+    """Sign in through the real login form."""
+    page.goto(f"{page.live_url}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click(".login-form [type=submit]")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
