@@ -105,7 +105,10 @@ def initiative_overview(
     today = today or timezone.localdate()
     if not user_scope(user).can_read:
         return []
-    initiatives = list(Initiative.objects.annotate(project_count=Count("projects")))
+    # An aggregate query drops Meta.ordering (Django ≥ 3.1): order explicitly.
+    initiatives = list(
+        Initiative.objects.annotate(project_count=Count("projects")).order_by("order")
+    )
     projects = list(Project.objects.only("pk", "initiative_id", "name_zh", "name_en"))
     statuses = project_statuses(projects, today=today, lang=lang)
     own_kpis = list(_kpis_with_trajectory().filter(initiative__isnull=False))

@@ -19,9 +19,11 @@ def test_an_official_signs_in_and_sees_the_five_initiatives_in_chinese(page: Any
     browser_login(page, "official")
     cards = page.locator(".initiative-card h2")
     assert cards.count() == 5
-    names = " ".join(cards.all_inner_texts())
-    for name in ("国产推理算力", "华为曙光", "近存计算", "算电协同", "政务大模型"):
-        assert name in names
+    names = cards.all_inner_texts()
+    for card, name in zip(
+        names, ("国产推理算力", "华为曙光", "近存计算", "算电协同", "政务大模型"), strict=True
+    ):
+        assert name in card
     assert page.locator("html").get_attribute("lang") == "zh-hans"
 
 
