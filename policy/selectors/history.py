@@ -83,6 +83,8 @@ def _shown(f: models.Field, value: Any) -> str:
         return "—"
     if f.choices:
         return str(dict(f.flatchoices).get(value, value))
+    if f.name == "percent_complete":
+        return f"{value}%"
     if isinstance(value, bool):
         return str(_("是") if value else _("否"))
     if isinstance(value, Decimal):
