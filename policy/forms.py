@@ -90,7 +90,9 @@ class ReviewForm(forms.Form):
     RETURN = "return"
 
     decision = forms.ChoiceField(
-        label=_("审核结果"), choices=[(APPROVE, _("通过")), (RETURN, _("退回修改"))]
+        label=_("审核结果"),
+        choices=[(APPROVE, _("通过")), (RETURN, _("退回修改"))],
+        widget=forms.RadioSelect,
     )
     reason = forms.CharField(
         label=_("审核意见 / 退回原因"),
