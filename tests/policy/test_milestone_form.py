@@ -162,3 +162,12 @@ def test_evidence_is_not_reachable_under_media_url(owner_client, milestone, sett
     assert not Path(evidence.file.path).is_relative_to(Path(settings.MEDIA_ROOT))
     with pytest.raises(ValueError, match="no URL"):
         evidence.file.url  # noqa: B018
+
+
+def test_messages_are_translated_to_english(owner_client, milestone) -> None:
+    owner_client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    response = post(owner_client, milestone, status="done", percent_complete=80)
+    body = response.content.decode()
+    assert "Update milestone progress" in body
+    assert "A completed milestone needs its actual completion date." in body
+    assert "100 % complete (you entered 80)" in body
