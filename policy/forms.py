@@ -45,7 +45,15 @@ def apply_service_errors(form: forms.Form, error: PolicyError) -> None:
         form.add_error(None, error.message)
 
 
-class MilestoneProgressForm(forms.Form):
+class ChineseForm(forms.Form):
+    """Labels sit above their fields, so they carry no ":" suffix (wrong in Chinese anyway)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class MilestoneProgressForm(ChineseForm):
     status = forms.ChoiceField(label=_("状态"), choices=MilestoneStatus.choices)
     percent_complete = forms.IntegerField(
         label=_("完成百分比"),
@@ -73,7 +81,7 @@ class MilestoneProgressForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class KpiValueForm(forms.Form):
+class KpiValueForm(ChineseForm):
     period = forms.CharField(label=_("期间"), max_length=10)
     value = forms.DecimalField(label=_("数值"), max_digits=20, decimal_places=4)
     comment = forms.CharField(
@@ -85,7 +93,7 @@ class KpiValueForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(ChineseForm):
     APPROVE = "approve"
     RETURN = "return"
 

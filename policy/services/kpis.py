@@ -100,6 +100,11 @@ def kpi_value_record(
     with transaction.atomic():
         kpi = Kpi.objects.select_related("project", "initiative").get(pk=kpi_id)
         require_kpi_write(actor, kpi)
+        if kpi.indicator_id:
+            raise ValidationFailed(
+                _("指标“%(name)s”的数值来自外部数据自动采集，无需手工填报。")
+                % {"name": kpi.name_zh}
+            )
         raise_if_errors(
             kpi_value_errors(
                 frequency=kpi.frequency, unit=kpi.unit, period=period, value=value, today=today

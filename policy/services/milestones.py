@@ -84,7 +84,13 @@ def _when(moment: dt.datetime) -> str:
 def _conflict(milestone: Milestone, expected_version: int) -> ConflictError:
     """What happened to the milestone since the person opened the form at `expected_version`."""
     lines: list[str] = []
-    seen = milestone.history.filter(version=expected_version).order_by("-history_id").first()
+    # Submissions move the version without a history record, so the state the person saw is
+    # the latest recorded one at or below their version.
+    seen = (
+        milestone.history.filter(version__lte=expected_version)
+        .order_by("-version", "-history_id")
+        .first()
+    )
     if seen is not None:
         changes = describe_changes(progress_snapshot(seen), progress_snapshot(milestone))
         if changes:

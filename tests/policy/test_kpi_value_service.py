@@ -130,3 +130,13 @@ def test_initiative_kpis_are_reported_by_the_lead_only(owner, lead, initiative) 
     with pytest.raises(PermissionDeniedError):
         report(owner, kpi, "2025", "10")
     assert report(lead, kpi, "2025", "10").state == ReviewState.APPROVED
+
+
+def test_kpis_fed_by_ingested_indicators_are_not_typed_in(owner, kpi) -> None:
+    from indicators.models import Indicator
+
+    indicator = Indicator.objects.create(code="sc-p", name_zh="四川算力", unit="P")
+    kpi.indicator = indicator
+    kpi.save()
+    with pytest.raises(ValidationFailed, match="自动采集"):
+        report(owner, kpi, "2026-Q1", "10")

@@ -237,6 +237,19 @@ def test_a_second_submission_from_the_same_starting_point_is_refused(
     assert Milestone.objects.get(pk=milestone.pk).percent_complete == 40
 
 
+def test_a_stale_form_after_submission_and_edit_names_both_changes(
+    owner, lead, admin_user, milestone
+) -> None:
+    record(owner, milestone, percent_complete=70)
+    milestone.refresh_from_db()
+    seen_by_admin = milestone.version  # the admin opens the form after the submission
+    record(lead, milestone, percent_complete=85)
+    with pytest.raises(ConflictError) as excinfo:
+        record(admin_user, milestone, percent_complete=5, expected_version=seen_by_admin)
+    assert "40% → 85%" in excinfo.value.message  # the lead's direct edit, by name
+    assert "lead" in excinfo.value.message
+
+
 def test_approving_after_a_direct_edit_is_refused(owner, lead, admin_user, milestone) -> None:
     update = record(owner, milestone, percent_complete=70).update
     # An admin who opened the form before the submission cannot overwrite it either.
