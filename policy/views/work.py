@@ -9,14 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ..exceptions import ConflictError, PermissionDeniedError, PolicyError
@@ -45,7 +49,7 @@ from ..services.milestones import (
     milestone_update_approve,
     milestone_update_return,
 )
-from ..validators import current_period, period_example
+from ..validators import current_period, period_example, safe_file_name
 
 
 def _lang() -> str:
@@ -93,16 +97,64 @@ def _progress_initial(milestone: Any, pending: Any) -> dict[str, Any]:
     }
 
 
+class EvidenceLimitUploadHandler(FileUploadHandler):
+    """Stop reading an uploaded file as soon as it passes EVIDENCE_MAX_BYTES.
+
+    Without it an oversized file is first written whole to a temporary file and only then
+    refused; with it the rest of the file is skipped and never stored. Skipped names are
+    kept on the request so the form can say which file was too large.
+    """
+
+    def __init__(self, request: Any = None) -> None:
+        super().__init__(request)
+        self.limit = settings.EVIDENCE_MAX_BYTES
+        self.received = 0
+        request.evidence_too_large = []
+
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
+        super().new_file(*args, **kwargs)
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
+        self.received += len(raw_data)
+        if self.received > self.limit:
+            self.request.evidence_too_large.append(safe_file_name(self.file_name or ""))
+            raise SkipFile
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        return None
+
+
+def _too_large_errors(request: HttpRequest) -> list[str]:
+    limit = filesizeformat(settings.EVIDENCE_MAX_BYTES)
+    return [
+        _("“%(name)s”超过了 %(limit)s 的上限，未上传；请压缩或拆分后再上传。")
+        % {"name": name or _("（无名文件）"), "limit": limit}
+        for name in getattr(request, "evidence_too_large", [])
+    ]
+
+
 @login_required
-@require_http_methods(["GET", "POST"])
+@csrf_exempt  # only so the upload handler can be installed first; _milestone_edit checks CSRF
 def milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The milestone form: owners submit for review, leads and admins save directly."""
+    request.upload_handlers.insert(0, EvidenceLimitUploadHandler(request))
+    return _milestone_edit(request, pk)
+
+
+@csrf_protect
+@require_http_methods(["GET", "POST"])
+def _milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
     milestone = milestone_for_user(request.user, pk, write=True)
     page = milestone_page(milestone)
     direct = user_scope(request.user).can_approve_for(milestone.project.initiative_id)
     if request.method == "POST":
         form = MilestoneProgressForm(request.POST, request.FILES)
-        if form.is_valid():
+        too_large = _too_large_errors(request)
+        for message in too_large:
+            form.add_error("evidence", message)
+        if not too_large and form.is_valid():
             data = form.cleaned_data
             try:
                 result = milestone_record_progress(

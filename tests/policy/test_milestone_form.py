@@ -171,3 +171,41 @@ def test_messages_are_translated_to_english(owner_client, milestone) -> None:
     assert "Update milestone progress" in body
     assert "A completed milestone needs its actual completion date." in body
     assert "100 % complete (you entered 80)" in body
+
+
+def test_an_oversized_file_is_not_read_past_the_limit(owner, milestone, settings) -> None:
+    from django.core.files.uploadhandler import SkipFile
+    from django.test import RequestFactory
+
+    from policy.views.work import EvidenceLimitUploadHandler
+
+    settings.EVIDENCE_MAX_BYTES = 10
+    request = RequestFactory().post("/")
+    handler = EvidenceLimitUploadHandler(request)
+    handler.new_file("evidence", "../big.pdf", "application/pdf", 100)
+    assert handler.receive_data_chunk(b"12345", 0) == b"12345"
+    with pytest.raises(SkipFile):
+        handler.receive_data_chunk(b"123456", 5)
+    assert request.evidence_too_large == ["big.pdf"]
+
+
+def test_the_oversized_file_is_named_and_nothing_is_saved(owner_client, milestone, settings):
+    settings.EVIDENCE_MAX_BYTES = 100
+    response = post(
+        owner_client,
+        milestone,
+        percent_complete=70,
+        files=[upload("small.pdf"), upload("大文件.pdf", PDF + b"0" * 5000)],
+    )
+    assert response.status_code == 200
+    assert "“大文件.pdf”超过了 100\xa0字节 的上限，未上传" in errors_of(response)
+    assert not MilestoneUpdate.objects.exists()
+    assert not Evidence.objects.exists()
+
+
+def test_the_milestone_form_still_checks_csrf(owner, milestone) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(owner)
+    response = post(client, milestone, percent_complete=70)
+    assert response.status_code == 403
+    assert not MilestoneUpdate.objects.exists()
