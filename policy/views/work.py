@@ -183,7 +183,9 @@ def _milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     )
                 return redirect("policy:milestone-detail", pk=milestone.pk)
     else:
-        form = MilestoneProgressForm(initial=_progress_initial(milestone, page.pending))
+        # A returned update is what the owner reworks: start from it, not from scratch.
+        draft = page.pending or page.last_returned
+        form = MilestoneProgressForm(initial=_progress_initial(milestone, draft))
     context = {"form": form, "page": page, "milestone": milestone, "direct": direct}
     return render(request, "policy/work/milestone_form.html", context)
 

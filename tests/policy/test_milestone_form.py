@@ -209,3 +209,26 @@ def test_the_milestone_form_still_checks_csrf(owner, milestone) -> None:
     response = post(client, milestone, percent_complete=70)
     assert response.status_code == 403
     assert not MilestoneUpdate.objects.exists()
+
+
+def test_the_lead_returns_through_the_page_and_the_owner_reworks(
+    owner_client, lead_client, milestone
+) -> None:
+    post(owner_client, milestone, percent_complete=90, narrative="基本完成")
+    update = MilestoneUpdate.objects.get()
+    url = f"/milestone-updates/{update.pk}/review/"
+    response = lead_client.post(url, {"decision": "return", "reason": ""}, follow=True)
+    assert "请填写退回原因" in response.content.decode()
+    update.refresh_from_db()
+    assert update.state == "submitted"
+    lead_client.post(url, {"decision": "return", "reason": "缺少验收报告"})
+    update.refresh_from_db()
+    assert update.state == "returned"
+    work = owner_client.get("/work/").content.decode()
+    assert "缺少验收报告" in work
+    form_page = owner_client.get(f"/milestones/{milestone.pk}/edit/").content.decode()
+    assert "退回了上次提交：缺少验收报告" in form_page
+    assert 'value="90"' in form_page  # starts from the returned proposal
+    milestone.refresh_from_db()
+    assert post(owner_client, milestone, percent_complete=95).status_code == 302
+    assert "缺少验收报告" not in owner_client.get("/work/").content.decode()
