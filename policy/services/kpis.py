@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -133,7 +133,14 @@ def kpi_value_record(
         else:
             row.state = ReviewState.SUBMITTED
         step = STEP_DIRECT if direct else STEP_SUBMITTED
-        save_with_history(row, actor=actor, channel=channel, step=step)
+        try:
+            with transaction.atomic():  # savepoint: a lost race must not break the outer one
+                save_with_history(row, actor=actor, channel=channel, step=step)
+        except IntegrityError:
+            # Someone created this period's row between our read and our insert.
+            raise _kpi_conflict(
+                KpiValue.objects.select_related("entered_by").get(kpi=kpi, period=period)
+            ) from None
         return row
 
 
