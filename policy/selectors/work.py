@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -198,8 +199,6 @@ def milestone_page(milestone: Milestone) -> MilestonePage:
 
 def kpi_for_user(user: Any, pk: int, *, write: bool = False) -> Kpi:
     """The KPI, 404 when unreadable, 403 when the user may not report its values."""
-    from django.core.exceptions import PermissionDenied
-
     kpi = Kpi.objects.select_related("project", "initiative").filter(pk=pk).first()
     scope = user_scope(user)
     if kpi is None or not scope.can_read:
@@ -254,8 +253,6 @@ def pending_by_project(project_ids: list[int]) -> dict[int, PendingSummary]:
     Dashboards keep showing approved values; this lets them add "N 项待审核" next to them.
     Projects with nothing pending are absent from the result.
     """
-    from django.db.models import Count
-
     updates = dict(
         MilestoneUpdate.objects.filter(
             milestone__project_id__in=project_ids, state=UpdateState.SUBMITTED
