@@ -35,7 +35,10 @@ def _mark_admin_edit(obj: Any, *, change: bool) -> None:
 
 
 class AuditedAdmin(SimpleHistoryAdmin):
-    readonly_fields: Any = ["version"]
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_readonly_fields(request, obj))
+        names = {f.name for f in self.model._meta.fields}
+        return [*fields, "version"] if "version" in names else fields
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         _mark_admin_edit(obj, change=change)

@@ -59,3 +59,19 @@ def test_the_admin_approve_action_goes_through_the_service(
     fresh = Milestone.objects.get(pk=milestone.pk)
     assert fresh.percent_complete == 77
     assert fresh.history.order_by("-history_id").first().history_change_reason == "admin:approved"
+
+
+def test_system_checks_pass_and_admin_pages_open(admin_client_, project, milestone) -> None:
+    from django.core.management import call_command
+
+    from policy.models import Kpi
+
+    call_command("check", fail_level="ERROR")
+    kpi = Kpi.objects.create(project=project, code="adm-k", name_zh="指标", unit="P")
+    for url in (
+        f"/admin/policy/kpi/{kpi.pk}/change/",
+        f"/admin/policy/milestone/{milestone.pk}/change/",
+        f"/admin/policy/project/{project.pk}/change/",
+        "/admin/policy/milestoneupdate/",
+    ):
+        assert admin_client_.get(url).status_code == 200, url
