@@ -31,4 +31,9 @@ app.conf.beat_schedule = {
         "task": "policy.tasks.heartbeat_task",
         "schedule": crontab(minute="*/5"),
     },
+    # Every day at 08:00 (Asia/Shanghai): milestone reminders to owners, overdue digest to leads.
+    "milestone-reminders": {
+        "task": "policy.tasks.reminders_send_task",
+        "schedule": crontab(hour=8, minute=0),
+    },
 }

@@ -248,6 +248,9 @@ STATUS_AMBER_MAX_KPI_SHORTFALL = env_float("STATUS_AMBER_MAX_KPI_SHORTFALL", 0.1
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 EVIDENCE_EXTENSIONS = ["pdf", "docx", "xlsx", "jpg", "jpeg", "png"]
 
+# Owner workflow: "due soon" window of the my-work page and of the daily reminder emails.
+MILESTONE_DUE_SOON_DAYS = env_int("MILESTONE_DUE_SOON_DAYS", 7)
+
 # Indicator ingestion: which hosts connectors may fetch from, and how much.
 INDICATORS_ALLOWED_HOSTS = env_list("INDICATORS_ALLOWED_HOSTS")
 INDICATORS_ALLOW_PRIVATE_ADDRESSES = env_bool("INDICATORS_ALLOW_PRIVATE_ADDRESSES", False)

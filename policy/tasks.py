@@ -19,3 +19,14 @@ def heartbeat_task(source: str = "beat", requested_at: str | None = None) -> dic
         source=source, requested_at=when, worker=f"{socket.gethostname()}:{os.getpid()}"
     )
     return {"id": ping.pk, "worker": ping.worker}
+
+
+@shared_task(soft_time_limit=300)
+def reminders_send_task(day: str | None = None) -> dict[str, object]:
+    """Send the daily reminder emails (owners: due soon and overdue; leads: overdue digest)."""
+    from django.utils import timezone
+
+    from .services.reminders import reminders_send
+
+    today = dt.date.fromisoformat(day) if day else timezone.localdate()
+    return reminders_send(today=today).as_dict()

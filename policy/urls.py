@@ -6,11 +6,22 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from .views import overview, system
+from .views import overview, system, work
 
 policy_patterns = [
     path("", overview.overview, name="overview"),
     path("system/", system.system, name="system"),
+    path("work/", work.my_work_view, name="my-work"),
+    path("milestones/<int:pk>/", work.milestone_detail, name="milestone-detail"),
+    path("milestones/<int:pk>/edit/", work.milestone_edit, name="milestone-edit"),
+    path(
+        "milestone-updates/<int:pk>/review/",
+        work.milestone_update_review,
+        name="milestone-update-review",
+    ),
+    path("kpis/<int:pk>/report/", work.kpi_value_edit, name="kpi-value-edit"),
+    path("kpi-values/<int:pk>/review/", work.kpi_value_review, name="kpi-value-review"),
+    path("evidence/<int:pk>/", work.evidence_download, name="evidence-download"),
 ]
 
 urlpatterns = [

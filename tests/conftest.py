@@ -173,9 +173,11 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def chromium() -> Any:
+def chromium(django_db_setup: None, django_db_blocker: Any) -> Any:
     """One headless Chromium for the whole session (starting one costs about a second)."""
     from pathlib import Path
+
+    from django.db import connections
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (scripts/sysdeps.sh test)")
@@ -184,7 +186,20 @@ def chromium() -> Any:
     # Playwright's sync API keeps an event loop on this thread, and Django then refuses ORM
     # calls from the test body as "async context" (a documented pytest-playwright caveat).
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    # Once Playwright's loop runs, Django hands this thread new connection objects (asgiref's
+    # context-local storage), which lack the contents serialized at test-database setup; without
+    # them serialized_rollback cannot restore the migrations' data after an earlier
+    # transactional test flushed it. Carry the serialized contents over to the new objects.
+    with django_db_blocker.unblock():
+        serialized = {
+            alias: connections[alias]._test_serialized_contents
+            for alias in connections
+            if hasattr(connections[alias], "_test_serialized_contents")
+        }
     with sync_playwright() as playwright:
+        with django_db_blocker.unblock():
+            for alias, contents in serialized.items():
+                connections[alias]._test_serialized_contents = contents
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )

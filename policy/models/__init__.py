@@ -4,9 +4,17 @@ from .kpi import Kpi, KpiDirection, KpiFrequency, KpiTarget, KpiValue, ReviewSta
 from .milestone import Milestone, MilestoneStatus
 from .program import Initiative, Membership, Project, ProjectPhase, Role
 from .region import Region, RegionLevel
+from .submission import (
+    Evidence,
+    MilestoneUpdate,
+    PrivateMediaStorage,
+    ReminderSent,
+    UpdateState,
+)
 from .system import WorkerPing
 
 __all__ = [
+    "Evidence",
     "Initiative",
     "Kpi",
     "KpiDirection",
@@ -16,11 +24,15 @@ __all__ = [
     "Membership",
     "Milestone",
     "MilestoneStatus",
+    "MilestoneUpdate",
+    "PrivateMediaStorage",
     "Project",
     "ProjectPhase",
     "Region",
     "RegionLevel",
+    "ReminderSent",
     "ReviewState",
     "Role",
+    "UpdateState",
     "WorkerPing",
 ]

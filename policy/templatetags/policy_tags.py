@@ -53,3 +53,9 @@ def number(value: Decimal | float | int | None, decimals: int = 1) -> str:
 def rag_badge(rag: str) -> str:
     """A status badge whose colour is never the only cue: it always carries the word."""
     return format_html('<span class="rag rag-{}">{}</span>', rag, _(RAG_LABELS.get(rag, rag)))
+
+
+@register.filter
+def display_name_title(obj: Any, lang: str | None = None) -> str:
+    """`obj.display_title(lang)` for milestones (zh/en titles)."""
+    return obj.display_title(lang or get_language() or "zh-hans")

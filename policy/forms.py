@@ -1,0 +1,110 @@
+"""HTML forms. They parse input only; rules live in validators and services, which views call.
+
+Forms never save (STYLE.md §5): views pass `cleaned_data` to a service and copy any
+`ValidationFailed.fields` back onto the form with `apply_service_errors`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .exceptions import PolicyError
+from .models import MilestoneStatus
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (the documented Django 5 pattern)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": True}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+def apply_service_errors(form: forms.Form, error: PolicyError) -> None:
+    """Show a service's field messages next to the fields; the rest above the form."""
+    placed = False
+    for field, messages in (error.fields or {}).items():
+        target = field if field in form.fields else None
+        for message in messages:
+            form.add_error(target, str(message))
+            placed = True
+    if not placed:
+        form.add_error(None, error.message)
+
+
+class ChineseForm(forms.Form):
+    """Labels sit above their fields, so they carry no ":" suffix (wrong in Chinese anyway)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class MilestoneProgressForm(ChineseForm):
+    status = forms.ChoiceField(label=_("状态"), choices=MilestoneStatus.choices)
+    percent_complete = forms.IntegerField(
+        label=_("完成百分比"),
+        min_value=0,
+        max_value=100,
+        error_messages={
+            "min_value": _("完成百分比必须在 0 到 100 之间。"),
+            "max_value": _("完成百分比必须在 0 到 100 之间。"),
+        },
+    )
+    completed_on = forms.DateField(
+        label=_("实际完成日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("仅在状态为“已完成”时填写，不能晚于今天。"),
+    )
+    narrative = forms.CharField(
+        label=_("进展说明"), required=False, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    evidence = MultipleFileField(
+        label=_("佐证材料"),
+        required=False,
+        help_text=_("可多选；支持 pdf、docx、xlsx、jpg、png。"),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class KpiValueForm(ChineseForm):
+    period = forms.CharField(label=_("期间"), max_length=10)
+    value = forms.DecimalField(label=_("数值"), max_digits=20, decimal_places=4)
+    comment = forms.CharField(
+        label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    confirm_jump = forms.BooleanField(
+        label=_("确认数值无误（与上一期相差十倍以上时需要勾选）"), required=False
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class ReviewForm(ChineseForm):
+    APPROVE = "approve"
+    RETURN = "return"
+
+    decision = forms.ChoiceField(
+        label=_("审核结果"),
+        choices=[(APPROVE, _("通过")), (RETURN, _("退回修改"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("审核意见 / 退回原因"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)

@@ -1,0 +1,229 @@
+"""Change history of a project: its own edits, milestones, KPIs and KPI values, and reviews.
+
+Reads simple_history's tables (who, when, old → new; channel and review step come from the
+change reason the services write as "<channel>:<step>") plus the owners' milestone
+submissions. Six queries whatever the number of records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ..models import Kpi, KpiValue, Milestone, MilestoneUpdate, Project
+from ..permissions import get_project_for_user
+from ..services.common import parse_change_reason
+from ..services.milestones import PROGRESS_FIELDS
+
+IGNORED = {"id", "version", "updated_at", "created_at", "entered_at", "reviewed_at"}
+
+CHANNEL_LABELS = {
+    "form": gettext_lazy("表单"),
+    "api": gettext_lazy("接口"),
+    "admin": gettext_lazy("管理后台"),
+    "system": gettext_lazy("系统"),
+}
+STEP_LABELS = {
+    "direct": gettext_lazy("直接修改"),
+    "submitted": gettext_lazy("提交审核"),
+    "approved": gettext_lazy("审核通过"),
+    "returned": gettext_lazy("退回修改"),
+    "edit": gettext_lazy("修改"),
+    "+": gettext_lazy("新建"),
+    "~": gettext_lazy("修改"),
+    "-": gettext_lazy("删除"),
+}
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One recorded step: who did what to which object, through which channel."""
+
+    when: dt.datetime
+    who: str
+    object_kind: str
+    object_label: str
+    channel: str
+    channel_label: str
+    step: str
+    step_label: str
+    changes: tuple[FieldChange, ...] = field(default=())
+    note: str = ""
+
+
+def _who(user: Any) -> str:
+    if user is None:
+        return str(_("系统"))
+    return user.get_full_name() or user.username
+
+
+def _tracked(model: type[models.Model]) -> list[models.Field]:
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if f.name not in IGNORED and not f.is_relation and not f.name.startswith("history_")
+    ]
+
+
+def _shown(f: models.Field, value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if f.choices:
+        return str(dict(f.flatchoices).get(value, value))
+    if f.name == "percent_complete":
+        return f"{value}%"
+    if isinstance(value, bool):
+        return str(_("是") if value else _("否"))
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value)
+    return text if len(text) <= 80 else text[:80] + "…"
+
+
+def _diff(fields: list[models.Field], old: Any, new: Any) -> tuple[FieldChange, ...]:
+    changes = []
+    for f in fields:
+        before = getattr(old, f.attname) if old is not None else None
+        after = getattr(new, f.attname)
+        if before != after and not (old is None and after in (None, "")):
+            changes.append(FieldChange(str(f.verbose_name), _shown(f, before), _shown(f, after)))
+    return tuple(changes)
+
+
+def _history_rows(records: Any, kind: str, label_of: Any, model: type[models.Model]) -> list:
+    fields = _tracked(model)
+    rows, previous = [], {}
+    for record in records:
+        object_id = record.id
+        old = previous.get(object_id)
+        previous[object_id] = record
+        channel, step = parse_change_reason(record.history_change_reason)
+        step = step or record.history_type
+        changes = () if record.history_type == "-" else _diff(fields, old, record)
+        if not changes and record.history_type == "~":
+            continue  # a save that changed nothing visible (e.g. only the version)
+        rows.append(
+            HistoryRow(
+                when=record.history_date,
+                who=_who(record.history_user),
+                object_kind=kind,
+                object_label=label_of(record),
+                channel=channel,
+                channel_label=str(CHANNEL_LABELS.get(channel, channel)),
+                step=step,
+                step_label=str(STEP_LABELS.get(step, step)),
+                changes=changes,
+            )
+        )
+    return rows
+
+
+def _ordered(qs: Any) -> Any:
+    return qs.select_related("history_user").order_by("history_date", "history_id")
+
+
+def _submission_rows(updates: Any, titles: dict[int, str]) -> list[HistoryRow]:
+    labels = {f: str(Milestone._meta.get_field(f).verbose_name) for f in PROGRESS_FIELDS}
+    status_f = Milestone._meta.get_field("status")
+    rows = []
+    for update in updates:
+        changes = []
+        for name in PROGRESS_FIELDS:
+            old, new = update.previous.get(name), getattr(update, name)
+            new = new.isoformat() if isinstance(new, dt.date) else new
+            if old != new:
+                f = status_f if name == "status" else Milestone._meta.get_field(name)
+                changes.append(FieldChange(labels[name], _shown(f, old), _shown(f, new)))
+        files = len(update.evidence.all())
+        note = _("附佐证材料 %(n)d 份") % {"n": files} if files else ""
+        common = {
+            "object_kind": str(_("里程碑")),
+            "object_label": titles.get(update.milestone_id, ""),
+            "channel": update.channel,
+            "channel_label": str(CHANNEL_LABELS.get(update.channel, update.channel)),
+        }
+        rows.append(
+            HistoryRow(
+                when=update.submitted_at,
+                who=_who(update.submitted_by),
+                step="submitted",
+                step_label=str(STEP_LABELS["submitted"]),
+                changes=tuple(changes),
+                note=note,
+                **common,
+            )
+        )
+        if update.state == "returned" and update.reviewed_at:
+            rows.append(
+                HistoryRow(
+                    when=update.reviewed_at,
+                    who=_who(update.reviewed_by),
+                    step="returned",
+                    step_label=str(STEP_LABELS["returned"]),
+                    note=update.review_note,
+                    **common,
+                )
+            )
+    return rows
+
+
+def _rows(project: Project, *, lang: str, milestone_id: int | None = None) -> list[HistoryRow]:
+    en = lang.startswith("en")
+    ms_records = Milestone.history.filter(project_id=project.pk)
+    updates = MilestoneUpdate.objects.filter(milestone__project_id=project.pk)
+    if milestone_id is not None:
+        ms_records = ms_records.filter(id=milestone_id)
+        updates = updates.filter(milestone_id=milestone_id)
+    ms_records = list(_ordered(ms_records))
+    titles = {r.id: (r.title_en or r.title_zh) if en else r.title_zh for r in ms_records}
+    rows = _history_rows(ms_records, str(_("里程碑")), lambda r: titles[r.id], Milestone)
+    updates = updates.select_related("submitted_by", "reviewed_by").prefetch_related("evidence")
+    rows += _submission_rows(updates, titles)
+    if milestone_id is None:
+        name = (project.name_en or project.name_zh) if en else project.name_zh
+        p_records = _ordered(Project.history.filter(id=project.pk))
+        rows += _history_rows(p_records, str(_("项目")), lambda r: name, Project)
+        k_records = list(_ordered(Kpi.history.filter(project_id=project.pk)))
+        names = {r.id: (r.name_en or r.name_zh) if en else r.name_zh for r in k_records}
+        rows += _history_rows(k_records, str(_("关键指标")), lambda r: names[r.id], Kpi)
+        v_records = _ordered(KpiValue.history.filter(kpi_id__in=list(names)))
+        rows += _history_rows(
+            v_records,
+            str(_("指标填报值")),
+            lambda r: f"{names.get(r.kpi_id, '')} {r.period}",
+            KpiValue,
+        )
+    rows.sort(key=lambda r: r.when, reverse=True)
+    return rows
+
+
+def project_history(user: Any, project: Project, *, lang: str) -> list[HistoryRow]:
+    """Every recorded change of the project, newest first (404 when the user may not read it).
+
+    Rows: when, who, object kind and label, channel (form/api/admin/system) and review step
+    (提交审核/审核通过/退回修改/直接修改/新建/修改/删除) with field changes old → new.
+    Six queries: scope check, project, milestone, KPI and KPI value history, submissions.
+    """
+    get_project_for_user(user, project.pk)
+    return _rows(project, lang=lang)
+
+
+def milestone_history(user: Any, milestone: Milestone, *, lang: str) -> list[HistoryRow]:
+    """The same rows for one milestone: its edits, submissions, approvals and returns."""
+    project = get_project_for_user(user, milestone.project_id)
+    return _rows(project, lang=lang, milestone_id=milestone.pk)

@@ -1,0 +1,273 @@
+"""Reads for the owner workflow: the "my work" page, milestone and KPI pages, evidence.
+
+Scoped by the acting user: owners see their projects, leads their initiative, admins all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from ..models import (
+    Evidence,
+    Kpi,
+    KpiValue,
+    Milestone,
+    MilestoneStatus,
+    MilestoneUpdate,
+    Project,
+    ReviewState,
+    UpdateState,
+)
+from ..permissions import get_project_for_user, user_scope
+from ..validators import current_period
+
+OPEN = (MilestoneStatus.NOT_STARTED, MilestoneStatus.IN_PROGRESS)
+
+
+def editable_projects(user: Any) -> QuerySet[Project]:
+    """Projects the user may change: owned, of a led initiative, or all for admins."""
+    scope = user_scope(user)
+    qs = Project.objects.select_related("initiative")
+    if scope.is_admin:
+        return qs
+    return qs.filter(
+        Q(pk__in=scope.owned_project_ids) | Q(initiative_id__in=scope.led_initiative_ids)
+    )
+
+
+def approvable_filter(user: Any, prefix: str) -> Q:
+    """Rows whose project (through `prefix`) belongs to an initiative the user may approve for."""
+    scope = user_scope(user)
+    if scope.is_admin:
+        return Q()
+    return Q(**{f"{prefix}initiative_id__in": scope.led_initiative_ids})
+
+
+@dataclass
+class KpiToReport:
+    kpi: Kpi
+    period: str
+    value: KpiValue | None
+
+
+@dataclass
+class MyWork:
+    projects: list[Project]
+    overdue: list[Milestone]
+    due_soon: list[Milestone]
+    kpis_to_report: list[KpiToReport]
+    returned_updates: list[MilestoneUpdate]
+    returned_values: list[KpiValue]
+    pending_updates: list[MilestoneUpdate] = field(default_factory=list)
+    pending_values: list[KpiValue] = field(default_factory=list)
+    due_soon_days: int = 7
+
+
+def _latest_returned(project_ids: list[int]) -> list[MilestoneUpdate]:
+    newer = MilestoneUpdate.objects.filter(milestone=OuterRef("milestone"), pk__gt=OuterRef("pk"))
+    return list(
+        MilestoneUpdate.objects.filter(
+            milestone__project_id__in=project_ids, state=UpdateState.RETURNED
+        )
+        .filter(~Exists(newer))
+        .select_related("milestone__project", "reviewed_by")
+    )
+
+
+def _kpi_scope(user: Any, project_ids: list[int], prefix: str = "") -> Q:
+    """KPIs the user reports: of their projects, plus initiative KPIs of led initiatives."""
+    scope = user_scope(user)
+    own = Q(**{f"{prefix}project_id__in": project_ids})
+    if scope.is_admin:
+        own |= Q(**{f"{prefix}initiative__isnull": False})
+    elif scope.led_initiative_ids:
+        own |= Q(**{f"{prefix}initiative_id__in": scope.led_initiative_ids})
+    return own
+
+
+def _kpis_to_report(user: Any, project_ids: list[int], today: dt.date) -> list[KpiToReport]:
+    kpis = list(
+        Kpi.objects.filter(_kpi_scope(user, project_ids)).select_related("project", "initiative")
+    )
+    periods = {k.pk: current_period(k.frequency, today) for k in kpis}
+    values = {
+        (v.kpi_id, v.period): v
+        for v in KpiValue.objects.filter(kpi__in=kpis, period__in=set(periods.values()))
+    }
+    rows = []
+    for kpi in kpis:
+        if kpi.indicator_id:  # its values come from ingested observations
+            continue
+        value = values.get((kpi.pk, periods[kpi.pk]))
+        if value is None or value.state in (ReviewState.DRAFT, ReviewState.RETURNED):
+            rows.append(KpiToReport(kpi, periods[kpi.pk], value))
+    return rows
+
+
+def my_work(user: Any, *, today: dt.date | None = None) -> MyWork:
+    """Everything waiting for this owner or lead: eight queries (plus two for the scope)."""
+    today = today or timezone.localdate()
+    days = settings.MILESTONE_DUE_SOON_DAYS
+    projects = list(editable_projects(user))
+    ids = [p.pk for p in projects]
+    open_ms = list(
+        Milestone.objects.filter(
+            project_id__in=ids, status__in=OPEN, due_date__lte=today + dt.timedelta(days=days)
+        )
+        .select_related("project")
+        .order_by("due_date")
+    )
+    work = MyWork(
+        projects=projects,
+        overdue=[m for m in open_ms if m.due_date < today],
+        due_soon=[m for m in open_ms if m.due_date >= today],
+        kpis_to_report=_kpis_to_report(user, ids, today),
+        returned_updates=_latest_returned(ids),
+        returned_values=list(
+            KpiValue.objects.filter(
+                _kpi_scope(user, ids, "kpi__"), state=ReviewState.RETURNED
+            ).select_related("kpi", "reviewed_by")
+        ),
+        due_soon_days=days,
+    )
+    scope = user_scope(user)
+    if scope.is_admin or scope.led_initiative_ids:
+        work.pending_updates = list(
+            MilestoneUpdate.objects.filter(
+                approvable_filter(user, "milestone__project__"), state=UpdateState.SUBMITTED
+            ).select_related("milestone__project", "submitted_by")
+        )
+        work.pending_values = list(
+            KpiValue.objects.filter(
+                approvable_filter(user, "kpi__project__") | approvable_filter(user, "kpi__"),
+                state=ReviewState.SUBMITTED,
+            ).select_related("kpi__project", "entered_by")
+        )
+    return work
+
+
+def milestone_for_user(user: Any, pk: int, *, write: bool = False) -> Milestone:
+    """The milestone, 404 when the user may not read its project, 403 when not change it."""
+    milestone = Milestone.objects.filter(pk=pk).first()
+    if milestone is None or not user_scope(user).can_read:
+        raise Http404("No such milestone.")
+    milestone.project = get_project_for_user(user, milestone.project_id, write=write)
+    return milestone
+
+
+def milestone_update_for_user(user: Any, pk: int) -> MilestoneUpdate:
+    update = MilestoneUpdate.objects.select_related("milestone").filter(pk=pk).first()
+    if update is None:
+        raise Http404("No such update.")
+    get_project_for_user(user, update.milestone.project_id)
+    return update
+
+
+@dataclass
+class MilestonePage:
+    milestone: Milestone
+    pending: MilestoneUpdate | None
+    last_returned: MilestoneUpdate | None
+    evidence: list[Evidence]
+
+
+def milestone_page(milestone: Milestone) -> MilestonePage:
+    """Pending submission, the latest returned one and every evidence file. Three queries."""
+    updates = list(
+        MilestoneUpdate.objects.filter(milestone=milestone)
+        .select_related("submitted_by", "reviewed_by")
+        .order_by("-pk")[:1]
+    )
+    latest = updates[0] if updates else None
+    return MilestonePage(
+        milestone=milestone,
+        pending=latest if latest and latest.state == UpdateState.SUBMITTED else None,
+        last_returned=latest if latest and latest.state == UpdateState.RETURNED else None,
+        evidence=list(
+            Evidence.objects.filter(milestone=milestone).select_related("update", "uploaded_by")
+        ),
+    )
+
+
+def kpi_for_user(user: Any, pk: int, *, write: bool = False) -> Kpi:
+    """The KPI, 404 when unreadable, 403 when the user may not report its values."""
+    kpi = Kpi.objects.select_related("project", "initiative").filter(pk=pk).first()
+    scope = user_scope(user)
+    if kpi is None or not scope.can_read:
+        raise Http404("No such KPI.")
+    if kpi.project_id:
+        get_project_for_user(user, kpi.project_id, write=write)
+    elif write and not scope.can_approve_for(kpi.initiative_id):
+        raise PermissionDenied("Only the initiative's lead reports this KPI.")
+    return kpi
+
+
+def kpi_value_for_user(user: Any, pk: int) -> KpiValue:
+    row = KpiValue.objects.select_related("kpi").filter(pk=pk).first()
+    if row is None:
+        raise Http404("No such value.")
+    kpi_for_user(user, row.kpi_id)
+    return row
+
+
+def kpi_values_recent(kpi: Kpi, limit: int = 8) -> list[KpiValue]:
+    return list(
+        KpiValue.objects.filter(kpi=kpi)
+        .select_related("entered_by")
+        .order_by("-period_end")[:limit]
+    )
+
+
+def evidence_for_user(user: Any, pk: int) -> Evidence:
+    """An evidence file, 404 unless the user may read its project."""
+    evidence = Evidence.objects.filter(pk=pk).first()
+    if evidence is None:
+        raise Http404("No such file.")
+    milestone_for_user(user, evidence.milestone_id)
+    return evidence
+
+
+@dataclass(frozen=True)
+class PendingSummary:
+    """What waits for review in one project; dashboards show it marked 待审核."""
+
+    milestone_updates: int = 0
+    kpi_values: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.milestone_updates + self.kpi_values
+
+
+def pending_by_project(project_ids: list[int]) -> dict[int, PendingSummary]:
+    """Pending (submitted, not yet approved) items per project. Two queries.
+
+    Dashboards keep showing approved values; this lets them add "N 项待审核" next to them.
+    Projects with nothing pending are absent from the result.
+    """
+    updates = dict(
+        MilestoneUpdate.objects.filter(
+            milestone__project_id__in=project_ids, state=UpdateState.SUBMITTED
+        )
+        .values_list("milestone__project_id")
+        .annotate(n=Count("pk"))
+        .values_list("milestone__project_id", "n")
+    )
+    values = dict(
+        KpiValue.objects.filter(kpi__project_id__in=project_ids, state=ReviewState.SUBMITTED)
+        .values_list("kpi__project_id")
+        .annotate(n=Count("pk"))
+        .values_list("kpi__project_id", "n")
+    )
+    return {
+        pid: PendingSummary(updates.get(pid, 0), values.get(pid, 0))
+        for pid in set(updates) | set(values)
+    }

@@ -1,0 +1,222 @@
+"""KPI values: owners report (pending review), leads approve or return, leads report directly.
+
+Dashboards read `KpiValue.approved_value`, so a pending revision never replaces an approved
+figure until a lead approves it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..exceptions import ConflictError, PermissionDeniedError, ValidationFailed
+from ..models import Kpi, KpiValue, ReviewState
+from ..permissions import user_scope
+from ..validators import is_implausible_jump, kpi_value_errors, period_bounds
+from .common import (
+    STEP_APPROVED,
+    STEP_DIRECT,
+    STEP_RETURNED,
+    STEP_SUBMITTED,
+    raise_if_errors,
+    require_approver,
+    save_with_history,
+)
+
+
+class NeedsConfirmation(ValidationFailed):
+    """The value is possible but implausible; the person must confirm it explicitly."""
+
+    code = "needs_confirmation"
+
+
+def kpi_initiative_id(kpi: Kpi) -> int:
+    return kpi.initiative_id if kpi.initiative_id else kpi.project.initiative_id
+
+
+def require_kpi_write(actor: Any, kpi: Kpi) -> None:
+    """Project KPIs: owners, leads and admins. Initiative KPIs: the lead and admins only."""
+    scope = user_scope(actor)
+    allowed = (
+        scope.can_write_project(kpi.project)
+        if kpi.project_id
+        else scope.can_approve_for(kpi.initiative_id)
+    )
+    if not allowed:
+        raise PermissionDeniedError(_("您没有填报指标“%(name)s”的权限。") % {"name": kpi.name_zh})
+
+
+def _previous_value(kpi: Kpi, period_end: dt.date) -> Decimal | None:
+    """The latest value of an earlier period (approved if there is one, else as entered)."""
+    row = (
+        KpiValue.objects.filter(kpi=kpi, period_end__lt=period_end)
+        .order_by("-period_end")
+        .values_list("approved_value", "value")
+        .first()
+    )
+    if row is None:
+        return None
+    return row[0] if row[0] is not None else row[1]
+
+
+def _check_jump(kpi: Kpi, value: Decimal, period_end: dt.date, confirmed: bool) -> None:
+    previous = _previous_value(kpi, period_end)
+    if confirmed or previous is None or not is_implausible_jump(value, previous):
+        return
+    message = _(
+        "数值 %(value)s %(unit)s 是上一期 %(previous)s %(unit)s 的十倍以上（或十分之一以下），"
+        "请核对单位（如万与亿、P 与 T）；确认无误请勾选“确认数值无误”后再提交。"
+    ) % {"value": value.normalize(), "previous": previous.normalize(), "unit": kpi.unit}
+    raise NeedsConfirmation(message, fields={"value": [message]})
+
+
+def kpi_value_record(
+    *,
+    actor: Any,
+    kpi_id: int,
+    period: str,
+    value: Decimal,
+    comment: str = "",
+    expected_version: int | None = None,
+    confirm_jump: bool = False,
+    channel: str = "form",
+    today: dt.date | None = None,
+) -> KpiValue:
+    """Report the value of a KPI for one period (create or revise the period's row).
+
+    `expected_version` is the version of the period's row the person saw (None when they saw
+    no row); a mismatch raises ConflictError and changes nothing. Owners' values wait for
+    review (`approved_value` keeps the last approved figure); a lead's or admin's value is
+    approved at once and recorded as a direct entry. A value ten times the previous period's
+    raises NeedsConfirmation unless `confirm_jump`.
+    """
+    today = today or timezone.localdate()
+    period = period.strip()
+    with transaction.atomic():
+        kpi = Kpi.objects.select_related("project", "initiative").get(pk=kpi_id)
+        require_kpi_write(actor, kpi)
+        if kpi.indicator_id:
+            raise ValidationFailed(
+                _("指标“%(name)s”的数值来自外部数据自动采集，无需手工填报。")
+                % {"name": kpi.name_zh}
+            )
+        raise_if_errors(
+            kpi_value_errors(
+                frequency=kpi.frequency, unit=kpi.unit, period=period, value=value, today=today
+            )
+        )
+        _start, period_end = period_bounds(kpi.frequency, period)  # type: ignore[misc]
+        row = KpiValue.objects.select_for_update().filter(kpi=kpi, period=period).first()
+        seen = row.version if row else None
+        if seen != expected_version:
+            raise _kpi_conflict(row)
+        _check_jump(kpi, value, period_end, confirm_jump)
+        direct = user_scope(actor).can_approve_for(kpi_initiative_id(kpi))
+        row = row or KpiValue(kpi=kpi, period=period, version=0)
+        row.period_end = period_end
+        row.value = value
+        row.comment = (comment or "").strip()
+        row.entered_by = actor
+        row.definition_version = kpi.definition_version
+        row.version += 1
+        if direct:
+            row.state = ReviewState.APPROVED
+            row.approved_value = value
+            row.reviewed_by = actor
+            row.reviewed_at = timezone.now()
+            row.review_note = ""
+        else:
+            row.state = ReviewState.SUBMITTED
+        step = STEP_DIRECT if direct else STEP_SUBMITTED
+        try:
+            with transaction.atomic():  # savepoint: a lost race must not break the outer one
+                save_with_history(row, actor=actor, channel=channel, step=step)
+        except IntegrityError:
+            # Someone created this period's row between our read and our insert.
+            raise _kpi_conflict(
+                KpiValue.objects.select_related("entered_by").get(kpi=kpi, period=period)
+            ) from None
+        return row
+
+
+def _kpi_conflict(row: KpiValue | None) -> ConflictError:
+    if row is None:
+        return ConflictError(
+            _("保存被拒绝：该期数值已被删除，请刷新页面后重新填写。"), fields={"__all__": []}
+        )
+    who = row.entered_by.get_full_name() or row.entered_by.username if row.entered_by else ""
+    line = _("%(who)s 已填报该期数值 %(value)s（%(state)s）") % {
+        "who": who or _("他人"),
+        "value": row.value.normalize(),
+        "state": row.get_state_display(),
+    }
+    return ConflictError(
+        _(
+            "保存被拒绝：您打开页面后该期数值已有改动，您的填报没有保存。%(line)s。请刷新页面后再修改。"
+        )
+        % {"line": line},
+        fields={"__all__": [line]},
+    )
+
+
+def _locked_submitted(actor: Any, value_id: int, expected_version: int | None) -> KpiValue:
+    row = (
+        KpiValue.objects.select_for_update(of=("self",))
+        .select_related("kpi__project")
+        .get(pk=value_id)
+    )
+    require_approver(actor, kpi_initiative_id(row.kpi))
+    if row.state != ReviewState.SUBMITTED:
+        raise ConflictError(
+            _("该填报已处理（%(state)s），无需再次审核。") % {"state": row.get_state_display()}
+        )
+    if expected_version is not None and row.version != expected_version:
+        raise _kpi_conflict(row)
+    return row
+
+
+def kpi_value_approve(
+    *, actor: Any, value_id: int, expected_version: int | None = None, channel: str = "form"
+) -> KpiValue:
+    """Approve a submitted value: `approved_value` becomes the reported value."""
+    with transaction.atomic():
+        row = _locked_submitted(actor, value_id, expected_version)
+        row.state = ReviewState.APPROVED
+        row.approved_value = row.value
+        row.reviewed_by = actor
+        row.reviewed_at = timezone.now()
+        row.review_note = ""
+        row.version += 1
+        save_with_history(row, actor=actor, channel=channel, step=STEP_APPROVED)
+        return row
+
+
+def kpi_value_return(
+    *,
+    actor: Any,
+    value_id: int,
+    reason: str,
+    expected_version: int | None = None,
+    channel: str = "form",
+) -> KpiValue:
+    """Return a submitted value for rework; the approved figure (if any) stays in use."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(
+            _("退回时请填写退回原因，方便项目负责人修改。"),
+            fields={"reason": [_("请填写退回原因。")]},
+        )
+    with transaction.atomic():
+        row = _locked_submitted(actor, value_id, expected_version)
+        row.state = ReviewState.RETURNED
+        row.reviewed_by = actor
+        row.reviewed_at = timezone.now()
+        row.review_note = reason
+        row.version += 1
+        save_with_history(row, actor=actor, channel=channel, step=STEP_RETURNED)
+        return row

@@ -1,0 +1,122 @@
+"""Daily reminder emails: owners about their milestones, leads a digest of overdue items.
+
+Owners hear about open milestones of their projects due within MILESTONE_DUE_SOON_DAYS and
+overdue ones; leads get the overdue milestones of their initiative. Each person gets at most
+one email of each kind per day (`ReminderSent`), so running the job twice sends nothing new.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from ..models import Membership, Milestone, MilestoneStatus, ReminderSent, Role
+
+OPEN = (MilestoneStatus.NOT_STARTED, MilestoneStatus.IN_PROGRESS)
+KIND_OWNER = "owner"
+KIND_LEAD = "lead_digest"
+
+
+@dataclass
+class ReminderItem:
+    project: str
+    title: str
+    due_date: dt.date
+    days: int  # days overdue (> 0) or days left (<= 0 as negative)
+    url: str
+
+    @property
+    def overdue(self) -> bool:
+        return self.days > 0
+
+    @property
+    def days_left(self) -> int:
+        return -self.days
+
+
+@dataclass
+class ReminderReport:
+    sent: list[tuple[str, str]] = field(default_factory=list)  # (username, kind)
+    skipped: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"sent": len(self.sent), "skipped": self.skipped}
+
+
+def _item(m: Milestone, today: dt.date) -> ReminderItem:
+    return ReminderItem(
+        project=m.project.name_zh,
+        title=m.title_zh,
+        due_date=m.due_date,
+        days=(today - m.due_date).days,
+        url=settings.SITE_URL.rstrip("/") + reverse("policy:milestone-detail", args=[m.pk]),
+    )
+
+
+def _recipients(today: dt.date) -> tuple[dict[Any, list], dict[Any, list]]:
+    horizon = today + dt.timedelta(days=settings.MILESTONE_DUE_SOON_DAYS)
+    milestones = list(
+        Milestone.objects.filter(status__in=OPEN, due_date__lte=horizon)
+        .select_related("project")
+        .order_by("due_date", "pk")
+    )
+    by_project, overdue_by_initiative = defaultdict(list), defaultdict(list)
+    for m in milestones:
+        by_project[m.project_id].append(_item(m, today))
+        if m.due_date < today:
+            overdue_by_initiative[m.project.initiative_id].append(_item(m, today))
+    owners: dict[Any, list] = defaultdict(list)
+    leads: dict[Any, list] = defaultdict(list)
+    memberships = Membership.objects.filter(user__is_active=True).select_related("user")
+    for ms in memberships.exclude(user__email=""):
+        if ms.role == Role.OWNER and ms.project_id in by_project:
+            owners[ms.user].extend(by_project[ms.project_id])
+        elif ms.role == Role.LEAD and ms.initiative_id in overdue_by_initiative:
+            leads[ms.user].extend(overdue_by_initiative[ms.initiative_id])
+    return owners, leads
+
+
+def _send_once(user: Any, kind: str, items: list, today: dt.date, report: ReminderReport) -> None:
+    try:
+        with transaction.atomic():
+            ReminderSent.objects.create(user=user, kind=kind, day=today, item_count=len(items))
+            context = {
+                "user": user,
+                "name": user.get_full_name() or user.username,
+                "items": sorted(items, key=lambda i: i.due_date),
+                "overdue": [i for i in items if i.overdue],
+                "due_soon": [i for i in items if not i.overdue],
+                "today": today,
+                "days": settings.MILESTONE_DUE_SOON_DAYS,
+                "site_url": settings.SITE_URL,
+            }
+            with translation.override(settings.LANGUAGE_CODE):
+                subject = render_to_string(f"emails/reminder_{kind}_subject.txt", context)
+                body = render_to_string(f"emails/reminder_{kind}.txt", context)
+            # Inside the transaction: if sending fails, the "sent" mark is rolled back too,
+            # and tomorrow's (or a retried) run tries again.
+            send_mail(" ".join(subject.split()), body, None, [user.email])
+    except IntegrityError:
+        report.skipped += 1  # already sent today
+        return
+    report.sent.append((user.username, kind))
+
+
+def reminders_send(*, today: dt.date) -> ReminderReport:
+    """Send today's reminder emails (email backend from settings). Safe to run twice a day."""
+    owners, leads = _recipients(today)
+    report = ReminderReport()
+    for user, items in sorted(owners.items(), key=lambda kv: kv[0].pk):
+        _send_once(user, KIND_OWNER, items, today, report)
+    for user, items in sorted(leads.items(), key=lambda kv: kv[0].pk):
+        _send_once(user, KIND_LEAD, items, today, report)
+    return report

@@ -1,0 +1,319 @@
+"""Owner workflow pages: my work, milestone progress, KPI values, reviews, evidence files.
+
+Each view resolves the object through a permission-checking selector (404 unreadable, 403
+read-only), binds a form, calls one service and redirects, or re-renders with the service's
+messages next to the fields (HTTP 200).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ..exceptions import ConflictError, PermissionDeniedError, PolicyError
+from ..forms import KpiValueForm, MilestoneProgressForm, ReviewForm, apply_service_errors
+from ..permissions import require_read, user_scope
+from ..selectors.history import milestone_history
+from ..selectors.work import (
+    evidence_for_user,
+    kpi_for_user,
+    kpi_value_for_user,
+    kpi_values_recent,
+    milestone_for_user,
+    milestone_page,
+    milestone_update_for_user,
+    my_work,
+)
+from ..services.kpis import (
+    NeedsConfirmation,
+    kpi_initiative_id,
+    kpi_value_approve,
+    kpi_value_record,
+    kpi_value_return,
+)
+from ..services.milestones import (
+    milestone_record_progress,
+    milestone_update_approve,
+    milestone_update_return,
+)
+from ..validators import current_period, period_example, safe_file_name
+
+
+def _lang() -> str:
+    return get_language() or "zh-hans"
+
+
+def _forbidden(exc: PermissionDeniedError) -> PermissionDenied:
+    return PermissionDenied(exc.message)
+
+
+@login_required
+@require_GET
+def my_work_view(request: HttpRequest) -> HttpResponse:
+    """Owners and leads: their projects, milestones due and overdue, values to report, reviews."""
+    scope = require_read(request.user)
+    if not scope.can_edit_anything:
+        raise PermissionDenied(_("“我的工作”面向项目负责人和牵头部门。"))
+    return render(request, "policy/work/my_work.html", {"work": my_work(request.user)})
+
+
+@login_required
+@require_GET
+def milestone_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A milestone with its pending update, evidence files and history."""
+    milestone = milestone_for_user(request.user, pk)
+    scope = user_scope(request.user)
+    context = {
+        "page": milestone_page(milestone),
+        "can_edit": scope.can_write_project(milestone.project),
+        "can_review": scope.can_approve_for(milestone.project.initiative_id),
+        "review_form": ReviewForm(),
+        "history_rows": milestone_history(request.user, milestone, lang=_lang()),
+    }
+    return render(request, "policy/work/milestone_detail.html", context)
+
+
+def _progress_initial(milestone: Any, pending: Any) -> dict[str, Any]:
+    source = pending or milestone
+    return {
+        "status": source.status,
+        "percent_complete": source.percent_complete,
+        "completed_on": source.completed_on,
+        "narrative": source.narrative,
+        "version": milestone.version,
+    }
+
+
+class EvidenceLimitUploadHandler(FileUploadHandler):
+    """Stop reading an uploaded file as soon as it passes EVIDENCE_MAX_BYTES.
+
+    Without it an oversized file is first written whole to a temporary file and only then
+    refused; with it the rest of the file is skipped and never stored. Skipped names are
+    kept on the request so the form can say which file was too large.
+    """
+
+    def __init__(self, request: Any = None) -> None:
+        super().__init__(request)
+        self.limit = settings.EVIDENCE_MAX_BYTES
+        self.received = 0
+        request.evidence_too_large = []
+
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
+        super().new_file(*args, **kwargs)
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
+        self.received += len(raw_data)
+        if self.received > self.limit:
+            self.request.evidence_too_large.append(safe_file_name(self.file_name or ""))
+            raise SkipFile
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        return None
+
+
+def _too_large_errors(request: HttpRequest) -> list[str]:
+    limit = filesizeformat(settings.EVIDENCE_MAX_BYTES)
+    return [
+        _("“%(name)s”超过了 %(limit)s 的上限，未上传；请压缩或拆分后再上传。")
+        % {"name": name or _("（无名文件）"), "limit": limit}
+        for name in getattr(request, "evidence_too_large", [])
+    ]
+
+
+@login_required
+@csrf_exempt  # only so the upload handler can be installed first; _milestone_edit checks CSRF
+def milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The milestone form: owners submit for review, leads and admins save directly."""
+    request.upload_handlers.insert(0, EvidenceLimitUploadHandler(request))
+    return _milestone_edit(request, pk)
+
+
+@csrf_protect
+@require_http_methods(["GET", "POST"])
+def _milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    milestone = milestone_for_user(request.user, pk, write=True)
+    page = milestone_page(milestone)
+    direct = user_scope(request.user).can_approve_for(milestone.project.initiative_id)
+    if request.method == "POST":
+        form = MilestoneProgressForm(request.POST, request.FILES)
+        too_large = _too_large_errors(request)
+        for message in too_large:
+            form.add_error("evidence", message)
+        if not too_large and form.is_valid():
+            data = form.cleaned_data
+            try:
+                result = milestone_record_progress(
+                    actor=request.user,
+                    milestone_id=milestone.pk,
+                    expected_version=data["version"],
+                    status=data["status"],
+                    percent_complete=data["percent_complete"],
+                    completed_on=data["completed_on"],
+                    narrative=data["narrative"],
+                    files=data["evidence"],
+                )
+            except PermissionDeniedError as exc:
+                raise _forbidden(exc) from exc
+            except PolicyError as exc:
+                if isinstance(exc, ConflictError):
+                    form.add_error(None, exc.message)  # the whole story: what changed, by whom
+                else:
+                    apply_service_errors(form, exc)
+            else:
+                if result.applied:
+                    messages.success(request, _("已保存（牵头部门直接修改，已记入变更记录）。"))
+                else:
+                    messages.success(
+                        request, _("已提交，等待牵头部门审核；审核通过前总览仍显示原数据。")
+                    )
+                return redirect("policy:milestone-detail", pk=milestone.pk)
+    else:
+        # A returned update is what the owner reworks: start from it, not from scratch.
+        draft = page.pending or page.last_returned
+        form = MilestoneProgressForm(initial=_progress_initial(milestone, draft))
+    context = {"form": form, "page": page, "milestone": milestone, "direct": direct}
+    return render(request, "policy/work/milestone_form.html", context)
+
+
+@login_required
+@require_POST
+def milestone_update_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """A lead approves a pending milestone update or returns it with a reason."""
+    update = milestone_update_for_user(request.user, pk)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请选择审核结果。"))
+        return redirect("policy:milestone-detail", pk=update.milestone_id)
+    try:
+        if form.cleaned_data["decision"] == ReviewForm.APPROVE:
+            milestone_update_approve(
+                actor=request.user, update_id=update.pk, note=form.cleaned_data["reason"]
+            )
+            messages.success(request, _("已审核通过，里程碑已更新。"))
+        else:
+            milestone_update_return(
+                actor=request.user, update_id=update.pk, reason=form.cleaned_data["reason"]
+            )
+            messages.success(request, _("已退回，项目负责人将在“我的工作”中看到退回原因。"))
+    except PermissionDeniedError as exc:
+        raise _forbidden(exc) from exc
+    except PolicyError as exc:
+        messages.error(request, exc.message)
+    return redirect("policy:milestone-detail", pk=update.milestone_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def kpi_value_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Report a KPI value for a period (default: the current one)."""
+    kpi = kpi_for_user(request.user, pk, write=True)
+    period = (request.POST.get("period") or request.GET.get("period") or "").strip()
+    period = period or current_period(kpi.frequency, timezone.localdate())
+    recent = kpi_values_recent(kpi)
+    existing = next((v for v in recent if v.period == period), None)
+    needs_confirm = False
+    if request.method == "POST":
+        form = KpiValueForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                row = kpi_value_record(
+                    actor=request.user,
+                    kpi_id=kpi.pk,
+                    period=data["period"],
+                    value=data["value"],
+                    comment=data["comment"],
+                    expected_version=data["version"],
+                    confirm_jump=data["confirm_jump"],
+                )
+            except PermissionDeniedError as exc:
+                raise _forbidden(exc) from exc
+            except PolicyError as exc:
+                needs_confirm = isinstance(exc, NeedsConfirmation)
+                apply_service_errors(form, exc)
+            else:
+                if row.state == "approved":
+                    messages.success(request, _("已保存（牵头部门直接填报，已记入变更记录）。"))
+                else:
+                    messages.success(request, _("已提交，等待牵头部门审核。"))
+                return redirect("policy:my-work")
+    else:
+        initial: dict[str, Any] = {"period": period, "version": existing and existing.version}
+        if existing:
+            initial.update(value=existing.value, comment=existing.comment)
+        form = KpiValueForm(initial=initial)
+    scope = user_scope(request.user)
+    context = {
+        "form": form,
+        "kpi": kpi,
+        "recent": recent,
+        "period_example": period_example(kpi.frequency),
+        "needs_confirm": needs_confirm,
+        "can_review": scope.can_approve_for(kpi_initiative_id(kpi)),
+        "review_form": ReviewForm(),
+    }
+    return render(request, "policy/work/kpi_value_form.html", context)
+
+
+@login_required
+@require_POST
+def kpi_value_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """A lead approves a submitted KPI value or returns it with a reason."""
+    row = kpi_value_for_user(request.user, pk)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请选择审核结果。"))
+        return redirect("policy:kpi-value-edit", pk=row.kpi_id)
+    version = form.cleaned_data["version"]
+    try:
+        if form.cleaned_data["decision"] == ReviewForm.APPROVE:
+            kpi_value_approve(actor=request.user, value_id=row.pk, expected_version=version)
+            messages.success(request, _("已审核通过。"))
+        else:
+            kpi_value_return(
+                actor=request.user,
+                value_id=row.pk,
+                reason=form.cleaned_data["reason"],
+                expected_version=version,
+            )
+            messages.success(request, _("已退回。"))
+    except PermissionDeniedError as exc:
+        raise _forbidden(exc) from exc
+    except PolicyError as exc:
+        messages.error(request, exc.message)
+    return redirect("policy:my-work")
+
+
+@login_required
+@require_GET
+def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+    """Serve an evidence file to users who may read its project, always as a download."""
+    evidence = evidence_for_user(request.user, pk)
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The stored file is missing.") from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
