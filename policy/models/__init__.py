@@ -1,5 +1,6 @@
 """Models of the tracked program. One module per aggregate; everything re-exported here."""
 
+from .api import ApiToken
 from .kpi import Kpi, KpiDirection, KpiFrequency, KpiTarget, KpiValue, ReviewState
 from .milestone import Milestone, MilestoneStatus
 from .program import Initiative, Membership, Project, ProjectPhase, Role
@@ -7,6 +8,7 @@ from .region import Region, RegionLevel
 from .system import WorkerPing
 
 __all__ = [
+    "ApiToken",
     "Initiative",
     "Kpi",
     "KpiDirection",
