@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("policy", "0003_regions"),
+        ("policy", "0004_milestone_updates_evidence_reminders"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
