@@ -11,6 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .exceptions import PolicyError
 from .models import (
+    ApiToken,
     Evidence,
     Initiative,
     Kpi,
@@ -23,6 +24,7 @@ from .models import (
     Region,
     WorkerPing,
 )
+from .services.api_tokens import api_token_create, api_token_revoke
 
 ADMIN_REASON = "admin:edit"  # channel and step, as policy.services.common writes them
 
@@ -166,3 +168,33 @@ class MilestoneUpdateAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{update}: {exc.message}", messages.ERROR)
         if done:
             self.message_user(request, _("已审核通过 %(n)d 条。") % {"n": done})
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are created here with the plaintext shown once in a message; revoke by action."""
+
+    list_display = ["prefix", "name", "user", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["revoked_at"]
+    search_fields = ["name", "prefix", "user__username"]
+    fields = ["user", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
+    autocomplete_fields = ["user"]
+    actions = ["revoke"]
+
+    def get_readonly_fields(self, request: Any, obj: ApiToken | None = None) -> list[str]:
+        return [*self.readonly_fields, "user"] if obj else list(self.readonly_fields)
+
+    def save_model(self, request: Any, obj: ApiToken, form: Any, change: bool) -> None:
+        if change:
+            ApiToken.objects.filter(pk=obj.pk).update(name=obj.name)
+            return
+        token, plaintext = api_token_create(user=obj.user, name=obj.name)
+        obj.pk, obj.prefix, obj.digest = token.pk, token.prefix, token.digest
+        messages.warning(request, f"令牌只显示这一次，请立即复制保存：{plaintext}")
+
+    @admin.action(description="吊销所选令牌")
+    def revoke(self, request: Any, queryset: Any) -> None:
+        for token in queryset:
+            api_token_revoke(token=token)
+        messages.success(request, f"已吊销 {queryset.count()} 个令牌。")

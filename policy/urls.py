@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from .api import api
 from .views import overview, system, work
 
 policy_patterns = [
@@ -27,6 +28,7 @@ policy_patterns = [
 urlpatterns = [
     path("", include((policy_patterns, "policy"))),
     path("indicators/", include("indicators.urls")),
+    path("api/v1/", api.urls),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -1,5 +1,6 @@
 """Models of the tracked program. One module per aggregate; everything re-exported here."""
 
+from .api import ApiToken
 from .kpi import Kpi, KpiDirection, KpiFrequency, KpiTarget, KpiValue, ReviewState
 from .milestone import Milestone, MilestoneStatus
 from .program import Initiative, Membership, Project, ProjectPhase, Role
@@ -14,6 +15,7 @@ from .submission import (
 from .system import WorkerPing
 
 __all__ = [
+    "ApiToken",
     "Evidence",
     "Initiative",
     "Kpi",

@@ -1,0 +1,28 @@
+"""The one NinjaAPI of the project, mounted at /api/v1/ (STYLE.md §7).
+
+Closed by default: every operation needs a bearer token or a signed-in session (CSRF checked
+on writes). Each area contributes a router; errors share one shape (see errors.py).
+"""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from .auth import API_AUTH
+from .errors import install_error_handlers
+from .program import router as program_router
+
+api = NinjaAPI(
+    title="四个大后方+一个创新探索 · 数据接口",
+    version="1.0.0",
+    description=(
+        "四川省人工智能一号创新工程进展数据。认证：浏览器会话（写操作需 CSRF），"
+        "或 `Authorization: Bearer <token>`（管理后台或 `manage.py create_api_token` 创建）。"
+        "错误统一为 `{detail, code, fields}`。"
+    ),
+    auth=API_AUTH,
+    urls_namespace="api-v1",
+)
+install_error_handlers(api)
+
+api.add_router("/", program_router)

@@ -1,0 +1,244 @@
+"""Read endpoints of the tracked program: initiatives, projects, milestones, KPIs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+from django.utils.translation import get_language
+from ninja import Query, Router
+
+from ..models import Kpi, Milestone, Project
+from ..selectors import initiative_overview
+from ..selectors.records import (
+    ProjectFilters,
+    kpi_get,
+    kpi_search,
+    milestone_get,
+    milestone_search,
+    project_get,
+    project_search,
+)
+from ..status import Status
+from .errors import ErrorOut
+from .pagination import PageIn, page_of
+from .schemas import (
+    InitiativeOut,
+    InitiativePage,
+    KpiFilter,
+    KpiOut,
+    KpiPage,
+    MilestoneFilter,
+    MilestoneOut,
+    MilestonePage,
+    ProjectFilter,
+    ProjectOut,
+    ProjectPage,
+)
+
+router = Router(tags=["program"])
+
+READ_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
+ONE_ERRORS: dict[int, Any] = {**READ_ERRORS, 404: ErrorOut}
+
+
+def _lang() -> str:
+    return get_language() or "zh-hans"
+
+
+def _status(status: Status) -> dict[str, str]:
+    return {"rag": status.rag, "explanation": status.explanation}
+
+
+def _initiative_rows(request: HttpRequest) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": row.initiative.code,
+            "name_zh": row.initiative.name_zh,
+            "name_en": row.initiative.name_en,
+            "lead_department_zh": row.initiative.lead_department_zh,
+            "lead_department_en": row.initiative.lead_department_en,
+            "order": row.initiative.order,
+            "colour": row.initiative.colour,
+            "project_count": row.project_count,
+            "status": _status(row.status),
+        }
+        for row in initiative_overview(request.auth, lang=_lang())
+    ]
+
+
+@router.get(
+    "/initiatives",
+    response={200: InitiativePage, **READ_ERRORS},
+    operation_id="list_initiatives",
+    summary="四个大后方+一个创新探索，含计算状态与原因",
+)
+def list_initiatives(request: HttpRequest, page: Query[PageIn]) -> Any:
+    from ..permissions import require_read
+
+    require_read(request.auth)
+    return page_of(_initiative_rows(request), page)
+
+
+@router.get(
+    "/initiatives/{code}",
+    response={200: InitiativeOut, **ONE_ERRORS},
+    operation_id="get_initiative",
+    summary="一个任务方向，含计算状态与原因",
+)
+def get_initiative(request: HttpRequest, code: str) -> Any:
+    from ..permissions import require_read
+
+    require_read(request.auth)
+    for row in _initiative_rows(request):
+        if row["code"] == code:
+            return row
+    raise Http404("任务方向不存在。")
+
+
+def _project_out(project: Project, status: Status) -> dict[str, Any]:
+    region = project.region
+    return {
+        "id": project.pk,
+        "code": project.code,
+        "initiative": project.initiative.code,
+        "name_zh": project.name_zh,
+        "name_en": project.name_en,
+        "owner_org": project.owner_org,
+        "region": (
+            {"code": region.code, "name_zh": region.name_zh, "name_en": region.name_en}
+            if region
+            else None
+        ),
+        "lon": project.lon,
+        "lat": project.lat,
+        "phase": project.phase,
+        "planned_start": project.planned_start,
+        "planned_end": project.planned_end,
+        "actual_start": project.actual_start,
+        "actual_end": project.actual_end,
+        "planned_investment_yuan": project.planned_investment_yuan,
+        "actual_investment_yuan": project.actual_investment_yuan,
+        "owners": sorted(u.username for u in project.owners.all()),
+        "status": _status(status),
+    }
+
+
+@router.get(
+    "/projects",
+    response={200: ProjectPage, **READ_ERRORS},
+    operation_id="list_projects",
+    summary="项目列表：按任务方向、地区、状态、阶段、负责人筛选，可搜索",
+)
+def list_projects(request: HttpRequest, filters: Query[ProjectFilter], page: Query[PageIn]) -> Any:
+    rows = project_search(request.auth, ProjectFilters(**filters.dict()), lang=_lang())
+    result = page_of(rows, page)
+    result["items"] = [_project_out(p, s) for p, s in result["items"]]
+    return result
+
+
+@router.get(
+    "/projects/{project_id}",
+    response={200: ProjectOut, **ONE_ERRORS},
+    operation_id="get_project",
+    summary="一个项目，含计算状态与原因",
+)
+def get_project(request: HttpRequest, project_id: int) -> Any:
+    project, status = project_get(request.auth, project_id, lang=_lang())
+    return _project_out(project, status)
+
+
+def _milestone_out(milestone: Milestone) -> dict[str, Any]:
+    return {
+        "id": milestone.pk,
+        "project_id": milestone.project_id,
+        "title_zh": milestone.title_zh,
+        "title_en": milestone.title_en,
+        "due_date": milestone.due_date,
+        "completed_on": milestone.completed_on,
+        "status": milestone.status,
+        "percent_complete": milestone.percent_complete,
+        "weight": milestone.weight,
+        "narrative": milestone.narrative,
+        "version": milestone.version,
+        "is_overdue": milestone.days_overdue(timezone.localdate()) > 0,
+    }
+
+
+@router.get(
+    "/milestones",
+    response={200: MilestonePage, **READ_ERRORS},
+    operation_id="list_milestones",
+    summary="里程碑列表：按项目、状态、计划完成日期筛选",
+)
+def list_milestones(
+    request: HttpRequest, filters: Query[MilestoneFilter], page: Query[PageIn]
+) -> Any:
+    result = page_of(milestone_search(request.auth, **filters.dict()), page)
+    result["items"] = [_milestone_out(m) for m in result["items"]]
+    return result
+
+
+@router.get(
+    "/milestones/{milestone_id}",
+    response={200: MilestoneOut, **ONE_ERRORS},
+    operation_id="get_milestone",
+    summary="一个里程碑（含乐观锁版本号）",
+)
+def get_milestone(request: HttpRequest, milestone_id: int) -> Any:
+    return _milestone_out(milestone_get(request.auth, milestone_id))
+
+
+def _kpi_out(kpi: Kpi) -> dict[str, Any]:
+    return {
+        "id": kpi.pk,
+        "code": kpi.code,
+        "initiative": kpi.initiative.code if kpi.initiative else None,
+        "project_id": kpi.project_id,
+        "name_zh": kpi.name_zh,
+        "name_en": kpi.name_en,
+        "unit": kpi.unit,
+        "direction": kpi.direction,
+        "frequency": kpi.frequency,
+        "baseline_value": kpi.baseline_value,
+        "baseline_date": kpi.baseline_date,
+        "definition": kpi.definition,
+        "definition_version": kpi.definition_version,
+        "targets": [{"target_date": t.target_date, "value": t.value} for t in kpi.targets.all()],
+        "values": [
+            {
+                "id": v.pk,
+                "period": v.period,
+                "period_end": v.period_end,
+                "value": v.value,
+                "approved_value": v.approved_value,
+                "state": v.state,
+                "comment": v.comment,
+                "version": v.version,
+            }
+            for v in kpi.values.all()
+        ],
+    }
+
+
+@router.get(
+    "/kpis",
+    response={200: KpiPage, **READ_ERRORS},
+    operation_id="list_kpis",
+    summary="关键指标：目标轨迹与填报值（已审核值与待审核值分开标注）",
+)
+def list_kpis(request: HttpRequest, filters: Query[KpiFilter], page: Query[PageIn]) -> Any:
+    result = page_of(kpi_search(request.auth, **filters.dict()), page)
+    result["items"] = [_kpi_out(k) for k in result["items"]]
+    return result
+
+
+@router.get(
+    "/kpis/{kpi_id}",
+    response={200: KpiOut, **ONE_ERRORS},
+    operation_id="get_kpi",
+    summary="一个关键指标：目标轨迹与填报值",
+)
+def get_kpi(request: HttpRequest, kpi_id: int) -> Any:
+    return _kpi_out(kpi_get(request.auth, kpi_id))

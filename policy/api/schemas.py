@@ -1,0 +1,171 @@
+"""Input and output schemas of the program endpoints. Fields are listed explicitly."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any
+
+from ninja import Field, Schema
+from pydantic import BeforeValidator
+
+# A NUL byte cannot be stored or searched in PostgreSQL text: refuse it as invalid input.
+NO_NUL = r"^[^\x00]*$"
+
+
+def _iso_date(value: Any) -> Any:
+    """Only YYYY-MM-DD: pydantic would otherwise read "0" as a Unix timestamp (1970-01-01)."""
+    if isinstance(value, str) and not (len(value) == 10 and value[4] == "-" and value[7] == "-"):
+        raise ValueError("日期格式应为 YYYY-MM-DD")
+    if isinstance(value, int | float):
+        raise ValueError("日期格式应为 YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+
+
+class StatusOut(Schema):
+    rag: str = Field(description="green / amber / red / grey（无数据）")
+    explanation: str
+
+
+class InitiativeOut(Schema):
+    code: str
+    name_zh: str
+    name_en: str
+    lead_department_zh: str
+    lead_department_en: str
+    order: int
+    colour: str
+    project_count: int
+    status: StatusOut
+
+
+class RegionRef(Schema):
+    code: str
+    name_zh: str
+    name_en: str
+
+
+class ProjectOut(Schema):
+    id: int
+    code: str
+    initiative: str = Field(description="任务方向代码")
+    name_zh: str
+    name_en: str
+    owner_org: str
+    region: RegionRef | None
+    lon: float | None
+    lat: float | None
+    phase: str
+    planned_start: dt.date | None
+    planned_end: dt.date | None
+    actual_start: dt.date | None
+    actual_end: dt.date | None
+    planned_investment_yuan: Decimal | None
+    actual_investment_yuan: Decimal | None
+    owners: list[str] = Field(description="项目负责人用户名")
+    status: StatusOut
+
+
+class ProjectFilter(Schema):
+    initiative: str | None = Field(None, max_length=40, pattern=NO_NUL, description="任务方向代码")
+    region: str | None = Field(
+        None, max_length=16, pattern=NO_NUL, description="地区代码（如 510100）"
+    )
+    status: str | None = Field(None, pattern="^(green|amber|red|grey)$", description="计算状态")
+    phase: str | None = Field(None, max_length=16, pattern=NO_NUL)
+    owner: str | None = Field(None, max_length=150, pattern=NO_NUL, description="负责人用户名")
+    q: str | None = Field(None, max_length=100, pattern=NO_NUL, description="按名称或代码搜索")
+
+
+class MilestoneOut(Schema):
+    id: int
+    project_id: int
+    title_zh: str
+    title_en: str
+    due_date: dt.date
+    completed_on: dt.date | None
+    status: str
+    percent_complete: int
+    weight: int
+    narrative: str
+    version: int = Field(description="乐观锁版本号：更新时原样提交")
+    is_overdue: bool
+
+
+class MilestoneFilter(Schema):
+    project: int | None = Field(None, ge=1, le=2**62)
+    status: str | None = Field(
+        None, pattern="^(not_started|in_progress|done|cancelled)$", description="里程碑状态"
+    )
+    due_from: IsoDate | None = None
+    due_to: IsoDate | None = None
+
+
+class KpiTargetOut(Schema):
+    target_date: dt.date
+    value: Decimal
+
+
+class KpiValueOut(Schema):
+    id: int
+    period: str
+    period_end: dt.date
+    value: Decimal = Field(description="最新填报值（可能待审核）")
+    approved_value: Decimal | None = Field(description="最近审核通过的值；看板和简报使用此值")
+    state: str = Field(description="draft / submitted / approved / returned")
+    comment: str
+    version: int
+
+
+class KpiOut(Schema):
+    id: int
+    code: str
+    initiative: str | None
+    project_id: int | None
+    name_zh: str
+    name_en: str
+    unit: str
+    direction: str
+    frequency: str
+    baseline_value: Decimal | None
+    baseline_date: dt.date | None
+    definition: str
+    definition_version: int
+    targets: list[KpiTargetOut]
+    values: list[KpiValueOut]
+
+
+class KpiFilter(Schema):
+    initiative: str | None = Field(None, max_length=40, pattern=NO_NUL)
+    project: int | None = Field(None, ge=1, le=2**62)
+
+
+class InitiativePage(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[InitiativeOut]
+
+
+class ProjectPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[ProjectOut]
+
+
+class MilestonePage(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[MilestoneOut]
+
+
+class KpiPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[KpiOut]

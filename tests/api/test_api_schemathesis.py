@@ -1,0 +1,48 @@
+"""schemathesis generates requests from our OpenAPI document and runs every check it has.
+
+In-process against the WSGI app and the test database: status codes, content types, headers
+and bodies must all conform to the document, and auth must never be ignored.
+"""
+
+from __future__ import annotations
+
+from io import StringIO
+from typing import Any
+
+import pytest
+import schemathesis
+from django.core.management import call_command
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import CHECKS, load_all_checks
+
+from policy.services.api_tokens import api_token_create
+from tests.conftest import make_user
+
+load_all_checks()
+ALL_CHECKS = CHECKS.get_all()
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+
+
+@pytest.fixture
+def token(db: Any) -> str:
+    call_command("seed_demo", "--password", "pw-demo-1", stdout=StringIO())
+    _, plaintext = api_token_create(user=make_user("machine", "official"), name="schemathesis")
+    return plaintext
+
+
+def test_every_check_is_enabled() -> None:
+    names = {getattr(c, "__name__", type(c).__name__) for c in ALL_CHECKS}
+    for required in ("status_code_conformance", "content_type_conformance", "ignored_auth"):
+        assert required in names
+
+
+@schema.parametrize()
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_the_api_conforms_to_its_openapi_document(case: Any, token: str) -> None:
+    case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=ALL_CHECKS)
