@@ -6,11 +6,12 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from .views import overview, system
+from .views import health, overview, system
 
 policy_patterns = [
     path("", overview.overview, name="overview"),
     path("system/", system.system, name="system"),
+    path("healthz/", health.healthz, name="healthz"),
 ]
 
 urlpatterns = [
