@@ -8,3 +8,6 @@ class PolicyConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers system checks)
+        from .revision import connect
+
+        connect()

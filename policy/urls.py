@@ -7,7 +7,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from .api import api
-from .views import overview, system, work
+from .views import health, overview, system, work
 
 policy_patterns = [
     path("", overview.overview, name="overview"),
@@ -23,6 +23,7 @@ policy_patterns = [
     path("kpis/<int:pk>/report/", work.kpi_value_edit, name="kpi-value-edit"),
     path("kpi-values/<int:pk>/review/", work.kpi_value_review, name="kpi-value-review"),
     path("evidence/<int:pk>/", work.evidence_download, name="evidence-download"),
+    path("healthz/", health.healthz, name="healthz"),
 ]
 
 urlpatterns = [

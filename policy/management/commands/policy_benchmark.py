@@ -1,0 +1,140 @@
+"""Benchmark at provincial scale (issue #8): build, measure, print a table, write JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import platform
+from dataclasses import asdict
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
+
+from policy.benchmark import dataset, load
+
+
+def _pages() -> dict[str, str]:
+    """The measured pages at the current data (codes differ between demo and large sets)."""
+    from indicators.models import Indicator
+    from policy.models import Initiative
+
+    initiative = Initiative.objects.order_by("order").first()
+    indicator = Indicator.objects.order_by("code").first()
+    if initiative is None:
+        raise CommandError("No initiatives: run `manage.py migrate` first.")
+    pages = {
+        "overview": "/",
+        "initiative": f"/initiatives/{initiative.code}/",
+        "map": "/map/",
+    }
+    if indicator is not None:
+        pages["indicator"] = f"/indicators/{indicator.code}/"
+    return {name: path for name, path in pages.items() if _routed(path)}
+
+
+def _routed(path: str) -> bool:
+    from django.urls import Resolver404, resolve
+
+    try:
+        resolve(path)
+    except Resolver404:
+        return False
+    return True
+
+
+class Command(BaseCommand):
+    help = "Provincial-scale benchmark on PostgreSQL (needs a database whose name has 'bench')."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--seconds", type=int, default=15, help="wrk time per page")
+        parser.add_argument("--projects", type=int, default=1000)
+        parser.add_argument("--indicators", type=int, default=300)
+        parser.add_argument("--skip-build", action="store_true", help="reuse the large dataset")
+        parser.add_argument(
+            "--out", default=str(Path(settings.DATA_DIR) / "bench" / "results.json")
+        )
+
+    def _log(self, text: str) -> None:
+        self.stderr.write(f"[{dt.datetime.now():%H:%M:%S}] {text}")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if connection.vendor != "postgresql":
+            raise CommandError("The benchmark runs on PostgreSQL: set DATABASE_URL.")
+        name = connection.settings_dict["NAME"]
+        if "bench" not in name:
+            raise CommandError(
+                f"Database {name!r} would be overwritten: use a dedicated one whose name "
+                "contains 'bench', e.g. DATABASE_URL=postgres://user@127.0.0.1:5432/fourplusone_bench"
+            )
+        load.wrk_available()
+        password = "bench-password-1"  # noqa: S105 — synthetic users of a bench database
+        results: dict[str, Any] = {
+            "date": dt.date.today().isoformat(),
+            "machine": f"{platform.node()} · {platform.processor() or platform.machine()} · "
+            f"{_cpus()} CPU · Python {platform.python_version()} · PostgreSQL "
+            f"{connection.cursor().connection.info.server_version}",
+        }
+        call_command("migrate", verbosity=0)
+        self._log("collectstatic (gunicorn serves hashed files through WhiteNoise)")
+        call_command("collectstatic", interactive=False, verbosity=0)
+
+        self._log("small demo: seed_demo and query counts")
+        dataset.clear_program()
+        call_command("seed_demo", "--password", password, stdout=StringIO())
+        official = get_user_model().objects.get(username="official")
+        results["queries_demo"] = load.query_counts(official, _pages())
+
+        if not options["skip_build"]:
+            self._log("large dataset")
+            report = dataset.build(
+                dataset.Sizes(projects=options["projects"], indicators=options["indicators"]),
+                log=self._log,
+            )
+            results["dataset"] = {**report.counts, "build_seconds": round(report.seconds, 1)}
+        results["queries_large"] = load.query_counts(official, _pages())
+
+        self._log("load: gunicorn -w 2 and wrk")
+        with load.gunicorn(workers=2) as base:
+            cookie = load.login_cookie(base, "official", password)
+            runs = [load.run_wrk("trivial", base, "/healthz/", cookie, options["seconds"])]
+            for page, path in _pages().items():
+                runs.append(load.run_wrk(page, base, path, cookie, options["seconds"]))
+        trivial = runs[0]
+        results["load"] = [
+            {**asdict(r), "ratio_rps": round(r.rps / trivial.rps, 3) if trivial.rps else None}
+            for r in runs
+        ]
+        self._print(results)
+        out = Path(options["out"])
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+        self.stdout.write(f"figures written to {out}")
+
+    def _print(self, results: dict[str, Any]) -> None:
+        w = self.stdout.write
+        w(f"\nBenchmark {results['date']} on {results['machine']}")
+        if "dataset" in results:
+            w("dataset: " + ", ".join(f"{k}={v}" for k, v in results["dataset"].items()))
+        w(
+            f"\n{'page':<12}{'req/s':>9}{'ratio':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+            f"{'errors':>8}{'q demo':>8}{'q large':>8}"
+        )
+        for r in results["load"]:
+            q_demo = results["queries_demo"].get(r["name"], "")
+            q_large = results["queries_large"].get(r["name"], "")
+            w(
+                f"{r['name']:<12}{r['rps']:>9.1f}{r['ratio_rps'] or 0:>8.2f}{r['p50_ms']:>9.1f}"
+                f"{r['p95_ms']:>9.1f}{r['p99_ms']:>9.1f}{r['errors']:>8}{q_demo!s:>8}{q_large!s:>8}"
+            )
+
+
+def _cpus() -> int:
+    import os
+
+    return os.cpu_count() or 0
