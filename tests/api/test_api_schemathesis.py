@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 import schemathesis
 from django.core.management import call_command
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import CHECKS, load_all_checks
 
@@ -26,10 +28,16 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_applica
 
 
 @pytest.fixture
-def token(db: Any) -> str:
+def token(db: Any) -> Any:
     call_command("seed_demo", "--password", "pw-demo-1", stdout=StringIO())
     _, plaintext = api_token_create(user=make_user("machine", "official"), name="schemathesis")
-    return plaintext
+    # Django closes the connection after each request when it is not in autocommit, as the
+    # test transaction is; its test client unhooks that, and we must too for raw WSGI calls.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield plaintext
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 def test_every_check_is_enabled() -> None:
