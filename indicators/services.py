@@ -381,10 +381,12 @@ def _check_values(
             )
         low, high = indicator.min_value, indicator.max_value
         values = rows["value"]
-        out = rows[
-            ((values < low) if low is not None else False)
-            | ((values > high) if high is not None else False)
-        ]
+        outside = pd.Series(False, index=rows.index)
+        if low is not None:
+            outside |= values < low
+        if high is not None:
+            outside |= values > high
+        out = rows[outside]
         if not out.empty:
             bad.update(out.index)
             problems.append(
@@ -506,6 +508,8 @@ def _write(rows: list[Observation], progress: Progress | None, *, total: int) ->
         done += len(batch)
         if progress:
             progress(done, total)
+    if progress and not rows:
+        progress(total, total)
 
 
 # -- derived indicators ------------------------------------------------------------------------
