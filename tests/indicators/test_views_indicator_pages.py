@@ -163,6 +163,9 @@ def test_pages_are_in_english_when_asked(official_client, source) -> None:
     ).content.decode()
     assert "Electricity cost per P per month" in html
     assert "Shenyang" in html
+    assert "Values and sources" in html
+    assert "Download Excel" in html
+    assert "Derived" in html
 
 
 def _bulk(n_areas: int, n_periods: int) -> None:
