@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -250,6 +252,12 @@ def _run_fail(run: IngestionRun, request: IngestRequest, exc: Exception, started
     if isinstance(exc, IngestionError):
         message = exc.message
         run.rejected = int(exc.fields.get("rejected", run.rejected or 0))
+    elif isinstance(exc, SoftTimeLimitExceeded):
+        message = _(
+            "The ingestion took longer than the task time limit (INDICATORS_TASK_SOFT_TIME_LIMIT"
+            " = %(limit)s s) and was stopped; nothing was imported. Narrow the query (fewer "
+            "years or areas) or ask an administrator to raise the limit."
+        ) % {"limit": getattr(settings, "INDICATORS_TASK_SOFT_TIME_LIMIT", "?")}
     else:
         logger.exception("ingestion of %s crashed", request.label)
         message = _("Internal error (%(type)s): %(error)s. Tell the system administrator.") % {

@@ -142,3 +142,15 @@ def test_the_process_exit_code_is_non_zero_on_bad_input() -> None:
     )
     assert proc.returncode != 0
     assert "looks cut off" in proc.stderr
+
+
+def test_create_missing_adds_world_bank_codes_from_the_command() -> None:
+    page = FIXTURES / "worldbank" / "eg_elc_accs_zs_page1.json"
+    with pytest.raises(CommandError, match="--create-missing"):
+        _ingest("--kind", "worldbank", "--file", str(page))
+    assert _snapshot() == ([], 0)
+
+    out, _ = _ingest("--kind", "worldbank", "--file", str(page), "--create-missing")
+
+    assert out.startswith("inserted=")
+    assert Indicator.objects.filter(code="EG.ELC.ACCS.ZS").exists()

@@ -234,3 +234,54 @@ def test_a_dry_run_counts_but_keeps_nothing(price_indicator) -> None:
     assert run.pk is None
     assert Observation.objects.count() == 0
     assert IngestionRun.objects.count() == 0
+
+
+def test_a_web_page_served_with_200_fails_the_source_run_with_no_rows(
+    price_indicator, http_server, settings
+) -> None:
+    from tests.indicators.http_server import Reply
+
+    settings.INDICATORS_ALLOWED_HOSTS = ["127.0.0.1"]
+    settings.INDICATORS_ALLOW_PRIVATE_ADDRESSES = True
+    http_server.routes["/export.csv"] = Reply(body=(BAD / "html_error_page.html").read_bytes())
+    source = Source.objects.create(
+        code="html", name="html", kind="csv", url=http_server.url("/export.csv")
+    )
+
+    with pytest.raises(ConnectorError):
+        source_ingest(source=source)
+
+    run = _assert_nothing_written()
+    assert 'web page, not data; title: "系统维护中 - 国家数据"' in run.error
+    with run.payload.open("rb") as fh:
+        assert fh.read().startswith(b"<!DOCTYPE html")
+
+
+def test_a_second_run_while_one_is_in_progress_is_refused(price_source) -> None:
+    from django.utils import timezone
+
+    from indicators.services import SourceBusy
+    from indicators.tasks import ingest_source_task
+
+    IngestionRun.objects.create(source=price_source, started_at=timezone.now())
+
+    with pytest.raises(SourceBusy, match="already being ingested"):
+        source_ingest(source=price_source)
+    assert ingest_source_task.apply(args=[price_source.pk]).get()["status"] == "skipped"
+    assert Observation.objects.count() == 0
+
+
+def test_a_run_stopped_by_the_time_limit_says_so(price_indicator, monkeypatch) -> None:
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    import indicators.services as services
+
+    def slow(*args, **kwargs):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(services, "_upsert", slow)
+    with pytest.raises(SoftTimeLimitExceeded):
+        ingest(_request(PRICE_CSV))
+
+    run = _assert_nothing_written()
+    assert "longer than the task time limit (INDICATORS_TASK_SOFT_TIME_LIMIT = 600 s)" in run.error

@@ -262,3 +262,14 @@ def test_an_admin_downloads_the_raw_payload(admin_client_, source) -> None:
     response = admin_client_.get(reverse("indicators:run-payload", args=[run.pk]))
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == CSV.encode()
+
+
+@pytest.mark.parametrize("size", [(1, 1), (15, 20)])
+def test_key_figures_use_a_fixed_number_of_queries(
+    official, source, django_assert_num_queries, size
+) -> None:
+    _bulk(*size)
+    key_indicator_figures(official)  # the role scope is cached on the user after this
+    with django_assert_num_queries(3):  # key indicators, source health, latest values
+        figures = key_indicator_figures(official)
+    assert {f.code for f in figures} == {"dc-power-price", "power-cost-per-p-month"}
