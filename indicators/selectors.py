@@ -6,14 +6,15 @@ and returns plain dataclasses, so templates never query. Every value carries its
 
 Staleness: a source is stale when its last successful run is older than
 ``Source.expected_every_days`` (or it never succeeded). A value is stale when its source is.
-Derived values have no source of their own: they are stale when a value they were computed
-from is (their inputs are listed in the note), and that is not traced yet — they show as fresh.
+A derived value has no source of its own: it is stale when an input of the same area and
+period comes from a stale source.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from policy.permissions import user_scope
 
+from .formula import FormulaError, parse_formula
 from .models import Category, Confidence, Indicator, IngestionRun, Observation, RunStatus, Source
 
 # The figures the overview shows first, by category; codes missing from the database are skipped.
@@ -38,6 +40,14 @@ KEY_INDICATOR_CODES = (
 # Which area's value stands for an indicator when several share its latest period.
 PREFERRED_AREAS = ("510000", "510100", "CHN", "WLD")
 DERIVED_TRIGGER = "derived"
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """Source health by source id; the derived (indicator, area, period) keys that are stale."""
+
+    health: dict[int, SourceHealth]
+    stale_derived: frozenset[tuple[int, int, str]] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -196,7 +206,38 @@ def _source_health() -> dict[int, SourceHealth]:
 # -- provenance ------------------------------------------------------------------------------
 
 
-def _provenance(obs: Observation, health: dict[int, SourceHealth]) -> Provenance:
+def _freshness(indicators: Iterable[Indicator]) -> Freshness:
+    """Source health (one query) plus, when derived indicators are among ``indicators``, which
+    derived values rest on a stale input (one more query)."""
+    health = _source_health()
+    inputs: dict[int, set[str]] = {}
+    for indicator in indicators:
+        if indicator.formula:
+            try:
+                names = parse_formula(indicator.formula).names
+            except FormulaError:
+                continue
+            inputs[indicator.pk] = names | {n.replace("_", "-") for n in names}
+    if not inputs:
+        return Freshness(health)
+    stale_sources = {pk for pk, h in health.items() if h.stale}
+    stale_inputs: dict[str, set[tuple[int, str]]] = defaultdict(set)
+    codes = set().union(*inputs.values())
+    for code, area_id, period, source_id in Observation.objects.filter(
+        indicator__code__in=codes, dimension=""
+    ).values_list("indicator__code", "area_id", "period", "run__source_id"):
+        if source_id in stale_sources:
+            stale_inputs[code].add((area_id, period))
+    stale = {
+        (indicator_id, area_id, period)
+        for indicator_id, names in inputs.items()
+        for name in names
+        for area_id, period in stale_inputs.get(name, ())
+    }
+    return Freshness(health, frozenset(stale))
+
+
+def _provenance(obs: Observation, fresh: Freshness) -> Provenance:
     run, indicator = obs.run, obs.indicator
     source = run.source if run else None
     confidence = source.confidence if source else indicator.confidence
@@ -220,11 +261,18 @@ def _provenance(obs: Observation, health: dict[int, SourceHealth]) -> Provenance
         else confidence,
         confidence_note=(source.confidence_note if source else "") or indicator.confidence_note,
         note=obs.note,
-        stale=bool(source and health.get(source.pk) and health[source.pk].stale),
+        stale=_is_stale(obs, source, kind, fresh),
     )
 
 
-def _value_row(obs: Observation, health: dict[int, SourceHealth], lang: str) -> ValueRow:
+def _is_stale(obs: Observation, source: Source | None, kind: str, fresh: Freshness) -> bool:
+    if kind == "derived":
+        return (obs.indicator_id, obs.area_id, obs.period) in fresh.stale_derived
+    health = fresh.health.get(source.pk) if source else None
+    return bool(health and health.stale)
+
+
+def _value_row(obs: Observation, fresh: Freshness, lang: str) -> ValueRow:
     return ValueRow(
         area_code=obs.area.code,
         area_name=obs.area.display_name(lang),
@@ -233,7 +281,7 @@ def _value_row(obs: Observation, health: dict[int, SourceHealth], lang: str) -> 
         period_start=obs.period_start,
         dimension=obs.dimension,
         value=obs.value,
-        provenance=_provenance(obs, health),
+        provenance=_provenance(obs, fresh),
     )
 
 
@@ -260,7 +308,7 @@ def _observations() -> Any:
 
 
 def _latest_rows(
-    indicator_ids: list[int] | None, health: dict[int, SourceHealth], lang: str
+    indicator_ids: list[int] | None, fresh: Freshness, lang: str
 ) -> dict[int, list[ValueRow]]:
     """Observations at each indicator's latest period. One query."""
     latest = (
@@ -273,20 +321,20 @@ def _latest_rows(
         query = query.filter(indicator_id__in=indicator_ids)
     rows: dict[int, list[ValueRow]] = defaultdict(list)
     for obs in query.order_by("indicator_id", "area__order", "area__code", "dimension"):
-        rows[obs.indicator_id].append(_value_row(obs, health, lang))
+        rows[obs.indicator_id].append(_value_row(obs, fresh, lang))
     return rows
 
 
 def indicator_catalogue(user: Any, *, lang: str = "zh-hans") -> list[CategoryGroup]:
     """Indicators by category with counts, latest values, provenance and stale flags.
 
-    Three queries after the user's scope: indicators, latest observations, source health.
+    Three queries after the user's scope (indicators, latest observations, source health),
+    plus one when there are derived indicators (their inputs' freshness).
     """
     if not user_scope(user).can_read:
         return []
     indicators = list(Indicator.objects.annotate(n_obs=Count("observations")))
-    health = _source_health()
-    latest = _latest_rows(None, health, lang)
+    latest = _latest_rows(None, _freshness(indicators), lang)
     groups: dict[str, list[IndicatorSummary]] = defaultdict(list)
     for indicator in indicators:
         groups[indicator.category].append(
@@ -304,7 +352,7 @@ def indicator_catalogue(user: Any, *, lang: str = "zh-hans") -> list[CategoryGro
 
 
 def key_indicator_figures(user: Any, *, lang: str = "zh-hans") -> list[KeyFigure]:
-    """Headline capacity, power-price and supply-chain figures for the overview. Three queries.
+    """Headline capacity, power-price and supply-chain figures for the overview. Four queries.
 
     One ``KeyFigure`` per indicator of ``KEY_INDICATOR_CODES`` that has data, in that order:
     the latest period's value for the preferred area (Sichuan, Chengdu, China, world; for
@@ -315,8 +363,8 @@ def key_indicator_figures(user: Any, *, lang: str = "zh-hans") -> list[KeyFigure
     if not user_scope(user).can_read:
         return []
     indicators = {i.code: i for i in Indicator.objects.filter(code__in=KEY_INDICATOR_CODES)}
-    health = _source_health()
-    latest = _latest_rows([i.pk for i in indicators.values()], health, lang)
+    fresh = _freshness(indicators.values())
+    latest = _latest_rows([i.pk for i in indicators.values()], fresh, lang)
     figures = []
     for code in KEY_INDICATOR_CODES:
         indicator = indicators.get(code)
@@ -357,7 +405,9 @@ def _key_figure(
 
 
 def indicator_detail(user: Any, code: str, *, lang: str = "zh-hans") -> IndicatorDetail | None:
-    """One indicator's whole series with provenance per value. Three queries after the scope.
+    """One indicator's whole series with provenance per value.
+
+    Three queries after the scope (four for a derived indicator: its inputs' freshness).
 
     Returns ``None`` when the indicator does not exist or the user may not read.
     """
@@ -366,9 +416,9 @@ def indicator_detail(user: Any, code: str, *, lang: str = "zh-hans") -> Indicato
     indicator = Indicator.objects.filter(code=code).first()
     if indicator is None:
         return None
-    health = _source_health()
+    fresh = _freshness([indicator])
     rows = [
-        _value_row(obs, health, lang)
+        _value_row(obs, fresh, lang)
         for obs in _observations()
         .filter(indicator=indicator)
         .order_by("area__order", "area__code", "dimension", "period_start")
@@ -378,7 +428,7 @@ def indicator_detail(user: Any, code: str, *, lang: str = "zh-hans") -> Indicato
         indicator=indicator,
         name=indicator.display_name(lang),
         rows=rows,
-        sources=[h for h in health.values() if h.code in source_codes],
+        sources=[h for h in fresh.health.values() if h.code in source_codes],
     )
 
 

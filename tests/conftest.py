@@ -184,7 +184,19 @@ def chromium() -> Any:
     # Playwright's sync API keeps an event loop on this thread, and Django then refuses ORM
     # calls from the test body as "async context" (a documented pytest-playwright caveat).
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from django.db import connections
+
+    # Django's connections are context-local, and inside Playwright's event loop the test
+    # thread gets new connection objects without the snapshot serialized_rollback restores
+    # from: later browser tests would then start on an empty database. Carry it over.
+    snapshots = {
+        alias: getattr(connections[alias], "_test_serialized_contents", None)
+        for alias in connections
+    }
     with sync_playwright() as playwright:
+        for alias, contents in snapshots.items():
+            if contents is not None:
+                connections[alias]._test_serialized_contents = contents
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )

@@ -199,6 +199,7 @@ def _wait_for_runs(n: int, seconds: float = 60) -> list[IngestionRun]:
 
 
 @pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keep the migrated regions
 def test_a_real_worker_on_redis_ingests_from_a_local_server_and_reruns_change_nothing(
     worker, http_server
 ) -> None:

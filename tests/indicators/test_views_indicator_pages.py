@@ -107,7 +107,7 @@ def test_a_source_past_its_expected_interval_is_flagged_stale(
     assert "stale-badge" in catalogue
     assert figures["dc-power-price"].stale
     assert figures["dc-power-price"].age >= dt.timedelta(days=31)
-    assert not figures["power-cost-per-p-month"].stale  # derived: staleness not traced yet
+    assert figures["power-cost-per-p-month"].stale  # computed from the stale source's inputs
 
 
 def test_key_figures_have_value_area_period_and_provenance(official, source) -> None:
@@ -200,9 +200,14 @@ def test_the_pages_use_a_fixed_number_of_queries(
 ) -> None:
     _bulk(*size)
     official_client.get(reverse("indicators:catalogue"))  # warm the session
-    # session + user, scope (groups, memberships), indicators, latest values, source health
-    with django_assert_num_queries(7):
+    # session + user, scope (groups, memberships), indicators, source health, inputs of
+    # derived indicators, latest values
+    with django_assert_num_queries(8):
         assert official_client.get(reverse("indicators:catalogue")).status_code == 200
+    # a derived indicator's page also reads its inputs' freshness
+    with django_assert_num_queries(8):
+        url = reverse("indicators:detail", args=["power-cost-per-p-month"])
+        assert official_client.get(url).status_code == 200
     # session + user, scope (2), indicator, source health, observations
     with django_assert_num_queries(7):
         assert (
@@ -270,6 +275,7 @@ def test_key_figures_use_a_fixed_number_of_queries(
 ) -> None:
     _bulk(*size)
     key_indicator_figures(official)  # the role scope is cached on the user after this
-    with django_assert_num_queries(3):  # key indicators, source health, latest values
+    # key indicators, source health, inputs of the derived cost, latest values
+    with django_assert_num_queries(4):
         figures = key_indicator_figures(official)
     assert {f.code for f in figures} == {"dc-power-price", "power-cost-per-p-month"}
