@@ -469,16 +469,22 @@ def _upsert(run: IngestionRun, frame: pd.DataFrame, progress: Progress | None) -
     )
     areas = dict(Region.objects.filter(code__in=set(frame["area"])).values_list("code", "pk"))
     existing = {
-        (i, a, p, d): (v, s)
-        for i, a, p, d, v, s in Observation.objects.filter(
+        (i, a, p, d): (v, s, n)
+        for i, a, p, d, v, s, n in Observation.objects.filter(
             indicator_id__in=indicators.values(), area_id__in=areas.values()
-        ).values_list("indicator_id", "area_id", "period", "dimension", "value", "period_start")
+        ).values_list(
+            "indicator_id", "area_id", "period", "dimension", "value", "period_start", "note"
+        )
     }
     changed: list[Observation] = []
     for row in frame.itertuples(index=False):
         key = (indicators[row.indicator], areas[row.area], row.period, row.dimension)
         old = existing.get(key)
-        if old is not None and _same(old[0], row.value) and old[1] == row.period_start:
+        if (
+            old is not None
+            and _same(old[0], row.value)
+            and old[1:] == (row.period_start, row.note)
+        ):
             run.unchanged += 1
             continue
         if old is None:
@@ -493,6 +499,7 @@ def _upsert(run: IngestionRun, frame: pd.DataFrame, progress: Progress | None) -
                 period_start=row.period_start,
                 dimension=row.dimension,
                 value=float(row.value),
+                note=row.note,
                 run=run if run.pk else None,
             )
         )
@@ -511,7 +518,7 @@ def _write(rows: list[Observation], progress: Progress | None, *, total: int) ->
             batch,
             update_conflicts=True,
             unique_fields=KEY,
-            update_fields=["value", "period_start", "run", "updated_at"],
+            update_fields=["value", "period_start", "run", "note", "updated_at"],
         )
         done += len(batch)
         if progress:

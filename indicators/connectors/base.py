@@ -46,6 +46,7 @@ CANONICAL_COLUMNS = [
     "unit",
     "dimension",
     "locator",
+    "note",
 ]
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
@@ -90,7 +91,8 @@ class ParseResult:
     ``frame`` has exactly ``CANONICAL_COLUMNS``: ``value`` is a finite float in the unit the
     publisher used times ``scale``; ``period`` is the normalized code from
     ``indicators.periods``; ``period_start`` a ``datetime.date``; ``dimension`` is "" when the
-    source has none; ``locator`` says where the row came from in the payload. ``missing`` counts
+    source has none; ``locator`` says where the row came from in the payload; ``note`` is a
+    per-row citation or remark when the source maps one, else "". ``missing`` counts
     observations the publisher marked as missing (they are not in the frame, never 0).
     ``labels`` maps codes to published names and ``units`` maps indicator codes to published
     units, both keyed by our codes (after ``indicator_map`` / ``area_map``).
@@ -120,6 +122,7 @@ class RawRow:
     unit: str = ""
     dimension: str = ""
     factor: float = 1.0
+    note: str = ""
 
 
 @dataclass
@@ -468,6 +471,7 @@ class Connector:
             unit,
             row.dimension,
             row.locator,
+            row.note[:300],
         )
 
     def _code(self, code: str, name: str, locator: str) -> str:

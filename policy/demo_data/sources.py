@@ -18,7 +18,12 @@ SOURCES = [
         confidence_note="二手转载的报告口径（混合精度）",
         expected_every_days=200,
         options={
-            "columns": {"indicator": "metric", "area": "scope", "period": "as_of"},
+            "columns": {
+                "indicator": "metric",
+                "area": "scope",
+                "period": "as_of",
+                "note": "source",
+            },
             "indicator_map": {
                 "available computing capacity": "sc-available-compute",
                 "total computing power": "cn-total-compute",
@@ -39,7 +44,7 @@ SOURCES = [
         expected_every_days=400,
         options={
             # One "fact" column names both the series and the place it is about.
-            "columns": {"indicator": "fact", "area": "fact", "period": "as_of"},
+            "columns": {"indicator": "fact", "area": "fact", "period": "as_of", "note": "note"},
             "indicator_map": {
                 "electricity price paid by a Chengdu computing center (before)": "dc-power-price",
                 "electricity price paid by a Chengdu computing center (after)": "dc-power-price",
@@ -104,7 +109,7 @@ SOURCES = [
         confidence_note="IDC 数据经媒体转载",
         expected_every_days=200,
         options={
-            "columns": {"period": "period", "value": "market_usd_bn"},
+            "columns": {"period": "period", "value": "market_usd_bn", "note": "source"},
             "indicator": "cn-accel-server-market",
             "area": "CHN",
             "unit": "亿美元",

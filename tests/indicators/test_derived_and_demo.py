@@ -144,6 +144,9 @@ def test_seed_demo_ingests_the_fact_sheets_and_reproduces_833() -> None:
     accel = Observation.objects.get(indicator__code="cn-accel-server-market", period="2024")
     assert accel.value == pytest.approx(221)
     assert accel.run.source.code == "demo-accel-server"
+    assert accel.note.startswith("https://exportsemi.com/")  # the row's own citation
+    price = Observation.objects.get(indicator__code="dc-power-price", period="2022")
+    assert "from 0.5 to over 0.6 yuan" in price.note
 
     again = StringIO()
     runs = IngestionRun.objects.count()

@@ -285,3 +285,21 @@ def test_a_run_stopped_by_the_time_limit_says_so(price_indicator, monkeypatch) -
 
     run = _assert_nothing_written()
     assert "longer than the task time limit (INDICATORS_TASK_SOFT_TIME_LIMIT = 600 s)" in run.error
+
+
+def test_a_mapped_note_column_becomes_each_values_citation(price_indicator) -> None:
+    payload = (
+        "indicator,area,period,value,unit,source\n"
+        "ELEC_PRICE_IDC,510100,2023,0.6,yuan/kWh,https://example.gov.cn/a\n"
+    )
+    options = {k: v for k, v in PRICE_OPTIONS.items() if k != "decimal"}
+    options["columns"] = {"note": "source"}
+    request = IngestRequest(kind="csv", options=options, label="n", payload=payload.encode())
+    ingest(request)
+    assert Observation.objects.get().note == "https://example.gov.cn/a"
+
+    request.payload = payload.replace("/a", "/b").encode()
+    run = ingest(request)
+
+    assert (run.updated, run.unchanged) == (1, 0)
+    assert Observation.objects.get().note == "https://example.gov.cn/b"
