@@ -67,6 +67,10 @@ class SourceHealth:
     stale: bool
 
     @property
+    def last_status_label(self) -> str:
+        return str(RunStatus(self.last_status).label) if self.last_status else ""
+
+    @property
     def age(self) -> dt.timedelta | None:
         """Time since the last successful run."""
         return timezone.now() - self.last_good_at if self.last_good_at else None
@@ -76,7 +80,9 @@ class SourceHealth:
 class Provenance:
     """Where one displayed value comes from."""
 
-    kind: str  # "source", "derived" or "manual" (seeded or entered without a run)
+    # "source" (a configured feed), "import" (a one-off `manage.py ingest --kind ... --file`),
+    # "derived" (computed by a formula) or "manual" (seeded or entered without a run)
+    kind: str
     source_code: str
     source_name: str
     publisher: str
@@ -246,6 +252,8 @@ def _provenance(obs: Observation, fresh: Freshness) -> Provenance:
         kind = "source"
     elif run is not None and run.trigger == DERIVED_TRIGGER:
         kind = "derived"
+    elif run is not None:
+        kind = "import"
     return Provenance(
         kind=kind,
         source_code=source.code if source else "",
@@ -443,6 +451,8 @@ def provenance_text(p: Provenance) -> str:
     """One line for CSV/Excel exports: source, run, fetch time, confidence."""
     if p.kind == "derived":
         where = _("派生：%(label)s") % {"label": p.run_label}
+    elif p.kind == "import":
+        where = _("一次性导入：%(label)s") % {"label": p.run_label}
     elif p.kind == "source":
         where = p.source_name
     else:

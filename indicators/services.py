@@ -121,13 +121,11 @@ def source_ingest(
         progress=progress,
     )
     if not source.url and source.file:
-        with source.file.open("rb") as fh:
-            request.payload = fh.read()
-    elif not source.url:
-        raise ConnectorError(
-            _('Source "%(code)s" has neither a URL nor an uploaded file; set one in the admin.')
-            % {"code": source.code}
-        )
+        try:
+            with source.file.open("rb") as fh:
+                request.payload = fh.read()
+        except FileNotFoundError:
+            request.payload = None  # reported, with the run recorded, by _payload
     return ingest(request)
 
 
@@ -276,6 +274,14 @@ def _run_fail(run: IngestionRun, request: IngestRequest, exc: Exception, started
 def _payload(request: IngestRequest) -> bytes:
     if request.payload is not None:
         return request.payload
+    if not request.url:
+        raise ConnectorError(
+            _(
+                'Source "%(code)s" has neither a URL nor a readable uploaded file; set one in '
+                "the admin."
+            )
+            % {"code": request.label}
+        )
     connector = get_connector(request.kind, request.options)
     return connector.fetch(request.url, request.fetcher or Fetcher())
 

@@ -154,3 +154,14 @@ def test_create_missing_adds_world_bank_codes_from_the_command() -> None:
 
     assert out.startswith("inserted=")
     assert Indicator.objects.filter(code="EG.ELC.ACCS.ZS").exists()
+
+
+def test_values_of_a_one_off_import_name_the_file_as_their_provenance(official) -> None:
+    from indicators.selectors import indicator_detail
+
+    _ingest("--kind", "csv", "--file", str(PRICE), "--mapping", MAPPING)
+
+    rows = indicator_detail(official, "elec-price-idc").rows
+    assert {r.provenance.kind for r in rows} == {"import"}
+    assert rows[0].provenance.run_label == "idc_power_price_semicolon.csv"
+    assert rows[0].provenance.fetched_at is not None

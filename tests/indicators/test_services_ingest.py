@@ -303,3 +303,14 @@ def test_a_mapped_note_column_becomes_each_values_citation(price_indicator) -> N
 
     assert (run.updated, run.unchanged) == (1, 0)
     assert Observation.objects.get().note == "https://example.gov.cn/b"
+
+
+def test_a_source_without_url_or_file_fails_its_run_with_what_to_set(price_indicator) -> None:
+    source = Source.objects.create(code="empty", name="empty", kind="csv")
+
+    with pytest.raises(ConnectorError):
+        source_ingest(source=source)
+
+    run = _assert_nothing_written()
+    assert run.source == source
+    assert 'Source "empty" has neither a URL nor a readable uploaded file' in run.error
