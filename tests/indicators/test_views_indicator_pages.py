@@ -279,3 +279,23 @@ def test_key_figures_use_a_fixed_number_of_queries(
     with django_assert_num_queries(4):
         figures = key_indicator_figures(official)
     assert {f.code for f in figures} == {"dc-power-price", "power-cost-per-p-month"}
+
+
+def test_the_key_figures_partial_renders_values_stale_flags_and_provenance(
+    official, source
+) -> None:
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    month_ago = timezone.now() - dt.timedelta(days=31)
+    source.runs.update(started_at=month_ago, finished_at=month_ago)
+    with translation.override("zh-hans"):
+        html = render_to_string(
+            "indicators/_key_figures.html",
+            {"figures": key_indicator_figures(official, lang="zh-hans")},
+        )
+    assert 'data-code="power-cost-per-p-month"' in html
+    assert "<strong>833</strong> 元/(P·月)" in html
+    assert "沈阳市 800" in html
+    assert "stale-badge" in html
+    assert "派生计算" in html
