@@ -34,7 +34,8 @@ def indicator_series_figure(
     """One trace per area (and dimension), periods on x, values in ``unit`` on y.
 
     Series with a dimension (market shares by supplier) are grouped bars; others are lines
-    with markers, so a single observation still shows. Comparison cities are dashed.
+    with markers, so a single observation still shows. Comparison cities after the first
+    series are dashed. The x axis lists the period codes in time order.
     """
     fig = go.Figure()
     by_dimension = frame["dimension"].astype(bool).any() if not frame.empty else False
@@ -58,14 +59,12 @@ def indicator_series_figure(
             dashed = bool(part["is_comparison"].iloc[0]) and index > 0
             fig.add_trace(
                 go.Scatter(
-                    x=[d.isoformat() for d in part["period_start"]],
+                    x=list(part["period"]),
                     y=list(part["value"]),
-                    text=list(part["period"]),
                     name=name,
                     mode="lines+markers",
                     line={"color": colour, "dash": "dash" if dashed else "solid"},
-                    hovertemplate=f"%{{text}}<br>%{{y:,.{decimals}f}} {unit}"
-                    "<extra>%{fullData.name}</extra>",
+                    hovertemplate=hover,
                 )
             )
     fig.update_layout(
@@ -74,6 +73,8 @@ def indicator_series_figure(
         legend={"orientation": "h", "y": -0.2},
         hovermode="closest",
     )
-    if not by_dimension:
-        fig.update_xaxes(type="date")
+    # Periods are categories in time order: a date axis would invent hours between two annual
+    # points and cannot show "2023-H1" beside "2023".
+    order = frame.sort_values(["period_start", "period"])["period"].drop_duplicates()
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=list(order))
     return apply_theme(fig, lang)

@@ -645,9 +645,8 @@ def _derived_run(target: Indicator, formula: Formula, counts: dict[str, int]) ->
     now = timezone.now()
     return IngestionRun.objects.create(
         source=None,
-        label=(
-            _("derived: %(code)s = %(formula)s") % {"code": target.code, "formula": formula.text}
-        )[:300],
+        # Stored text, so not translated; the "derived" trigger says what kind of run it is.
+        label=f"{target.code} = {formula.text}"[:300],
         trigger=DERIVED_TRIGGER,
         status=RunStatus.SUCCEEDED,
         started_at=now,
