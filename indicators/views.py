@@ -13,11 +13,12 @@ from policy.permissions import require_read
 
 from .charts import indicator_series_figure, series_frame
 from .exports import series_csv, series_xlsx
-from .models import IngestionRun, Source
+from .models import Source
 from .selectors import (
     indicator_catalogue,
     indicator_detail,
     ingestion_run_get_for_download,
+    ingestion_run_list,
     source_health_list,
 )
 from .services import source_run_enqueue
@@ -88,11 +89,13 @@ def sources(request: HttpRequest) -> HttpResponse:
     scope = require_read(request.user)
     if not scope.is_admin:
         raise PermissionDenied(_("只有管理员可以查看采集来源。"))
-    runs = IngestionRun.objects.select_related("source").order_by("-started_at")[:50]
     return render(
         request,
         "indicators/sources.html",
-        {"sources": source_health_list(request.user), "runs": runs},
+        {
+            "sources": source_health_list(request.user),
+            "runs": ingestion_run_list(request.user, limit=50),
+        },
     )
 
 
