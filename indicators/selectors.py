@@ -441,7 +441,7 @@ def indicator_detail(user: Any, code: str, *, lang: str = "zh-hans") -> Indicato
 
 
 def ingestion_run_list(user: Any, *, limit: int = 50) -> list[IngestionRun]:
-    """The latest runs with their sources, newest first, for the run log. Admins only; one query."""
+    """The latest runs with their sources, newest first. Admins only; one query."""
     if not user_scope(user).is_admin:
         return []
     return list(IngestionRun.objects.select_related("source").order_by("-started_at")[:limit])
