@@ -165,3 +165,20 @@ def test_values_of_a_one_off_import_name_the_file_as_their_provenance(official) 
     assert {r.provenance.kind for r in rows} == {"import"}
     assert rows[0].provenance.run_label == "idc_power_price_semicolon.csv"
     assert rows[0].provenance.fetched_at is not None
+
+
+def test_a_failing_configured_source_leaves_no_run_and_no_payload_file(settings) -> None:
+    from django.core.files.base import ContentFile
+
+    source = Source.objects.create(code="bad", name="bad", kind="csv")
+    source.file.save(
+        "bad.csv", ContentFile(b"indicator,area,period,value\nelec-price-idc,510100,2023,x\n")
+    )
+    payloads = Path(settings.PRIVATE_MEDIA_ROOT) / "payloads"
+    files_before = sorted(payloads.rglob("*")) if payloads.exists() else []
+
+    with pytest.raises(CommandError, match='"x" is not a number'):
+        _ingest("--source", "bad")
+
+    assert _snapshot() == ([], 0)
+    assert (sorted(payloads.rglob("*")) if payloads.exists() else []) == files_before
