@@ -323,6 +323,7 @@ def _validate(result: ParseResult, *, create_missing: bool) -> _Rows:
     unknown_ind = sorted(set(frame["indicator"]) - set(indicators))
     unknown_area = sorted(set(frame["area"]) - areas)
     if create_missing:
+        _check_code_lengths(unknown_ind, unknown_area)
         rows.new_indicators = {
             code: {
                 "label": result.labels["indicator"].get(code, ""),
@@ -349,6 +350,23 @@ def _validate(result: ParseResult, *, create_missing: bool) -> _Rows:
             problems.append(_("or pass --create-missing to create unknown codes"))
         raise _rejection(problems, len(bad_rows))
     return rows
+
+
+def _check_code_lengths(indicators: list[str], areas: list[str]) -> None:
+    limits = (
+        (indicators, Indicator._meta.get_field("code").max_length, "indicator"),
+        (areas, Region._meta.get_field("code").max_length, "area"),
+    )
+    for codes, limit, column in limits:
+        too_long = [code for code in codes if len(code) > (limit or 0)]
+        if too_long:
+            raise ConnectorError(
+                _(
+                    'The %(column)s code "%(code)s" is longer than %(limit)s characters and '
+                    "cannot be created; map it to a shorter code with %(column)s_map."
+                )
+                % {"column": column, "code": too_long[0], "limit": limit}
+            )
 
 
 def _check_duplicates(frame: pd.DataFrame) -> None:

@@ -314,3 +314,13 @@ def test_a_source_without_url_or_file_fails_its_run_with_what_to_set(price_indic
     run = _assert_nothing_written()
     assert run.source == source
     assert 'Source "empty" has neither a URL nor a readable uploaded file' in run.error
+
+
+def test_create_missing_refuses_codes_too_long_to_store(price_indicator) -> None:
+    payload = b"indicator,area,period,value\nelec-price-idc,AREA-CODE-WAY-TOO-LONG,2023,0.5\n"
+    request = IngestRequest(
+        kind="csv", options={}, label="long", payload=payload, create_missing=True
+    )
+    with pytest.raises(ConnectorError, match="longer than 16 characters"):
+        ingest(request)
+    assert "area_map" in _assert_nothing_written().error
