@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from .connectors import get_connector
+from .exceptions import ConnectorError
 from .formula import FormulaError
 from .models import Indicator, IngestionRun, Observation, RunStatus, Source
 from .services import indicator_formula_check, source_run_enqueue
@@ -40,8 +42,28 @@ class IndicatorAdmin(admin.ModelAdmin):
     search_fields = ["code", "name_zh", "name_en"]
 
 
+class SourceForm(forms.ModelForm):
+    url = forms.URLField(label=_("地址"), required=False, max_length=1000, assume_scheme="https")
+
+    class Meta:
+        model = Source
+        fields = "__all__"  # noqa: DJ007 - the admin edits every field of a source
+
+    def clean(self) -> dict[str, Any]:
+        """Refuse an unknown kind or mapping options the connector would reject at run time."""
+        data = super().clean() or {}
+        try:
+            get_connector(data.get("kind", ""), data.get("options") or {})
+        except ConnectorError as exc:
+            raise forms.ValidationError(exc.message) from None
+        if not data.get("url") and not data.get("file"):
+            raise forms.ValidationError(_("请填写地址或上传文件。"))
+        return data
+
+
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
+    form = SourceForm
     list_display = [
         "code",
         "name",

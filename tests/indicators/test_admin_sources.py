@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import unescape
+
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
@@ -86,3 +88,29 @@ def test_a_formula_with_code_or_unknown_names_is_refused_in_the_admin(
     data["formula"] = "dc_power_price * 2"
     assert admin_client_.post(url, data).status_code == 302
     assert Indicator.objects.get(code="x").formula == "dc_power_price * 2"
+
+
+def test_a_source_with_a_bad_kind_or_mapping_is_refused_when_saved(admin_client_, db) -> None:
+    url = reverse("admin:indicators_source_add")
+    data = {
+        "code": "wb",
+        "name": "World Bank",
+        "kind": "worldbnk",
+        "url": "https://api.worldbank.org/v2/country/CHN/indicator/EG.ELC.ACCS.ZS?format=json",
+        "options": "{}",
+        "confidence": "medium",
+        "expected_every_days": 400,
+        "enabled": "on",
+    }
+    response = admin_client_.post(url, data)
+    assert 'Unknown source kind "worldbnk"' in unescape(response.content.decode())
+
+    data.update(kind="csv", options='{"colums": {}}')
+    assert 'Did you mean "columns"' in unescape(admin_client_.post(url, data).content.decode())
+
+    data.update(options="{}", url="")
+    assert "请填写地址或上传文件。" in admin_client_.post(url, data).content.decode()
+
+    data.update(kind="worldbank", url="https://api.worldbank.org/v2/x?format=json")
+    assert admin_client_.post(url, data).status_code == 302
+    assert Source.objects.get(code="wb").kind == "worldbank"
