@@ -1,22 +1,114 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from typing import Any
 
-from .models import Indicator, IngestionRun, Observation, Source
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from .connectors import get_connector
+from .exceptions import ConnectorError
+from .formula import FormulaError
+from .models import Indicator, IngestionRun, Observation, RunStatus, Source
+from .services import indicator_formula_check, source_run_enqueue
+from .templatetags.indicators_tags import age
+
+
+class IndicatorForm(forms.ModelForm):
+    class Meta:
+        model = Indicator
+        fields = "__all__"  # noqa: DJ007 - the admin edits every field of the catalogue
+
+    def clean_formula(self) -> str:
+        formula = self.cleaned_data.get("formula", "")
+        if formula:
+            try:
+                indicator_formula_check(formula=formula)
+            except FormulaError as exc:
+                raise forms.ValidationError(exc.message) from None
+        return formula
 
 
 @admin.register(Indicator)
 class IndicatorAdmin(admin.ModelAdmin):
+    form = IndicatorForm
     list_display = ["code", "name_zh", "unit", "category", "frequency", "qualifier", "confidence"]
     list_filter = ["category", "frequency", "confidence"]
     search_fields = ["code", "name_zh", "name_en"]
 
 
+class SourceForm(forms.ModelForm):
+    url = forms.URLField(label=_("地址"), required=False, max_length=1000, assume_scheme="https")
+
+    class Meta:
+        model = Source
+        fields = "__all__"  # noqa: DJ007 - the admin edits every field of a source
+
+    def clean(self) -> dict[str, Any]:
+        """Refuse an unknown kind or mapping options the connector would reject at run time."""
+        data = super().clean() or {}
+        try:
+            get_connector(data.get("kind", ""), data.get("options") or {})
+        except ConnectorError as exc:
+            raise forms.ValidationError(exc.message) from None
+        if not data.get("url") and not data.get("file"):
+            raise forms.ValidationError(_("请填写地址或上传文件。"))
+        return data
+
+
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "kind", "enabled", "confidence"]
+    form = SourceForm
+    list_display = [
+        "code",
+        "name",
+        "kind",
+        "enabled",
+        "schedule",
+        "last_status",
+        "last_good_age",
+        "confidence",
+    ]
     list_filter = ["kind", "enabled"]
     search_fields = ["code", "name"]
+    actions = ["run_now"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Source]:
+        last = IngestionRun.objects.filter(source=OuterRef("pk")).order_by("-started_at")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("schedule")
+            .annotate(
+                _last_status=Subquery(last.values("status")[:1]),
+                _last_good=Max("runs__finished_at", filter=Q(runs__status=RunStatus.SUCCEEDED)),
+            )
+        )
+
+    @admin.display(description=_("最近运行状态"))
+    def last_status(self, obj: Any) -> str:
+        return str(RunStatus(obj._last_status).label) if obj._last_status else "—"
+
+    @admin.display(description=_("最近成功采集距今"))
+    def last_good_age(self, obj: Any) -> str:
+        if obj._last_good is None:
+            return str(_("从未成功"))
+        text = age(timezone.now() - obj._last_good)
+        stale = timezone.now() - obj._last_good > obj.expected_every
+        return f"{text}（{_('已过期')}）" if stale else text
+
+    @admin.action(description=_("立即运行所选来源"))
+    def run_now(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
+        for source in queryset:
+            source_run_enqueue(source=source, user=request.user)
+        self.message_user(
+            request, _("已排队 %(n)s 个来源。") % {"n": queryset.count()}, messages.SUCCESS
+        )
 
 
 @admin.register(IngestionRun)
@@ -24,15 +116,32 @@ class IngestionRunAdmin(admin.ModelAdmin):
     list_display = [
         "started_at",
         "source",
+        "label",
+        "trigger",
         "status",
         "inserted",
         "updated",
         "unchanged",
         "rejected",
         "duration_ms",
+        "payload_link",
     ]
-    list_filter = ["status", "source"]
-    readonly_fields = [f.name for f in IngestionRun._meta.fields]
+    list_filter = ["status", "trigger", "source"]
+    readonly_fields = [f.name for f in IngestionRun._meta.fields if f.name != "payload"] + [
+        "payload_link"
+    ]
+    exclude = ["payload"]
+    list_select_related = ["source"]
+
+    @admin.display(description=_("原始数据"))
+    def payload_link(self, obj: IngestionRun) -> str:
+        if not obj.payload:
+            return "—"
+        url = reverse("indicators:run-payload", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("下载"))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
 
 @admin.register(Observation)
@@ -41,3 +150,4 @@ class ObservationAdmin(admin.ModelAdmin):
     list_filter = ["indicator__category", "indicator"]
     search_fields = ["indicator__code", "area__code", "area__name_zh"]
     raw_id_fields = ["run"]
+    list_select_related = ["indicator", "area", "run"]

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+def private_storage() -> FileSystemStorage:
+    """Raw payloads and uploaded source files: never served by URL, downloads check roles."""
+    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT)
 
 
 class Category(models.TextChoices):
@@ -91,7 +99,9 @@ class Source(models.Model):
         _("格式"), max_length=20, help_text=_("csv、excel、json、sdmx-csv、worldbank、nbs")
     )
     url = models.URLField(_("地址"), max_length=1000, blank=True)
-    file = models.FileField(_("上传文件"), upload_to="sources/", blank=True)
+    file = models.FileField(
+        _("上传文件"), upload_to="sources/", storage=private_storage, blank=True
+    )
     options = models.JSONField(_("映射选项"), default=dict, blank=True)
     publisher = models.CharField(_("发布机构"), max_length=200, blank=True)
     citation = models.CharField(_("出处"), max_length=600, blank=True)
@@ -105,6 +115,15 @@ class Source(models.Model):
         default=35,
         help_text=_("最近一次成功运行早于此间隔即标为过期"),
     )
+    schedule = models.ForeignKey(
+        "django_celery_beat.CrontabSchedule",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("采集计划"),
+        help_text=_("cron 计划；留空则只手动运行。调度任务每 10 分钟检查一次到期的来源。"),
+    )
     enabled = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
@@ -115,6 +134,10 @@ class Source(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def expected_every(self) -> dt.timedelta:
+        return dt.timedelta(days=self.expected_every_days)
 
 
 class RunStatus(models.TextChoices):
@@ -159,7 +182,9 @@ class IngestionRun(models.Model):
     missing = models.PositiveIntegerField(_("发布方缺失"), default=0)
     error = models.TextField(_("错误"), blank=True)
     sha256 = models.CharField(_("原始数据 SHA-256"), max_length=64, blank=True)
-    payload = models.FileField(_("原始数据"), upload_to="payloads/%Y/%m/", blank=True)
+    payload = models.FileField(
+        _("原始数据"), upload_to="payloads/%Y/%m/", storage=private_storage, blank=True
+    )
     payload_bytes = models.PositiveBigIntegerField(_("原始数据大小"), null=True, blank=True)
 
     class Meta:

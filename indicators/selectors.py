@@ -1,35 +1,472 @@
-"""Reads of indicators for pages, charts, briefings and the API."""
+"""Reads of indicators for pages, charts, briefings and the API.
+
+Every selector runs a fixed number of queries whatever the data size (tests lock the counts)
+and returns plain dataclasses, so templates never query. Every value carries its provenance
+(source, run, fetch time, confidence) and the staleness of the source that delivered it.
+
+Staleness: a source is stale when its last successful run is older than
+``Source.expected_every_days`` (or it never succeeded). A value is stale when its source is.
+A derived value has no source of its own: it is stale when an input of the same area and
+period comes from a stale source.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Max
+from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from policy.permissions import user_scope
 
-from .models import Category, Indicator
+from .formula import FormulaError, parse_formula
+from .models import Category, Confidence, Indicator, IngestionRun, Observation, RunStatus, Source
+
+# The figures the overview shows first, by category; codes missing from the database are skipped.
+KEY_INDICATOR_CODES = (
+    "sc-available-compute",
+    "cn-total-compute",
+    "dc-power-price",
+    "power-cost-per-p-month",
+    "hbm-market-share",
+    "cn-accel-server-market",
+)
+# Which area's value stands for an indicator when several share its latest period.
+PREFERRED_AREAS = ("510000", "510100", "CHN", "WLD")
+DERIVED_TRIGGER = "derived"
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """Source health by source id; the derived (indicator, area, period) keys that are stale."""
+
+    health: dict[int, SourceHealth]
+    stale_derived: frozenset[tuple[int, int, str]] = frozenset()
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    """How fresh a source is: its last run, last good run and whether it is stale."""
+
+    source_id: int
+    code: str
+    name: str
+    kind: str
+    enabled: bool
+    expected_every_days: int
+    last_run_at: dt.datetime | None
+    last_status: str
+    last_error: str
+    last_good_at: dt.datetime | None
+    stale: bool
+
+    @property
+    def last_status_label(self) -> str:
+        return str(RunStatus(self.last_status).label) if self.last_status else ""
+
+    @property
+    def age(self) -> dt.timedelta | None:
+        """Time since the last successful run."""
+        return timezone.now() - self.last_good_at if self.last_good_at else None
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where one displayed value comes from."""
+
+    # "source" (a configured feed), "import" (a one-off `manage.py ingest --kind ... --file`),
+    # "derived" (computed by a formula) or "manual" (seeded or entered without a run)
+    kind: str
+    source_code: str
+    source_name: str
+    publisher: str
+    citation: str
+    run_id: int | None
+    run_label: str
+    fetched_at: dt.datetime | None
+    confidence: str
+    confidence_label: str
+    confidence_note: str
+    note: str
+    stale: bool
+
+
+@dataclass(frozen=True)
+class ValueRow:
+    """One observation ready to display."""
+
+    area_code: str
+    area_name: str
+    is_comparison: bool
+    period: str
+    period_start: dt.date
+    dimension: str
+    value: float
+    provenance: Provenance
+
+
+@dataclass
+class IndicatorSummary:
+    """An indicator with its latest value(s) for the catalogue and the overview."""
+
+    indicator: Indicator
+    name: str
+    n_obs: int
+    latest: list[ValueRow] = field(default_factory=list)
+    url: str = ""
+
+    @property
+    def headline(self) -> ValueRow | None:
+        return _headline(self.latest)
+
+    @property
+    def stale(self) -> bool:
+        return any(row.provenance.stale for row in self.latest)
 
 
 @dataclass
 class CategoryGroup:
     code: str
     label: str
-    indicators: list[Indicator]
+    indicators: list[IndicatorSummary]
 
 
-def indicator_catalogue(user: Any) -> list[CategoryGroup]:
-    """Indicators by category with observation counts and latest period. One query."""
+@dataclass(frozen=True)
+class KeyFigure:
+    """One headline figure for the overview page (see ``key_indicator_figures``)."""
+
+    code: str
+    name: str
+    category: str
+    category_label: str
+    value: float
+    decimals: int
+    unit: str
+    qualifier: str
+    period: str
+    area_code: str
+    area_name: str
+    dimension: str
+    age: dt.timedelta | None
+    stale: bool
+    provenance: Provenance
+    others: list[ValueRow]
+    url: str
+
+
+@dataclass
+class IndicatorDetail:
+    indicator: Indicator
+    name: str
+    rows: list[ValueRow]
+    sources: list[SourceHealth]
+
+    @property
+    def stale(self) -> bool:
+        return any(s.stale for s in self.sources)
+
+
+# -- sources ---------------------------------------------------------------------------------
+
+
+def source_health_list(user: Any) -> list[SourceHealth]:
+    """Every source with its last run, last good run and stale flag. One query."""
     if not user_scope(user).can_read:
         return []
-    rows = Indicator.objects.annotate(
-        n_obs=Count("observations"), latest_period=Max("observations__period_start")
+    return list(_source_health().values())
+
+
+def _source_health() -> dict[int, SourceHealth]:
+    last = IngestionRun.objects.filter(source=OuterRef("pk")).order_by("-started_at")
+    rows = Source.objects.annotate(
+        last_run_at=Max("runs__started_at"),
+        last_good_at=Max("runs__finished_at", filter=Q(runs__status=RunStatus.SUCCEEDED)),
+        last_status=Subquery(last.values("status")[:1]),
+        last_error=Subquery(last.values("error")[:1]),
     )
-    groups: dict[str, list[Indicator]] = defaultdict(list)
-    for indicator in rows:
-        groups[indicator.category].append(indicator)
+    now = timezone.now()
+    return {
+        s.pk: SourceHealth(
+            source_id=s.pk,
+            code=s.code,
+            name=s.name,
+            kind=s.kind,
+            enabled=s.enabled,
+            expected_every_days=s.expected_every_days,
+            last_run_at=s.last_run_at,
+            last_status=s.last_status or "",
+            last_error=s.last_error or "",
+            last_good_at=s.last_good_at,
+            stale=s.last_good_at is None or now - s.last_good_at > s.expected_every,
+        )
+        for s in rows
+    }
+
+
+# -- provenance ------------------------------------------------------------------------------
+
+
+def _freshness(indicators: Iterable[Indicator]) -> Freshness:
+    """Source health (one query) plus, when derived indicators are among ``indicators``, which
+    derived values rest on a stale input (one more query)."""
+    health = _source_health()
+    inputs: dict[int, set[str]] = {}
+    for indicator in indicators:
+        if indicator.formula:
+            try:
+                names = parse_formula(indicator.formula).names
+            except FormulaError:
+                continue
+            inputs[indicator.pk] = names | {n.replace("_", "-") for n in names}
+    if not inputs:
+        return Freshness(health)
+    stale_sources = {pk for pk, h in health.items() if h.stale}
+    stale_inputs: dict[str, set[tuple[int, str]]] = defaultdict(set)
+    codes = set().union(*inputs.values())
+    for code, area_id, period, source_id in Observation.objects.filter(
+        indicator__code__in=codes, dimension=""
+    ).values_list("indicator__code", "area_id", "period", "run__source_id"):
+        if source_id in stale_sources:
+            stale_inputs[code].add((area_id, period))
+    stale = {
+        (indicator_id, area_id, period)
+        for indicator_id, names in inputs.items()
+        for name in names
+        for area_id, period in stale_inputs.get(name, ())
+    }
+    return Freshness(health, frozenset(stale))
+
+
+def _provenance(obs: Observation, fresh: Freshness) -> Provenance:
+    run, indicator = obs.run, obs.indicator
+    source = run.source if run else None
+    confidence = source.confidence if source else indicator.confidence
+    kind = "manual"
+    if source is not None:
+        kind = "source"
+    elif run is not None and run.trigger == DERIVED_TRIGGER:
+        kind = "derived"
+    elif run is not None:
+        kind = "import"
+    return Provenance(
+        kind=kind,
+        source_code=source.code if source else "",
+        source_name=source.name if source else "",
+        publisher=source.publisher if source else "",
+        citation=source.citation if source else "",
+        run_id=run.pk if run else None,
+        run_label=run.label if run else "",
+        fetched_at=(run.finished_at or run.started_at) if run else None,
+        confidence=confidence,
+        confidence_label=str(Confidence(confidence).label)
+        if confidence in Confidence.values
+        else confidence,
+        confidence_note=(source.confidence_note if source else "") or indicator.confidence_note,
+        note=obs.note,
+        stale=_is_stale(obs, source, kind, fresh),
+    )
+
+
+def _is_stale(obs: Observation, source: Source | None, kind: str, fresh: Freshness) -> bool:
+    if kind == "derived":
+        return (obs.indicator_id, obs.area_id, obs.period) in fresh.stale_derived
+    health = fresh.health.get(source.pk) if source else None
+    return bool(health and health.stale)
+
+
+def _value_row(obs: Observation, fresh: Freshness, lang: str) -> ValueRow:
+    return ValueRow(
+        area_code=obs.area.code,
+        area_name=obs.area.display_name(lang),
+        is_comparison=obs.area.is_comparison,
+        period=obs.period,
+        period_start=obs.period_start,
+        dimension=obs.dimension,
+        value=obs.value,
+        provenance=_provenance(obs, fresh),
+    )
+
+
+def _headline(rows: list[ValueRow]) -> ValueRow | None:
+    if not rows:
+        return None
+
+    def rank(row: ValueRow) -> tuple[int, float]:
+        area = (
+            PREFERRED_AREAS.index(row.area_code)
+            if row.area_code in PREFERRED_AREAS
+            else len(PREFERRED_AREAS)
+        )
+        return (area, -row.value)
+
+    return min(rows, key=rank)
+
+
+# -- catalogue and key figures -----------------------------------------------------------------
+
+
+def _observations() -> Any:
+    return Observation.objects.select_related("area", "run", "run__source", "indicator")
+
+
+def _latest_rows(
+    indicator_ids: list[int] | None, fresh: Freshness, lang: str
+) -> dict[int, list[ValueRow]]:
+    """Observations at each indicator's latest period. One query."""
+    latest = (
+        Observation.objects.filter(indicator=OuterRef("indicator"))
+        .order_by("-period_start")
+        .values("period_start")[:1]
+    )
+    query = _observations().filter(period_start=Subquery(latest))
+    if indicator_ids is not None:
+        query = query.filter(indicator_id__in=indicator_ids)
+    rows: dict[int, list[ValueRow]] = defaultdict(list)
+    for obs in query.order_by("indicator_id", "area__order", "area__code", "dimension"):
+        rows[obs.indicator_id].append(_value_row(obs, fresh, lang))
+    return rows
+
+
+def indicator_catalogue(user: Any, *, lang: str = "zh-hans") -> list[CategoryGroup]:
+    """Indicators by category with counts, latest values, provenance and stale flags.
+
+    Three queries after the user's scope (indicators, latest observations, source health),
+    plus one when there are derived indicators (their inputs' freshness).
+    """
+    if not user_scope(user).can_read:
+        return []
+    indicators = list(Indicator.objects.annotate(n_obs=Count("observations")))
+    latest = _latest_rows(None, _freshness(indicators), lang)
+    groups: dict[str, list[IndicatorSummary]] = defaultdict(list)
+    for indicator in indicators:
+        groups[indicator.category].append(
+            IndicatorSummary(
+                indicator=indicator,
+                name=indicator.display_name(lang),
+                n_obs=indicator.n_obs,  # type: ignore[attr-defined]
+                latest=latest.get(indicator.pk, []),
+                url=reverse("indicators:detail", args=[indicator.code]),
+            )
+        )
     return [
         CategoryGroup(c.value, str(c.label), groups[c.value]) for c in Category if groups[c.value]
     ]
+
+
+def key_indicator_figures(user: Any, *, lang: str = "zh-hans") -> list[KeyFigure]:
+    """Headline capacity, power-price and supply-chain figures for the overview. Four queries.
+
+    One ``KeyFigure`` per indicator of ``KEY_INDICATOR_CODES`` that has data, in that order:
+    the latest period's value for the preferred area (Sichuan, Chengdu, China, world; for
+    dimensions such as suppliers, the largest), with ``others`` holding the other values of the
+    same period (Shenyang beside Chengdu, Samsung beside SK hynix). ``age`` is the time since
+    the delivering source's last good run (since the derivation for derived values).
+    """
+    if not user_scope(user).can_read:
+        return []
+    indicators = {i.code: i for i in Indicator.objects.filter(code__in=KEY_INDICATOR_CODES)}
+    fresh = _freshness(indicators.values())
+    latest = _latest_rows([i.pk for i in indicators.values()], fresh, lang)
+    figures = []
+    for code in KEY_INDICATOR_CODES:
+        indicator = indicators.get(code)
+        rows = latest.get(indicator.pk, []) if indicator else []
+        head = _headline(rows)
+        if indicator is None or head is None:
+            continue
+        figures.append(_key_figure(indicator, head, rows, lang))
+    return figures
+
+
+def _key_figure(
+    indicator: Indicator, head: ValueRow, rows: list[ValueRow], lang: str
+) -> KeyFigure:
+    fetched = head.provenance.fetched_at
+    return KeyFigure(
+        code=indicator.code,
+        name=indicator.display_name(lang),
+        category=indicator.category,
+        category_label=str(Category(indicator.category).label),
+        value=head.value,
+        decimals=indicator.decimals,
+        unit=indicator.unit,
+        qualifier=indicator.qualifier,
+        period=head.period,
+        area_code=head.area_code,
+        area_name=head.area_name,
+        dimension=head.dimension,
+        age=timezone.now() - fetched if fetched else None,
+        stale=head.provenance.stale,
+        provenance=head.provenance,
+        others=[row for row in rows if row is not head],
+        url=reverse("indicators:detail", args=[indicator.code]),
+    )
+
+
+# -- one indicator -----------------------------------------------------------------------------
+
+
+def indicator_detail(user: Any, code: str, *, lang: str = "zh-hans") -> IndicatorDetail | None:
+    """One indicator's whole series with provenance per value.
+
+    Three queries after the scope (four for a derived indicator: its inputs' freshness).
+
+    Returns ``None`` when the indicator does not exist or the user may not read.
+    """
+    if not user_scope(user).can_read:
+        return None
+    indicator = Indicator.objects.filter(code=code).first()
+    if indicator is None:
+        return None
+    fresh = _freshness([indicator])
+    rows = [
+        _value_row(obs, fresh, lang)
+        for obs in _observations()
+        .filter(indicator=indicator)
+        .order_by("area__order", "area__code", "dimension", "period_start")
+    ]
+    source_codes = {row.provenance.source_code for row in rows if row.provenance.source_code}
+    return IndicatorDetail(
+        indicator=indicator,
+        name=indicator.display_name(lang),
+        rows=rows,
+        sources=[h for h in fresh.health.values() if h.code in source_codes],
+    )
+
+
+def ingestion_run_list(user: Any, *, limit: int = 50) -> list[IngestionRun]:
+    """The latest runs with their sources, newest first. Admins only; one query."""
+    if not user_scope(user).is_admin:
+        return []
+    return list(IngestionRun.objects.select_related("source").order_by("-started_at")[:limit])
+
+
+def ingestion_run_get_for_download(user: Any, run_id: int) -> IngestionRun | None:
+    """The run whose raw payload an admin may download; ``None`` for anyone else."""
+    if not user_scope(user).is_admin:
+        return None
+    return IngestionRun.objects.filter(pk=run_id).exclude(payload="").first()
+
+
+def provenance_text(p: Provenance) -> str:
+    """One line for CSV/Excel exports: source, run, fetch time, confidence."""
+    if p.kind == "derived":
+        where = _("派生：%(label)s") % {"label": p.run_label}
+    elif p.kind == "import":
+        where = _("一次性导入：%(label)s") % {"label": p.run_label}
+    elif p.kind == "source":
+        where = p.source_name
+    else:
+        where = _("直接录入")
+    parts = [where]
+    if p.run_id:
+        parts.append(_("采集记录 #%(id)s") % {"id": p.run_id})
+    if p.fetched_at:
+        parts.append(timezone.localtime(p.fetched_at).strftime("%Y-%m-%d %H:%M"))
+    return " · ".join(parts)

@@ -1,18 +1,123 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from policy.permissions import require_read
 
-from .selectors import indicator_catalogue
+from .charts import indicator_series_figure, series_frame
+from .exports import series_csv, series_xlsx
+from .models import Source
+from .selectors import (
+    indicator_catalogue,
+    indicator_detail,
+    ingestion_run_get_for_download,
+    ingestion_run_list,
+    source_health_list,
+)
+from .services import source_run_enqueue
+
+
+def _lang() -> str:
+    return get_language() or "zh-hans"
 
 
 @login_required
 def catalogue(request: HttpRequest) -> HttpResponse:
-    """The indicator catalogue by category, with each series' latest value."""
+    """The indicator catalogue by category, with each series' latest value and provenance."""
     require_read(request.user)
     return render(
-        request, "indicators/catalogue.html", {"categories": indicator_catalogue(request.user)}
+        request,
+        "indicators/catalogue.html",
+        {"categories": indicator_catalogue(request.user, lang=_lang())},
     )
+
+
+def _detail_or_404(request: HttpRequest, code: str):  # type: ignore[no-untyped-def]
+    require_read(request.user)
+    detail = indicator_detail(request.user, code, lang=_lang())
+    if detail is None:
+        raise Http404(_("没有这个指标。"))
+    return detail
+
+
+@login_required
+def detail(request: HttpRequest, code: str) -> HttpResponse:
+    """One indicator: chart by area, table with provenance per value, downloads."""
+    data = _detail_or_404(request, code)
+    figure = indicator_series_figure(
+        series_frame(data.rows),
+        unit=data.indicator.unit,
+        lang=_lang(),
+        decimals=data.indicator.decimals,
+    )
+    return render(
+        request,
+        "indicators/detail.html",
+        {"detail": data, "figure": figure.to_plotly_json() if data.rows else None},
+    )
+
+
+@login_required
+def download_csv(request: HttpRequest, code: str) -> HttpResponse:
+    data = _detail_or_404(request, code)
+    response = HttpResponse(series_csv(data), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{code}.csv"'
+    return response
+
+
+@login_required
+def download_xlsx(request: HttpRequest, code: str) -> HttpResponse:
+    data = _detail_or_404(request, code)
+    response = HttpResponse(
+        series_xlsx(data),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{code}.xlsx"'
+    return response
+
+
+@login_required
+def sources(request: HttpRequest) -> HttpResponse:
+    """Sources with last run status and age, and the recent run log (admins and analysts)."""
+    scope = require_read(request.user)
+    if not scope.is_admin:
+        raise PermissionDenied(_("只有管理员可以查看采集来源。"))
+    return render(
+        request,
+        "indicators/sources.html",
+        {
+            "sources": source_health_list(request.user),
+            "runs": ingestion_run_list(request.user, limit=50),
+        },
+    )
+
+
+@login_required
+@require_POST
+def source_run(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Run now": queue the source's ingestion task once this request commits."""
+    scope = require_read(request.user)
+    if not scope.is_admin:
+        raise PermissionDenied(_("只有管理员可以运行采集。"))
+    source = get_object_or_404(Source, pk=pk)
+    source_run_enqueue(source=source, user=request.user)
+    messages.success(request, _("已排队采集：%(name)s") % {"name": source.name})
+    return redirect("indicators:sources")
+
+
+@login_required
+def run_payload(request: HttpRequest, pk: int) -> FileResponse:
+    """The raw payload of a run, for audit. Admins only; never served as a public file."""
+    run = ingestion_run_get_for_download(request.user, pk)
+    if run is None:
+        require_read(request.user)
+        raise Http404(_("没有可下载的原始数据。"))
+    name = run.payload.name.rsplit("/", 1)[-1]
+    return FileResponse(run.payload.open("rb"), as_attachment=True, filename=name)

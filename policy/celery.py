@@ -36,4 +36,10 @@ app.conf.beat_schedule = {
         "task": "policy.tasks.reminders_send_task",
         "schedule": crontab(hour=8, minute=0),
     },
+    # Every 10 minutes: queue an ingestion for each indicator source whose own cron schedule
+    # (Source.schedule, editable in the admin) has fired since its last run.
+    "indicators-due-sources": {
+        "task": "indicators.tasks.ingest_due_sources_task",
+        "schedule": crontab(minute="*/10"),
+    },
 }

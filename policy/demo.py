@@ -14,6 +14,7 @@ from django.db import transaction
 
 from .demo_data.indicators import INDICATORS
 from .demo_data.projects import DEMO_NOTE, KPIS, LEADS, OWNERS, PROJECTS
+from .demo_data.sources import SOURCES
 from .models import (
     Initiative,
     Kpi,
@@ -47,6 +48,12 @@ class SeedReport:
             self.created[kind] += 1
         elif changed:
             self.updated[kind] += 1
+
+    def count(self, kind: str, created: int, updated: int) -> None:
+        if created:
+            self.created[kind] += created
+        if updated:
+            self.updated[kind] += updated
 
     def lines(self) -> list[str]:
         kinds = sorted(set(self.created) | set(self.updated))
@@ -237,6 +244,45 @@ def _seed_indicators(report: SeedReport) -> None:
             )
 
 
+def _seed_sources(report: SeedReport) -> None:
+    """One file source per fact sheet, ingested by the real service when its file changed."""
+    import hashlib
+    from pathlib import Path
+
+    from django.core.files.base import ContentFile
+
+    from indicators.models import RunStatus, Source
+    from indicators.services import derived_recompute, source_ingest
+
+    folder = Path(__file__).resolve().parent / "demo_data"
+    for data in SOURCES:
+        data = dict(data)
+        filename = data.pop("file")
+        content = (folder / filename).read_bytes()
+        source = _upsert(
+            Source, {"code": data.pop("code")}, {**data, "kind": "csv"}, report, "source"
+        )
+        if not source.file or _file_bytes(source.file) != content:
+            if source.file:
+                source.file.delete(save=False)
+            source.file.save(filename, ContentFile(content))
+        last = source.runs.filter(status=RunStatus.SUCCEEDED).order_by("-started_at").first()
+        if last is None or last.sha256 != hashlib.sha256(content).hexdigest():
+            run = source_ingest(source=source, trigger="seed")
+            report.note("ingestion run", created=True)
+            report.count("observation", run.inserted, run.updated)
+    derived = derived_recompute()
+    report.count("derived observation", derived["inserted"], derived["updated"])
+
+
+def _file_bytes(field: Any) -> bytes | None:
+    try:
+        with field.open("rb") as fh:
+            return bytes(fh.read())
+    except FileNotFoundError:
+        return None
+
+
 @transaction.atomic
 def demo_seed(*, password: str) -> SeedReport:
     """Create or bring up to date the demo program, users and indicator figures."""
@@ -246,4 +292,5 @@ def demo_seed(*, password: str) -> SeedReport:
     _seed_memberships(users, projects, report)
     _seed_kpis(users, projects, report)
     _seed_indicators(report)
+    _seed_sources(report)
     return report

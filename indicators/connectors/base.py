@@ -46,6 +46,7 @@ CANONICAL_COLUMNS = [
     "unit",
     "dimension",
     "locator",
+    "note",
 ]
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
@@ -67,12 +68,15 @@ GENERIC_OPTIONS: dict[str, OptionType] = {
     "scale": (int, float),
     "decimal": str,
     "max_bytes": int,
+    "unit_map": dict,
+    "only_mapped": bool,
 }
 
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _EXCEL_TEXT = re.compile(r'="(.*)"')  # Excel's ="510000" trick that keeps leading zeros
 _TYPE_NAMES = {
     str: "text",
+    bool: "true or false",
     int: "a whole number",
     float: "a number",
     dict: "a mapping",
@@ -87,7 +91,8 @@ class ParseResult:
     ``frame`` has exactly ``CANONICAL_COLUMNS``: ``value`` is a finite float in the unit the
     publisher used times ``scale``; ``period`` is the normalized code from
     ``indicators.periods``; ``period_start`` a ``datetime.date``; ``dimension`` is "" when the
-    source has none; ``locator`` says where the row came from in the payload. ``missing`` counts
+    source has none; ``locator`` says where the row came from in the payload; ``note`` is a
+    per-row citation or remark when the source maps one, else "". ``missing`` counts
     observations the publisher marked as missing (they are not in the frame, never 0).
     ``labels`` maps codes to published names and ``units`` maps indicator codes to published
     units, both keyed by our codes (after ``indicator_map`` / ``area_map``).
@@ -117,6 +122,7 @@ class RawRow:
     unit: str = ""
     dimension: str = ""
     factor: float = 1.0
+    note: str = ""
 
 
 @dataclass
@@ -315,6 +321,8 @@ class Connector:
     Generic options (``GENERIC_OPTIONS``), applied after the format-specific parse:
     ``indicator`` / ``area`` / ``unit`` fill rows where the format gave no such code;
     ``indicator_map`` / ``area_map`` rename source codes to ours (unmapped codes pass through);
+    ``unit_map`` renames published unit spellings to ours ("CNY/kWh" -> "元/度");
+    ``only_mapped`` (true/false) reads only rows whose indicator is a key of ``indicator_map``;
     ``scale`` multiplies every value (e.g. 0.0001 for 万元 -> 亿元); ``decimal`` is "." (default,
     "," then separates thousands) or ","; ``max_bytes`` caps the payload size (default
     ``INDICATORS_FETCH_MAX_BYTES``, else 20 MiB).
@@ -359,9 +367,12 @@ class Connector:
             if name not in known:
                 raise self._unknown_option(name, sorted(known))
             expected = known[name]
-            if isinstance(value, bool) or not isinstance(value, expected):
+            if expected is bool:
+                if not isinstance(value, bool):
+                    raise self._wrong_type(name, value, expected)
+            elif isinstance(value, bool) or not isinstance(value, expected):
                 raise self._wrong_type(name, value, expected)
-        for name in ("indicator_map", "area_map"):
+        for name in ("indicator_map", "area_map", "unit_map"):
             check_mapping(name, self.option(name, {}), None)
         if self.option("decimal", ".") not in (".", ","):
             raise ConnectorError(_('Option "decimal" must be "." or ",".'))
@@ -398,14 +409,15 @@ class Connector:
         records: list[tuple[object, ...]] = []
         missing = 0
         units: dict[str, str] = dict(extracted.units)
-        for row in extracted.rows:
+        for row in self._wanted(extracted.rows):
             value = self._value(row, extracted.value_where)
             if value is None:
                 missing += 1
                 continue
             records.append(self._canonical(row, value))
             if row.unit:
-                units.setdefault(row.indicator or self.option("indicator", ""), row.unit)
+                unit = self.option("unit_map", {}).get(row.unit, row.unit)
+                units.setdefault(row.indicator or self.option("indicator", ""), unit)
         frame = pd.DataFrame.from_records(records, columns=CANONICAL_COLUMNS)
         frame["value"] = frame["value"].astype("float64")
         return ParseResult(
@@ -417,6 +429,17 @@ class Connector:
             },
             units=self._remap(units, "indicator_map"),
         )
+
+    def _wanted(self, rows: list[RawRow]) -> list[RawRow]:
+        """With ``only_mapped``, rows whose indicator is not in ``indicator_map`` are left out.
+
+        Fact sheets mix the series we track with context rows ("2027 target", ranges such as
+        "46-49"); the mapping then doubles as the list of rows to read.
+        """
+        if not self.option("only_mapped", False):
+            return rows
+        mapping: dict[str, str] = self.option("indicator_map", {})
+        return [row for row in rows if (row.indicator or self.option("indicator", "")) in mapping]
 
     def _value(self, row: RawRow, value_where: str) -> float | None:
         try:
@@ -438,6 +461,7 @@ class Connector:
         except ConnectorError as exc:
             raise located(row.locator, exc) from None
         unit = row.unit or self.option("unit", "")
+        unit = self.option("unit_map", {}).get(unit, unit)
         return (
             indicator,
             area,
@@ -447,6 +471,7 @@ class Connector:
             unit,
             row.dimension,
             row.locator,
+            row.note[:300],
         )
 
     def _code(self, code: str, name: str, locator: str) -> str:

@@ -39,6 +39,7 @@ TABLE_KEYS = (
     "dimension",
     "indicator_label",
     "area_label",
+    "note",
 )
 # Header names tried, in order, for keys the source mapping does not name (compared casefolded).
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -50,6 +51,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "dimension": ("dimension", "维度", "分组"),
     "indicator_label": ("indicator_name", "indicator_label", "指标名称"),
     "area_label": ("area_name", "area_label", "地区名称"),
+    "note": (),  # only when named in "columns": a per-row source or remark
 }
 SCAN_ROWS = 30
 DELIMITERS = (",", ";", "\t", "|")  # accepted in the "delimiter" option
@@ -236,6 +238,7 @@ def _raw_row(
         area=area,
         unit=cell_text(cell("unit")),
         dimension=fold_dimension(pairs) if pairs else "",
+        note=cell_text(cell("note")),
     )
 
 

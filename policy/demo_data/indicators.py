@@ -1,6 +1,8 @@
-"""Demo indicator series from policy/demo_data/*.csv (each row keeps its source).
+"""Demo indicators, and the few figures no demo source file carries (each keeps its source).
 
-Observation tuple: (area code, period, value, dimension, note)
+Observation tuple: (area code, period, value, dimension, note). Figures that a fact sheet holds
+are not listed here: ``sources.py`` ingests them through the real ingestion service, so they
+carry a run, a checksum and a fetch time like any other feed.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ INDICATORS = [
         confidence="medium",
         confidence_note="《四川省算力应用蓝皮书》经转载",
         decimals=0,
-        observations=[("510000", "2023-06", 5500, "", "sichuan_computing_aggregates.csv")],
+        observations=[],  # demo-capacity
     ),
     dict(
         code="cn-total-compute",
@@ -30,14 +32,7 @@ INDICATORS = [
         confidence="medium",
         confidence_note="工信部/人民网等公开报道",
         decimals=0,
-        observations=[
-            ("CHN", "2022-06", 150, "", "en.people.cn 2022-08-05"),
-            ("CHN", "2022-12", 180, "", "MIIT via en.people.cn"),
-            ("CHN", "2023-06", 197, "", "ak.baitongwang.com"),
-            ("CHN", "2023-12", 230, "", "thepublicpurview.com.pk"),
-            ("CHN", "2024-06", 246, "", "sg.finance.yahoo.com"),
-            ("WLD", "2022", 906, "", "CAICT 《中国算力发展指数白皮书（2023年）》"),
-        ],
+        observations=[],  # demo-capacity
     ),
     dict(
         code="icc-capacity-fp16",
@@ -88,9 +83,7 @@ INDICATORS = [
         confidence="medium",
         confidence_note="文章引述；雅安为政策口径",
         decimals=2,
-        observations=[
-            ("510100", "2022", 0.5, "", "文章：一年内由 0.5 元升至 0.6 元以上"),
-            ("510100", "2023", 0.6, "", "文章"),
+        observations=[  # Chengdu: demo-power-price
             ("511800", "2019", 0.34, "", "dsjol.com；ya.newssc.org 2019-06-19"),
         ],
     ),
@@ -104,7 +97,7 @@ INDICATORS = [
         confidence="medium",
         confidence_note="文章：约 500 万度",
         decimals=0,
-        observations=[("510100", "2023", 5_000_000, "", "文章")],
+        observations=[],  # demo-power-price
     ),
     dict(
         code="dc-capacity-p",
@@ -117,7 +110,7 @@ INDICATORS = [
         confidence="medium",
         confidence_note="文章：2023 年基本满负荷运行",
         decimals=0,
-        observations=[("510100", "2023", 300, "", "文章")],
+        observations=[],  # demo-power-price
     ),
     dict(
         code="power-cost-per-p-month",
@@ -129,7 +122,9 @@ INDICATORS = [
         confidence="medium",
         confidence_note="成都为派生值；沈阳为文章引述",
         decimals=0,
-        observations=[("210100", "2023", 800, "", "文章：约 800 元")],
+        formula="dc_annual_kwh * dc_power_price / dc_capacity_p / 12",
+        definition="年用电量 × 电价 ÷ 算力 ÷ 12 个月",
+        observations=[],  # Shenyang: demo-power-price; Chengdu: derived
     ),
     dict(
         code="hydro-capacity-sc",
@@ -156,14 +151,7 @@ INDICATORS = [
         confidence="forecast",
         confidence_note="TrendForce：2022 为估计，2023 为 2023 年 4 月预测",
         decimals=0,
-        observations=[
-            ("WLD", "2022", 50, "SK hynix", "TrendForce 2023-04-20（估计）"),
-            ("WLD", "2022", 40, "Samsung", "TrendForce 2023-04-20（估计）"),
-            ("WLD", "2022", 10, "Micron", "TrendForce 2023-04-20（估计）"),
-            ("WLD", "2023", 53, "SK hynix", "TrendForce 2023-04 预测"),
-            ("WLD", "2023", 38, "Samsung", "TrendForce 2023-04 预测"),
-            ("WLD", "2023", 9, "Micron", "TrendForce 2023-04 预测"),
-        ],
+        observations=[],  # demo-hbm-share
     ),
     dict(
         code="hbm-dram-revenue-share",
@@ -191,13 +179,7 @@ INDICATORS = [
         confidence="medium",
         confidence_note="IDC 经二手来源",
         decimals=0,
-        observations=[
-            ("CHN", "2022", 67, "", "jw.ijiwei.com/n/862462"),
-            ("CHN", "2023-H1", 31, "", "jw.ijiwei.com/n/880004"),
-            ("CHN", "2023", 94, "", "webull.com"),
-            ("CHN", "2024-H1", 50, "", "gmteight.com"),
-            ("CHN", "2024", 221, "", "exportsemi.com"),
-        ],
+        observations=[],  # demo-accel-server
     ),
     dict(
         code="cn-domestic-ai-chip-share",
