@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from policy.models import Region, RegionLevel
+from policy.revision import program_changed
 
 from .connectors import ParseResult, get_connector
 from .exceptions import ConnectorError, IngestionError
@@ -536,6 +537,8 @@ def _same(old: float, new: float) -> bool:
 
 def _write(rows: list[Observation], progress: Progress | None, *, total: int) -> None:
     done = total - len(rows)
+    if rows:
+        program_changed()  # bulk upserts send no signals: tell the page caches ourselves
     for start in range(0, len(rows), BATCH):
         batch = rows[start : start + BATCH]
         Observation.objects.bulk_create(
@@ -650,6 +653,7 @@ def _store_derived(
         run = _derived_run(target, formula, counts)
         for obs in writes:
             obs.run = run
+        program_changed()
         Observation.objects.bulk_create(
             writes,
             update_conflicts=True,
