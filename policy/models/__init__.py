@@ -1,5 +1,12 @@
 """Models of the tracked program. One module per aggregate; everything re-exported here."""
 
+from .briefing import (
+    Briefing,
+    BriefingKind,
+    BriefingLanguage,
+    BriefingStatus,
+    BriefingSubscription,
+)
 from .kpi import Kpi, KpiDirection, KpiFrequency, KpiTarget, KpiValue, ReviewState
 from .milestone import Milestone, MilestoneStatus
 from .program import Initiative, Membership, Project, ProjectPhase, Role
@@ -7,6 +14,11 @@ from .region import Region, RegionLevel
 from .system import WorkerPing
 
 __all__ = [
+    "Briefing",
+    "BriefingKind",
+    "BriefingLanguage",
+    "BriefingStatus",
+    "BriefingSubscription",
     "Initiative",
     "Kpi",
     "KpiDirection",
