@@ -31,4 +31,16 @@ app.conf.beat_schedule = {
         "task": "policy.tasks.heartbeat_task",
         "schedule": crontab(minute="*/5"),
     },
+    # Every Monday at 07:00: the briefing of the ISO week that ended on Sunday.
+    "briefing-weekly": {
+        "task": "policy.tasks.briefing_schedule_task",
+        "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
+        "args": ("weekly",),
+    },
+    # On the 1st of every month at 07:30: the briefing of the month that just ended.
+    "briefing-monthly": {
+        "task": "policy.tasks.briefing_schedule_task",
+        "schedule": crontab(minute=30, hour=7, day_of_month="1"),
+        "args": ("monthly",),
+    },
 }

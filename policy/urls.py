@@ -6,11 +6,15 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from .views import overview, system
+from .views import briefings, overview, system
 
 policy_patterns = [
     path("", overview.overview, name="overview"),
     path("system/", system.system, name="system"),
+    path("briefings/", briefings.briefing_list, name="briefing-list"),
+    path("briefings/generate/", briefings.briefing_generate, name="briefing-generate"),
+    path("briefings/subscription/", briefings.briefing_subscribe, name="briefing-subscribe"),
+    path("briefings/<int:pk>/download/", briefings.briefing_download, name="briefing-download"),
 ]
 
 urlpatterns = [

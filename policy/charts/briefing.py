@@ -17,7 +17,7 @@ from .theme import SERIES_COLOURS, STATUS_COLOURS, apply_theme
 
 
 def _point_label(value: float) -> str:
-    """"22,000" or "0.55": thousands separators, no exponent, no trailing zeros."""
+    """ "22,000" or "0.55": thousands separators, no exponent, no trailing zeros."""
     text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}".rstrip("0").rstrip(".")
     return text
 

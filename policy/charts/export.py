@@ -21,6 +21,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from ..exceptions import ChartExportError
 
@@ -56,8 +57,11 @@ class WarmBrowser:
         path = settings.BRIEFING_CHROMIUM_PATH
         if not Path(path).is_file():
             raise ChartExportError(
-                f"Chromium not found at {path}: install Debian's chromium "
-                "(scripts/sysdeps.sh) or set BRIEFING_CHROMIUM_PATH."
+                _(
+                    "找不到浏览器 %(path)s：请安装 Debian 的 chromium（scripts/sysdeps.sh run），"
+                    "或用 BRIEFING_CHROMIUM_PATH 指定其路径。"
+                )
+                % {"path": path}
             )
         loop = asyncio.new_event_loop()
         thread = threading.Thread(target=loop.run_forever, name="kaleido", daemon=True)
@@ -76,7 +80,9 @@ class WarmBrowser:
             )
         except Exception as exc:  # ChromeNotFoundError, a crash, a timeout: same for us
             loop.call_soon_threadsafe(loop.stop)
-            raise ChartExportError(f"Chromium at {path} did not start: {exc}") from exc
+            raise ChartExportError(
+                _("浏览器 %(path)s 未能启动：%(why)s") % {"path": path, "why": exc}
+            ) from exc
         self._loop, self._kaleido, self._pid = loop, browser, os.getpid()
 
     def stop(self) -> None:
@@ -100,7 +106,7 @@ class WarmBrowser:
                 self._start()
             loop = self._loop
             if loop is None:  # pragma: no cover — _start either sets it or raises
-                raise ChartExportError("the chart browser is not running")
+                raise ChartExportError(_("图表导出浏览器未运行。"))
             opts = {"format": "svg", "width": width, "height": height}
             future = asyncio.run_coroutine_threadsafe(
                 self._kaleido.calc_fig(figure, opts=opts), loop
@@ -112,7 +118,10 @@ class WarmBrowser:
                 broken = self._kaleido
                 self._kaleido = None  # start a fresh browser next time
                 asyncio.run_coroutine_threadsafe(broken.close(), loop)
-                raise ChartExportError(f"{type(exc).__name__}: {exc}") from exc
+                raise ChartExportError(
+                    _("浏览器未能导出图表（%(type)s）：%(why)s")
+                    % {"type": type(exc).__name__, "why": exc or _("超时")}
+                ) from exc
 
 
 _browser = WarmBrowser()
@@ -129,7 +138,7 @@ def figure_to_svg(figure: go.Figure, *, width: int = 720, height: int = 320) -> 
     logger.debug("chart exported in %.3f s", time.perf_counter() - started)
     text = data.decode("utf-8") if isinstance(data, bytes) else str(data)
     if "<svg" not in text[:200]:
-        raise ChartExportError("the browser returned something that is not an SVG document")
+        raise ChartExportError(_("浏览器返回的内容不是 SVG 图像。"))
     return text
 
 
