@@ -9,9 +9,26 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
+class PrivateStorage(FileSystemStorage):
+    """Files under PRIVATE_MEDIA_ROOT, never served by URL: views check the role first.
+
+    The location is read from settings on each use (not frozen at import), so tests and
+    deployments that change PRIVATE_MEDIA_ROOT see it.
+    """
+
+    @property
+    def base_location(self) -> str:  # type: ignore[override]
+        return str(settings.PRIVATE_MEDIA_ROOT)
+
+    @property
+    def location(self) -> str:  # type: ignore[override]
+        import os
+
+        return os.path.abspath(self.base_location)
+
+
 def briefing_storage() -> FileSystemStorage:
-    """Private storage: briefings are served only through the download view (role check)."""
-    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT)
+    return PrivateStorage()
 
 
 class BriefingKind(models.TextChoices):
