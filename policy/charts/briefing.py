@@ -111,16 +111,16 @@ def initiative_status_bars(
     fig = go.Figure()
     order = list(dict.fromkeys(df["initiative"]))[::-1]
     for rag in ("green", "amber", "red", "grey"):
-        part = df[df["rag"] == rag].set_index("initiative").reindex(order).fillna(0)
-        if not part["count"].any():
+        counts = df[df["rag"] == rag].set_index("initiative")["count"].reindex(order).fillna(0)
+        if not counts.any():
             continue
         fig.add_bar(
-            x=part["count"],
+            x=counts,
             y=order,
             name=labels[rag],
             orientation="h",
             marker_color=STATUS_COLOURS[rag],
-            text=[int(c) if c else "" for c in part["count"]],
+            text=[int(c) if c else "" for c in counts],
             textposition="inside",
         )
     fig.update_layout(

@@ -66,7 +66,13 @@ def test_monthly_chinese_briefing_from_demo_data(demo: None, tmp_path: Path) -> 
     target = tmp_path / "brief.pdf"
     out = StringIO()
     call_command(
-        "make_briefing", "--kind", "monthly", "--period", "2026-10", "--output", str(target),
+        "make_briefing",
+        "--kind",
+        "monthly",
+        "--period",
+        "2026-10",
+        "--output",
+        str(target),
         stdout=out,
     )
     assert "pages" in out.getvalue()
@@ -113,8 +119,16 @@ def test_english_briefing_has_english_text_and_embedded_cjk_fonts(
 ) -> None:
     target = tmp_path / "brief-en.pdf"
     call_command(
-        "make_briefing", "--kind", "monthly", "--period", "2026-10", "--language", "en",
-        "--output", str(target), stdout=StringIO(),
+        "make_briefing",
+        "--kind",
+        "monthly",
+        "--period",
+        "2026-10",
+        "--language",
+        "en",
+        "--output",
+        str(target),
+        stdout=StringIO(),
     )
     text = _text(target)
     joined = re.sub(r"\s+", " ", text)
