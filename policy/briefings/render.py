@@ -16,6 +16,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from ..charts.briefing import initiative_status_bars, kpi_attainment_bars, kpi_trajectory
 from ..charts.export import figure_to_svg
@@ -40,7 +41,12 @@ def _svg_uri(svg: str) -> str:
 
 
 def _rag_labels() -> dict[str, str]:
-    return {"green": _("绿灯"), "amber": _("黄灯"), "red": _("红灯"), "grey": _("无数据")}
+    return {
+        "green": pgettext("chart legend", "绿灯"),
+        "amber": pgettext("chart legend", "黄灯"),
+        "red": pgettext("chart legend", "红灯"),
+        "grey": pgettext("chart legend", "无数据"),
+    }
 
 
 def _initiative_charts(section: InitiativeSection, lang: str) -> dict[str, str]:

@@ -122,11 +122,13 @@ def initiative_status_bars(
             marker_color=STATUS_COLOURS[rag],
             text=[int(c) if c else "" for c in counts],
             textposition="inside",
+            textangle=0,
+            insidetextanchor="middle",
         )
     fig.update_layout(
         barmode="stack",
         title={"text": title, "font": {"size": 14}},
-        legend={"orientation": "h", "y": -0.15, "x": 0},
+        legend={"orientation": "h", "y": -0.15, "x": 0, "traceorder": "normal"},
     )
     fig.update_xaxes(dtick=1, gridcolor="#e6e9ee")
     fig.update_yaxes(automargin=True)
