@@ -18,6 +18,7 @@ from django.utils import timezone
 from ..briefings.periods import BriefingPeriod
 from ..models import (
     Briefing,
+    BriefingSubscription,
     Initiative,
     Kpi,
     KpiTarget,
@@ -43,6 +44,11 @@ def briefing_list(user: Any) -> QuerySet[Briefing]:
     if not user_scope(user).can_read:
         return Briefing.objects.none()
     return Briefing.objects.select_related("requested_by")
+
+
+def briefing_subscription_get(user: Any) -> BriefingSubscription | None:
+    """The user's email opt-in, if they ever saved one."""
+    return BriefingSubscription.objects.filter(user=user).first()
 
 
 class _BriefingReader:

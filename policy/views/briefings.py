@@ -13,9 +13,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ..briefings.forms import BriefingGenerateForm, BriefingSubscriptionForm
 from ..exceptions import PolicyError
-from ..models import BriefingSubscription
 from ..permissions import require_read
 from ..selectors.briefing import briefing_list as briefing_archive
+from ..selectors.briefing import briefing_subscription_get
 from ..services.briefing import briefing_request, briefing_subscription_set, can_generate
 
 PAGE_SIZE = 25
@@ -30,7 +30,7 @@ def _render_list(
     page = Paginator(briefing_archive(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     allowed = can_generate(request.user)
     if subscription_form is None:
-        current = BriefingSubscription.objects.filter(user=request.user).first()
+        current = briefing_subscription_get(request.user)
         initial = (
             {"weekly": current.weekly, "monthly": current.monthly, "language": current.language}
             if current

@@ -90,3 +90,30 @@ def test_facts_take_a_fixed_number_of_queries(
 def test_the_archive_is_empty_for_a_user_without_a_role(outsider: Any, official: Any) -> None:
     assert briefing_list(outsider).count() == 0
     assert briefing_list(official).model.__name__ == "Briefing"
+
+
+@pytest.mark.django_db
+def test_a_source_without_a_recent_success_is_listed_as_stale() -> None:
+    from indicators.models import IngestionRun, RunStatus, Source
+
+    fresh = Source.objects.create(
+        code="fresh", name="新鲜来源", kind="csv", expected_every_days=35
+    )
+    old = Source.objects.create(code="old", name="过期来源", kind="csv", expected_every_days=35)
+    Source.objects.create(code="never", name="从未运行", kind="csv")
+    Source.objects.create(code="off", name="已停用", kind="csv", enabled=False)
+    when = dt.datetime(2026, 10, 20, 8, 0, tzinfo=dt.UTC)
+    IngestionRun.objects.create(
+        source=fresh, status=RunStatus.SUCCEEDED, started_at=when, finished_at=when
+    )
+    long_ago = dt.datetime(2026, 8, 1, 8, 0, tzinfo=dt.UTC)
+    IngestionRun.objects.create(
+        source=old, status=RunStatus.SUCCEEDED, started_at=long_ago, finished_at=long_ago
+    )
+    IngestionRun.objects.create(source=old, status=RunStatus.FAILED, started_at=when)
+    facts = briefing_facts(parse_period("monthly", "2026-10"))
+    assert [s.name for s in facts.stale_sources] == ["从未运行", "过期来源"]  # by code
+    by_name = {s.name: s for s in facts.sources}
+    assert by_name["过期来源"].last_status == "failed"
+    assert by_name["过期来源"].last_success_at == long_ago
+    assert by_name["新鲜来源"].is_stale is False

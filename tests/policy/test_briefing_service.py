@@ -183,3 +183,16 @@ def test_only_users_with_a_role_may_subscribe(official: Any, outsider: Any) -> N
         service.briefing_subscription_set(
             user=outsider, weekly=True, monthly=True, language="zh-hans"
         )
+
+
+def test_beat_generates_weekly_on_mondays_and_monthly_on_the_first() -> None:
+    from policy.celery import app
+
+    weekly = app.conf.beat_schedule["briefing-weekly"]
+    monthly = app.conf.beat_schedule["briefing-monthly"]
+    assert weekly["task"] == monthly["task"] == "policy.tasks.briefing_schedule_task"
+    assert weekly["args"] == ("weekly",)
+    assert monthly["args"] == ("monthly",)
+    assert weekly["schedule"].day_of_week == {1}
+    assert weekly["schedule"].hour == {7}
+    assert monthly["schedule"].day_of_month == {1}
