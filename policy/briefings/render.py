@@ -125,7 +125,17 @@ def html_to_pdf(html: str) -> tuple[bytes, int]:
     """PDF bytes and page count; fonts (Noto CJK) are found by fontconfig and embedded."""
     from weasyprint import HTML
 
-    document = HTML(string=html, url_fetcher=_data_only_fetcher()).render()
+    try:
+        from weasyprint.urls import FatalURLFetchingError
+    except ImportError:  # pragma: no cover — older WeasyPrint raises our BriefingError itself
+        FatalURLFetchingError = BriefingError
+    try:
+        document = HTML(string=html, url_fetcher=_data_only_fetcher()).render()
+    except FatalURLFetchingError as exc:  # a BaseException: would slip past `except Exception`
+        raise BriefingError(
+            _("简报模板引用了外部资源（%(what)s）；简报只能使用内嵌数据，不能联网。")
+            % {"what": exc}
+        ) from None
     return document.write_pdf(), len(document.pages)
 
 

@@ -67,3 +67,21 @@ def test_export_gives_svg_with_chinese_text_from_one_warm_browser() -> None:
     assert "测试指标" in second
     assert export._browser._kaleido is browser  # not a new browser per chart
     assert "Noto Sans CJK SC" in first
+
+
+def test_a_crashed_browser_fails_one_export_and_is_replaced_for_the_next() -> None:
+    import pytest
+
+    from policy.exceptions import ChartExportError
+
+    df = pd.DataFrame({"name": ["指标"], "pct": [50.0], "label": ["5 / 10"], "rag": ["red"]})
+    fig = kpi_attainment_bars(df, title="图表", target_label="目标")
+    export.figure_to_svg(fig, width=300, height=150)
+    crashed = export._browser._kaleido
+    crashed.subprocess.kill()  # chromium dies between two charts
+    crashed.subprocess.wait(timeout=10)
+    with pytest.raises(ChartExportError):
+        export.figure_to_svg(fig, width=300, height=150)
+    svg = export.figure_to_svg(fig, width=300, height=150)
+    assert "图表" in svg
+    assert export._browser._kaleido is not crashed

@@ -73,3 +73,13 @@ def test_the_task_retries_a_failed_briefing_then_gives_up_with_the_reason(
     assert ready_briefing.status == BriefingStatus.FAILED
     assert "找不到浏览器" in ready_briefing.error
     assert Path(ready_briefing.file.path).read_bytes() == OLD_PDF
+
+
+def test_a_pdf_never_fetches_from_outside() -> None:
+    from policy.briefings.render import html_to_pdf
+
+    pdf, pages = html_to_pdf("<p>内网</p><img src='data:image/svg+xml;base64,PHN2Zy8+'>")
+    assert pdf.startswith(b"%PDF")
+    assert pages == 1
+    with pytest.raises(BriefingError, match=r"外部资源.*http://example\.org/logo\.png"):
+        html_to_pdf("<p>外网</p><img src='http://example.org/logo.png'>")
