@@ -107,7 +107,7 @@ class Briefing(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.period} ({self.language})"
+        return f"{self.get_kind_display()} {self.period} · {self.get_language_display()}"
 
     @property
     def has_file(self) -> bool:
