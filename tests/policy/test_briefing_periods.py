@@ -67,3 +67,11 @@ def test_an_unknown_kind_lists_the_known_ones() -> None:
     with pytest.raises(ValidationFailed) as caught:
         parse_period("daily", "2026-10-01")
     assert "weekly、monthly 或 on_demand" in caught.value.message
+
+
+@pytest.mark.django_db
+def test_make_briefing_refuses_a_bad_period_with_the_expected_spelling() -> None:
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="期间“2026-13”无法识别：月报应写作 2026-10。"):
+        call_command("make_briefing", "--kind", "monthly", "--period", "2026-13")

@@ -196,3 +196,20 @@ def test_beat_generates_weekly_on_mondays_and_monthly_on_the_first() -> None:
     assert weekly["schedule"].day_of_week == {1}
     assert weekly["schedule"].hour == {7}
     assert monthly["schedule"].day_of_month == {1}
+
+
+@pytest.mark.django_db
+def test_a_run_left_behind_by_a_dead_worker_is_taken_over(fake_render: list[int]) -> None:
+    from django.utils import timezone
+
+    briefing = service.briefing_request(kind="monthly", period="2026-10", enqueue=False)
+    recent = timezone.now() - dt.timedelta(minutes=2)
+    Briefing.objects.filter(pk=briefing.pk).update(status="running", started_at=recent)
+    assert service.briefing_generate(briefing_id=briefing.pk) is None  # still being worked on
+    again = service.briefing_request(kind="monthly", period="2026-10", enqueue=False)
+    assert again.status == BriefingStatus.RUNNING  # not re-queued under a live worker
+    stale = timezone.now() - service.STUCK_AFTER - dt.timedelta(minutes=1)
+    Briefing.objects.filter(pk=briefing.pk).update(started_at=stale)
+    done = service.briefing_generate(briefing_id=briefing.pk)
+    assert done is not None
+    assert done.status == BriefingStatus.READY
