@@ -149,6 +149,7 @@ def render_period(period: BriefingPeriod, *, lang: str, kind_label: str) -> Rend
         html = render_to_string(TEMPLATE, context)
         pdf, pages = html_to_pdf(html)
     summary = content.summary_figures(facts)
+    summary["executive_summary"] = context["summary"]
     summary["render_seconds"] = round(time.perf_counter() - started, 2)
     return RenderedBriefing(pdf, pages, summary)
 

@@ -270,6 +270,9 @@ def _message(briefing: Briefing, address: str, pdf: bytes) -> EmailMessage:
             "period": label,
             "url": settings.SITE_URL.rstrip("/") + "/briefings/",
         }
+        sentences = briefing.summary.get("executive_summary") or []
+        if sentences:
+            body += "\n\n" + "\n".join(f"· {line}" for line in sentences)
     message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
     message.attach(briefing.download_name, pdf, "application/pdf")
     return message

@@ -85,8 +85,12 @@ def briefing_download(request: HttpRequest, pk: int) -> FileResponse:
     briefing = get_object_or_404(briefing_archive(request.user), pk=pk)
     if not briefing.file:
         raise Http404("This briefing has no PDF yet.")
+    try:
+        handle = briefing.file.open("rb")
+    except FileNotFoundError:  # removed from disk behind our back: regenerate it
+        raise Http404("The PDF of this briefing is missing from storage.") from None
     return FileResponse(
-        briefing.file.open("rb"),
+        handle,
         as_attachment=True,
         filename=briefing.download_name,
         content_type="application/pdf",

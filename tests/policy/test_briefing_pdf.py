@@ -110,6 +110,7 @@ def test_monthly_chinese_briefing_from_demo_data(demo: None, tmp_path: Path) -> 
     assert figures["target"] == 28000
     assert briefing.summary["initiatives"]["gov-llm"]["milestones_completed"] == 1
     assert sum(briefing.summary["status_counts"].values()) == 5
+    assert any("共跟踪项目 20 个" in line for line in briefing.summary["executive_summary"])
 
 
 @pytest.mark.slow

@@ -25,7 +25,11 @@ def fake_render(monkeypatch: pytest.MonkeyPatch, private_media: Path) -> list[in
     def render(briefing: Briefing) -> RenderedBriefing:
         calls.append(briefing.pk)
         body = f"%PDF-1.7 render {len(calls)}\n".encode()
-        return RenderedBriefing(body, 3, {"as_of": briefing.period_end.isoformat()})
+        summary = {
+            "as_of": briefing.period_end.isoformat(),
+            "executive_summary": ["本期完成里程碑 2 个。"],
+        }
+        return RenderedBriefing(body, 3, summary)
 
     monkeypatch.setattr(service, "briefing_render", render)
     return calls
@@ -152,6 +156,7 @@ def test_subscribers_get_the_pdf_once_in_their_language(
     assert message.to == ["official@example.invalid"]
     assert "月报" in message.subject
     assert "2026年10月" in message.subject
+    assert "· 本期完成里程碑 2 个。" in message.body
     name, content, mimetype = message.attachments[0]
     assert name == "4plus1-briefing-monthly-2026-10-zh-hans.pdf"
     assert content.startswith(b"%PDF")

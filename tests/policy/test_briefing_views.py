@@ -62,6 +62,14 @@ def test_a_briefing_without_a_pdf_is_not_found(official_client: Client, failed: 
 
 
 @pytest.mark.django_db
+def test_a_pdf_missing_from_storage_is_not_found(
+    official_client: Client, archived: Briefing
+) -> None:
+    Path(archived.file.path).unlink()
+    assert official_client.get(f"/briefings/{archived.pk}/download/").status_code == 404
+
+
+@pytest.mark.django_db
 def test_outsiders_and_anonymous_users_get_nothing(outsider: Any, archived: Briefing) -> None:
     assert Client().get("/briefings/").status_code == 302
     assert Client().get(f"/briefings/{archived.pk}/download/").status_code == 302
