@@ -184,7 +184,22 @@ def chromium() -> Any:
     # Playwright's sync API keeps an event loop on this thread, and Django then refuses ORM
     # calls from the test body as "async context" (a documented pytest-playwright caveat).
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from django.db import connections
+
+    # With that loop running, asgiref hands out new connection objects (context storage), which
+    # lack the migrations' serialized data the test database was created with, so
+    # `serialized_rollback` silently restored nothing once a non-browser test had set the
+    # database up first (pytest-django issue #1117). Carry the data over to the new objects.
+    serialized = {
+        alias: connections[alias].__dict__.get("_test_serialized_contents")
+        for alias in connections
+    }
     with sync_playwright() as playwright:
+        for alias, contents in serialized.items():
+            if contents is not None and not hasattr(
+                connections[alias], "_test_serialized_contents"
+            ):
+                connections[alias]._test_serialized_contents = contents
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )

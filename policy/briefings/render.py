@@ -24,7 +24,7 @@ from ..exceptions import BriefingError
 from ..models import Briefing
 from ..selectors.briefing import BriefingFacts, InitiativeSection, briefing_facts
 from . import content
-from .periods import BriefingPeriod
+from .periods import BriefingPeriod, parse_period
 
 TEMPLATE = "pdf/briefing.html"
 
@@ -156,8 +156,6 @@ def render_period(period: BriefingPeriod, *, lang: str, kind_label: str) -> Rend
 
 def briefing_render(briefing: Briefing) -> RenderedBriefing:
     """The briefing's PDF. Writes nothing; raises BriefingError (or ChartExportError)."""
-    from .periods import parse_period
-
     period = parse_period(briefing.kind, briefing.period)
     with translation.override(briefing.language):
         kind_label = str(briefing.get_kind_display())

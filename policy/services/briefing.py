@@ -323,9 +323,3 @@ def briefing_subscription_set(
         user=user, defaults={"weekly": weekly, "monthly": monthly, "language": language}
     )
     return subscription
-
-
-def briefing_for_period(*, kind: str, period: str, language: str) -> Briefing | None:
-    """The existing row of a kind, period and language (None when never requested)."""
-    parsed = parse_period(kind, period)
-    return Briefing.objects.filter(kind=kind, period=parsed.code, language=language).first()
