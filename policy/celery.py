@@ -6,6 +6,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import worker_process_shutdown
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "policy.settings")
 
@@ -22,6 +23,14 @@ def _ensure_broker_dirs(sender: Celery, **_: object) -> None:
     if sender.conf.broker_url == "filesystem://":
         for key in ("data_folder_in", "data_folder_out", "processed_folder"):
             os.makedirs(settings.CELERY_BROKER_TRANSPORT_OPTIONS[key], exist_ok=True)
+
+
+@worker_process_shutdown.connect
+def _close_chart_browser(**_: object) -> None:
+    # Each worker process keeps one warm chromium for briefing charts; close it with the process.
+    from .charts.export import stop_browser
+
+    stop_browser()
 
 
 # Periodic tasks only fan out per-object tasks; each entry spells its schedule in words.
@@ -41,5 +50,17 @@ app.conf.beat_schedule = {
     "indicators-due-sources": {
         "task": "indicators.tasks.ingest_due_sources_task",
         "schedule": crontab(minute="*/10"),
+    },
+    # Every Monday at 07:00: the briefing of the ISO week that ended on Sunday.
+    "briefing-weekly": {
+        "task": "policy.tasks.briefing_schedule_task",
+        "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
+        "args": ("weekly",),
+    },
+    # On the 1st of every month at 07:30: the briefing of the month that just ended.
+    "briefing-monthly": {
+        "task": "policy.tasks.briefing_schedule_task",
+        "schedule": crontab(minute=30, hour=7, day_of_month="1"),
+        "args": ("monthly",),
     },
 }

@@ -272,5 +272,22 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # Per-page progress of WeasyPrint and kaleido's browser chatter drown real messages.
+        "weasyprint.progress": {"level": "WARNING"},
+        "kaleido": {"level": "WARNING"},
+        "choreographer": {"level": "WARNING"},
+    },
 }
+
+# PDF briefings. Charts are exported to SVG by kaleido driving Debian's chromium.
+BRIEFING_CHROMIUM_PATH = env_str("BRIEFING_CHROMIUM_PATH", "/usr/bin/chromium")
+BRIEFING_CHART_TIMEOUT = env_float("BRIEFING_CHART_TIMEOUT", 60.0)
+BRIEFING_ISSUER_ZH = env_str("BRIEFING_ISSUER_ZH", "四川省人工智能一号创新工程推进工作专班")
+BRIEFING_ISSUER_EN = env_str(
+    "BRIEFING_ISSUER_EN", "Sichuan AI No. 1 Innovation Project Task Force"
+)
+# Languages the schedule always generates; subscribers' languages are added to these.
+BRIEFING_LANGUAGES = env_list("BRIEFING_LANGUAGES", "zh-hans")
+BRIEFING_MAX_RETRIES = env_int("BRIEFING_MAX_RETRIES", 3)

@@ -246,3 +246,10 @@ def browser_login(page: Any, username: str, password: str = PASSWORD) -> None:
     page.fill("input[name=password]", password)
     page.click(".login-form [type=submit]")
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+@pytest.fixture
+def private_media(settings: Any, tmp_path: Any) -> Any:
+    """PRIVATE_MEDIA_ROOT in a fresh temporary folder (briefing PDFs, evidence files)."""
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    return settings.PRIVATE_MEDIA_ROOT

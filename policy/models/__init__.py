@@ -1,6 +1,13 @@
 """Models of the tracked program. One module per aggregate; everything re-exported here."""
 
 from .api import ApiToken
+from .briefing import (
+    Briefing,
+    BriefingKind,
+    BriefingLanguage,
+    BriefingStatus,
+    BriefingSubscription,
+)
 from .kpi import Kpi, KpiDirection, KpiFrequency, KpiTarget, KpiValue, ReviewState
 from .milestone import Milestone, MilestoneStatus
 from .program import Initiative, Membership, Project, ProjectPhase, Role
@@ -16,6 +23,11 @@ from .system import WorkerPing
 
 __all__ = [
     "ApiToken",
+    "Briefing",
+    "BriefingKind",
+    "BriefingLanguage",
+    "BriefingStatus",
+    "BriefingSubscription",
     "Evidence",
     "Initiative",
     "Kpi",

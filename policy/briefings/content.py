@@ -1,0 +1,199 @@
+"""What a briefing says, computed from its facts: summary sentences, chart frames, figures.
+
+Pure functions (no queries): `briefing_facts` loads everything first. Sentences carry
+numbers only — no filler — and are translated through gettext like every other string.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from ..selectors.briefing import BriefingFacts, InitiativeSection, KpiLine
+
+
+def fmt(value: float | None, decimals: int = 2) -> str:
+    """A figure with thousands separators and no trailing zeros ("22,000", "0.5")."""
+    if value is None:
+        return "—"
+    text = f"{value:,.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _date(day: dt.date | None, lang: str) -> str:
+    if day is None:
+        return "—"
+    if lang.startswith("en"):
+        return day.strftime("%d %b %Y")
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def status_counts(facts: BriefingFacts) -> dict[str, int]:
+    counts = {"green": 0, "amber": 0, "red": 0, "grey": 0}
+    for section in facts.initiatives:
+        counts[section.status.rag] += 1
+    return counts
+
+
+def _kpi_sentence(section: InitiativeSection, kpi: KpiLine, lang: str) -> str:
+    text = _("%(initiative)s：%(kpi)s %(value)s %(unit)s（%(date)s）") % {
+        "initiative": section.initiative.short_en
+        if lang.startswith("en")
+        else section.initiative.short_zh,
+        "kpi": kpi.name,
+        "value": fmt(kpi.latest),
+        "unit": kpi.unit,
+        "date": _date(kpi.latest_date, lang),
+    }
+    if kpi.target is not None and kpi.attainment_pct is not None:
+        text += _("，为 %(date)s 目标 %(target)s %(unit)s 的 %(pct)s%%") % {
+            "date": _date(kpi.target_date, lang),
+            "target": fmt(kpi.target),
+            "unit": kpi.unit,
+            "pct": fmt(kpi.attainment_pct, 0),
+        }
+    return text + _("。")
+
+
+def executive_summary(facts: BriefingFacts) -> list[str]:
+    """Four to a dozen sentences, every one with figures from the facts."""
+    lang = facts.lang
+    counts = status_counts(facts)
+    projects = sum(s.project_count for s in facts.initiatives)
+    done = sum(len(s.completed) for s in facts.initiatives)
+    overdue = [m for s in facts.initiatives for m in s.overdue]
+    late_days = settings.STATUS_AMBER_MAX_OVERDUE_DAYS
+    kpis = [k for s in facts.initiatives for k in s.kpis if k.rag != "grey"]
+    sentences = [
+        _(
+            "截至%(date)s，%(n)d 个任务方向中绿灯 %(green)d 个、黄灯 %(amber)d 个、"
+            "红灯 %(red)d 个，共跟踪项目 %(projects)d 个。"
+        )
+        % {
+            "date": _date(facts.as_of, lang),
+            "n": len(facts.initiatives),
+            **counts,
+            "projects": projects,
+        },
+        _(
+            "本期完成里程碑 %(done)d 个；逾期未完成 %(overdue)d 个，"
+            "其中逾期超过 %(days)d 天的 %(late)d 个。"
+        )
+        % {
+            "done": done,
+            "overdue": len(overdue),
+            "days": late_days,
+            "late": sum(1 for m in overdue if m.days_overdue > late_days),
+        },
+        _("%(total)d 项关键指标中，%(ok)d 项预计按期达标，%(behind)d 项预计未达标。")
+        % {
+            "total": len(kpis),
+            "ok": sum(1 for k in kpis if k.rag == "green"),
+            "behind": sum(1 for k in kpis if k.rag != "green"),
+        },
+    ]
+    for section in facts.initiatives:
+        if section.status.rag == "red":
+            sentences.append(
+                _("%(name)s为红灯：%(why)s")
+                % {"name": section.name, "why": section.status.explanation}
+            )
+    for section in facts.initiatives:
+        kpi = section.headline_kpi
+        if kpi is not None and kpi.latest is not None:
+            sentences.append(_kpi_sentence(section, kpi, lang))
+    stale = facts.stale_indicators
+    sentences.append(
+        _(
+            "外部指标 %(n)d 个序列，其中 %(stale)d 个数据偏旧；"
+            "数据来源 %(sources)d 个，过期 %(old)d 个。"
+        )
+        % {
+            "n": len(facts.indicators),
+            "stale": len(stale),
+            "sources": len(facts.sources),
+            "old": len(facts.stale_sources),
+        }
+    )
+    return sentences
+
+
+def attainment_frame(section: InitiativeSection) -> pd.DataFrame:
+    rows = [
+        {
+            "name": k.name,
+            "pct": k.attainment_pct,
+            "label": f"{fmt(k.latest)} / {fmt(k.target)} {k.unit}".strip(),
+            "rag": k.rag,
+        }
+        for k in section.kpis
+        if k.attainment_pct is not None
+    ]
+    return pd.DataFrame(rows, columns=["name", "pct", "label", "rag"])
+
+
+def trajectory_frame(kpi: KpiLine) -> pd.DataFrame:
+    rows = [{"date": d, "value": v, "series": "target"} for d, v in kpi.fact.targets]
+    rows += [{"date": d, "value": v, "series": "actual"} for d, v in kpi.fact.values]
+    if kpi.fact.baseline and (not kpi.fact.values or kpi.fact.baseline[0] < kpi.fact.values[0][0]):
+        rows.append(
+            {"date": kpi.fact.baseline[0], "value": kpi.fact.baseline[1], "series": "baseline"}
+        )
+    frame = pd.DataFrame(rows, columns=["date", "value", "series"])
+    frame["date"] = pd.to_datetime(frame["date"])
+    return frame
+
+
+def status_frame(facts: BriefingFacts) -> pd.DataFrame:
+    rows = [
+        {
+            "initiative": s.initiative.short_en
+            if facts.lang.startswith("en")
+            else s.initiative.short_zh,
+            "rag": rag,
+            "count": s.projects_by_rag.get(rag, 0),
+        }
+        for s in facts.initiatives
+        for rag in ("green", "amber", "red", "grey")
+    ]
+    return pd.DataFrame(rows, columns=["initiative", "rag", "count"])
+
+
+def summary_figures(facts: BriefingFacts) -> dict[str, Any]:
+    """The figures the document was written from, stored on the Briefing row (JSON)."""
+    return {
+        "as_of": facts.as_of.isoformat(),
+        "period_start": facts.period.start.isoformat(),
+        "period_end": facts.period.end.isoformat(),
+        "status_counts": status_counts(facts),
+        "initiatives": {
+            s.initiative.code: {
+                "status": s.status.rag,
+                "explanation": s.status.explanation,
+                "projects": s.project_count,
+                "milestones_completed": len(s.completed),
+                "milestones_overdue": len(s.overdue),
+                "kpis": {
+                    k.code: {
+                        "latest": k.latest,
+                        "latest_date": k.latest_date.isoformat() if k.latest_date else None,
+                        "target": k.target,
+                        "target_date": k.target_date.isoformat() if k.target_date else None,
+                        "attainment_pct": round(k.attainment_pct, 1)
+                        if k.attainment_pct is not None
+                        else None,
+                        "status": k.rag,
+                    }
+                    for k in s.kpis
+                },
+            }
+            for s in facts.initiatives
+        },
+        "indicator_series": len(facts.indicators),
+        "stale_indicators": sorted({i.code for i in facts.stale_indicators}),
+        "stale_sources": [s.name for s in facts.stale_sources],
+    }

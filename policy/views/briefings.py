@@ -1,0 +1,113 @@
+"""Briefings: the archive for every role, download, on-demand generation, email opt-in."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from ..briefings.forms import BriefingGenerateForm, BriefingSubscriptionForm
+from ..exceptions import PolicyError
+from ..permissions import require_read
+from ..selectors.briefing import briefing_list as briefing_archive
+from ..selectors.briefing import briefing_subscription_get
+from ..services.briefing import briefing_request, briefing_subscription_set, can_generate
+
+PAGE_SIZE = 25
+
+
+def _render_list(
+    request: HttpRequest,
+    *,
+    generate_form: BriefingGenerateForm | None = None,
+    subscription_form: BriefingSubscriptionForm | None = None,
+) -> HttpResponse:
+    page = Paginator(briefing_archive(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    allowed = can_generate(request.user)
+    if subscription_form is None:
+        current = briefing_subscription_get(request.user)
+        initial = (
+            {"weekly": current.weekly, "monthly": current.monthly, "language": current.language}
+            if current
+            else {}
+        )
+        subscription_form = BriefingSubscriptionForm(initial=initial)
+    context = {
+        "page": page,
+        "can_generate": allowed,
+        "generate_form": (generate_form or BriefingGenerateForm()) if allowed else None,
+        "subscription_form": subscription_form,
+    }
+    return render(request, "policy/briefings/list.html", context)
+
+
+@login_required
+@require_GET
+def briefing_list(request: HttpRequest) -> HttpResponse:
+    """The archive, newest first, with download links; leads and admins also see a button."""
+    require_read(request.user)
+    return _render_list(request)
+
+
+@login_required
+@require_POST
+def briefing_generate(request: HttpRequest) -> HttpResponse:
+    """Queue a briefing now (leads and admins); regenerating a period replaces its file."""
+    require_read(request.user)
+    if not can_generate(request.user):
+        raise PermissionDenied(_("只有牵头部门和管理员可以生成简报。"))
+    form = BriefingGenerateForm(request.POST)
+    if not form.is_valid():
+        return _render_list(request, generate_form=form)
+    try:
+        briefing = briefing_request(user=request.user, **form.cleaned_data)
+    except PolicyError as exc:
+        form.add_error(None, exc.message)
+        return _render_list(request, generate_form=form)
+    messages.success(
+        request,
+        _("已提交生成：%(briefing)s。生成约需半分钟，完成后可在下表下载。")
+        % {"briefing": briefing},
+    )
+    return redirect("policy:briefing-list")
+
+
+@login_required
+@require_GET
+def briefing_download(request: HttpRequest, pk: int) -> FileResponse:
+    """The PDF as an attachment; 404 when it has not been generated (yet)."""
+    require_read(request.user)
+    briefing = get_object_or_404(briefing_archive(request.user), pk=pk)
+    if not briefing.file:
+        raise Http404("This briefing has no PDF yet.")
+    try:
+        handle = briefing.file.open("rb")
+    except FileNotFoundError:  # removed from disk behind our back: regenerate it
+        raise Http404("The PDF of this briefing is missing from storage.") from None
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=briefing.download_name,
+        content_type="application/pdf",
+    )
+
+
+@login_required
+@require_POST
+def briefing_subscribe(request: HttpRequest) -> HttpResponse:
+    """Opt in or out of receiving weekly / monthly briefings by email."""
+    require_read(request.user)
+    form = BriefingSubscriptionForm(request.POST)
+    if not form.is_valid():
+        return _render_list(request, subscription_form=form)
+    briefing_subscription_set(user=request.user, **form.cleaned_data)
+    if not request.user.email:
+        messages.warning(request, _("已保存订阅，但您的账号没有邮箱地址，请联系管理员补充。"))
+    else:
+        messages.success(request, _("已保存简报订阅设置。"))
+    return redirect("policy:briefing-list")

@@ -1,0 +1,119 @@
+"""briefing_facts: what a briefing states, as of its period end, in a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from policy.briefings.content import executive_summary
+from policy.briefings.periods import parse_period
+from policy.models import Kpi, KpiTarget, KpiValue, Milestone, Project
+from policy.selectors.briefing import briefing_facts, briefing_list
+
+
+@pytest.fixture
+def kpi(project: Project) -> Kpi:
+    kpi = Kpi.objects.create(
+        project=project, code="t-cap", name_zh="测试算力", unit="P", is_headline=True
+    )
+    KpiTarget.objects.create(kpi=kpi, target_date=dt.date(2026, 12, 31), value=1000)
+    for period, end, value in [("2024", "2024-12-31", 300), ("2025", "2025-12-31", 500)]:
+        KpiValue.objects.create(
+            kpi=kpi,
+            period=period,
+            period_end=dt.date.fromisoformat(end),
+            value=value,
+            approved_value=value,
+            state="approved",
+        )
+    # Entered after the period: must not appear in a briefing about October 2026.
+    KpiValue.objects.create(
+        kpi=kpi,
+        period="2026-11",
+        period_end=dt.date(2026, 11, 30),
+        value=900,
+        approved_value=900,
+        state="approved",
+    )
+    # An initiative-level KPI too, so every prefetch of the overview runs.
+    own = Kpi.objects.create(
+        initiative=project.initiative, code="t-share", name_zh="测试占比", unit="%"
+    )
+    KpiTarget.objects.create(kpi=own, target_date=dt.date(2027, 12, 31), value=60)
+    return kpi
+
+
+@pytest.mark.django_db
+def test_facts_are_as_of_the_period_end(milestone: Milestone, owner: Any, kpi: Kpi) -> None:
+    Milestone.objects.create(
+        project=milestone.project,
+        title_zh="十月完成的里程碑",
+        due_date=dt.date(2026, 10, 15),
+        completed_on=dt.date(2026, 10, 10),
+        status="done",
+        percent_complete=100,
+    )
+    facts = briefing_facts(parse_period("monthly", "2026-10"))
+    assert facts.as_of == dt.date(2026, 10, 31)
+    section = next(s for s in facts.initiatives if s.initiative.code == "inference-compute")
+    line = next(k for k in section.kpis if k.code == "t-cap")
+    assert (line.latest, line.latest_date, line.target) == (500, dt.date(2025, 12, 31), 1000)
+    assert line.attainment_pct == pytest.approx(50)
+    assert [m.title for m in section.completed] == ["十月完成的里程碑"]
+    late = section.overdue[0]
+    assert (late.title, late.days_overdue) == ("一期上线", 123)  # due 30 June
+    assert late.owners == "owner"
+    assert late.owner_org == "测试单位"
+    assert [s.initiative.order for s in facts.initiatives] == [1, 2, 3, 4, 5]
+    summary = executive_summary(facts)
+    assert "本期完成里程碑 1 个；逾期未完成 1 个，其中逾期超过 30 天的 1 个。" in summary
+
+
+@pytest.mark.django_db
+def test_facts_take_a_fixed_number_of_queries(
+    milestone: Milestone, owner: Any, kpi: Kpi, django_assert_num_queries: Any
+) -> None:
+    period = parse_period("monthly", "2026-10")
+    with django_assert_num_queries(16):
+        briefing_facts(period)
+    for n in range(5):
+        Milestone.objects.create(
+            project=milestone.project, title_zh=f"逾期 {n}", due_date=dt.date(2026, 1, n + 1)
+        )
+    with django_assert_num_queries(16):
+        briefing_facts(period)
+
+
+@pytest.mark.django_db
+def test_the_archive_is_empty_for_a_user_without_a_role(outsider: Any, official: Any) -> None:
+    assert briefing_list(outsider).count() == 0
+    assert briefing_list(official).model.__name__ == "Briefing"
+
+
+@pytest.mark.django_db
+def test_a_source_without_a_recent_success_is_listed_as_stale() -> None:
+    from indicators.models import IngestionRun, RunStatus, Source
+
+    fresh = Source.objects.create(
+        code="fresh", name="新鲜来源", kind="csv", expected_every_days=35
+    )
+    old = Source.objects.create(code="old", name="过期来源", kind="csv", expected_every_days=35)
+    Source.objects.create(code="never", name="从未运行", kind="csv")
+    Source.objects.create(code="off", name="已停用", kind="csv", enabled=False)
+    when = dt.datetime(2026, 10, 20, 8, 0, tzinfo=dt.UTC)
+    IngestionRun.objects.create(
+        source=fresh, status=RunStatus.SUCCEEDED, started_at=when, finished_at=when
+    )
+    long_ago = dt.datetime(2026, 8, 1, 8, 0, tzinfo=dt.UTC)
+    IngestionRun.objects.create(
+        source=old, status=RunStatus.SUCCEEDED, started_at=long_ago, finished_at=long_ago
+    )
+    IngestionRun.objects.create(source=old, status=RunStatus.FAILED, started_at=when)
+    facts = briefing_facts(parse_period("monthly", "2026-10"))
+    assert [s.name for s in facts.stale_sources] == ["从未运行", "过期来源"]  # by code
+    by_name = {s.name: s for s in facts.sources}
+    assert by_name["过期来源"].last_status == "failed"
+    assert by_name["过期来源"].last_success_at == long_ago
+    assert by_name["新鲜来源"].is_stale is False
