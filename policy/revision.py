@@ -47,6 +47,11 @@ def program_changed() -> None:
     transaction.on_commit(_bump)
 
 
+def is_revision_bump(callback: Callable[[], Any]) -> bool:
+    """For tests that count on-commit callbacks: tells the cache bump from real work."""
+    return callback is _bump
+
+
 def cached_fragment(name: str, *parts: object, build: Callable[[], str]) -> str:
     """The rendered fragment `name` for these parts at the current revision, built on a miss."""
     key = ":".join(["fragment", name, program_revision(), *(str(p) for p in parts)])

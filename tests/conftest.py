@@ -253,3 +253,10 @@ def private_media(settings: Any, tmp_path: Any) -> Any:
     """PRIVATE_MEDIA_ROOT in a fresh temporary folder (briefing PDFs, evidence files)."""
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     return settings.PRIVATE_MEDIA_ROOT
+
+
+def work_callbacks(callbacks: list[Any]) -> list[Any]:
+    """On-commit callbacks minus the page-cache revision bump that every write schedules."""
+    from policy.revision import is_revision_bump
+
+    return [c for c in callbacks if not is_revision_bump(c)]
