@@ -470,3 +470,59 @@ def provenance_text(p: Provenance) -> str:
     if p.fetched_at:
         parts.append(timezone.localtime(p.fetched_at).strftime("%Y-%m-%d %H:%M"))
     return " · ".join(parts)
+
+
+# -- API reads ---------------------------------------------------------------------------------
+
+SERIES_MAX_POINTS = 20_000
+
+
+def indicator_search(user: Any, *, category: str | None = None) -> Any:
+    """Indicators for the API, in catalogue order (a lazy queryset; the caller pages it)."""
+    from policy.permissions import require_read
+
+    require_read(user)
+    qs = Indicator.objects.order_by("category", "order", "code")
+    return qs.filter(category=category) if category else qs
+
+
+def observation_search(
+    user: Any,
+    *,
+    indicator: str | None = None,
+    areas: Iterable[str] = (),
+    period_from: dt.date | None = None,
+    period_to: dt.date | None = None,
+) -> Any:
+    """Observations with indicator, area and run joined (one query a page), oldest first."""
+    from policy.permissions import require_read
+
+    require_read(user)
+    qs = Observation.objects.select_related("indicator", "area", "run", "run__source").order_by(
+        "indicator__code", "area__code", "period_start", "dimension"
+    )
+    if indicator:
+        qs = qs.filter(indicator__code=indicator)
+    areas = [a for a in areas if a]
+    if areas:
+        qs = qs.filter(area__code__in=areas)
+    if period_from:
+        qs = qs.filter(period_start__gte=period_from)
+    if period_to:
+        qs = qs.filter(period_start__lte=period_to)
+    return qs
+
+
+def ingestion_run_search(
+    user: Any, *, source: str | None = None, status: str | None = None
+) -> Any:
+    """Run metadata (never the payload) for provenance: every role may read it."""
+    from policy.permissions import require_read
+
+    require_read(user)
+    qs = IngestionRun.objects.select_related("source").order_by("-started_at", "-pk")
+    if source:
+        qs = qs.filter(source__code=source)
+    if status:
+        qs = qs.filter(status=status)
+    return qs

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from indicators.api import router as indicators_router
+
 from .auth import API_AUTH
+from .briefings import router as briefings_router
 from .errors import install_error_handlers
 from .program import router as program_router
+from .work import router as work_router
 
 api = NinjaAPI(
     title="四个大后方+一个创新探索 · 数据接口",
@@ -25,4 +29,8 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 
-api.add_router("/", program_router)
+# One place mounts every area's router (STYLE.md §7).
+ROUTERS = {"program": program_router, "updates": work_router, "briefings": briefings_router}
+for _router in ROUTERS.values():
+    api.add_router("/", _router)
+api.add_router("/", indicators_router)

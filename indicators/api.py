@@ -1,0 +1,313 @@
+"""Read endpoints of the indicators: catalogue, series (JSON and CSV), observations, runs."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import Field, Query, Router, Schema
+
+from policy.api.errors import ErrorOut
+from policy.api.pagination import PageIn, page_of
+from policy.api.schemas import NO_NUL, IsoDate
+
+from .selectors import (
+    SERIES_MAX_POINTS,
+    indicator_search,
+    ingestion_run_search,
+    observation_search,
+)
+
+router = Router(tags=["indicators"])
+
+READ_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
+ONE_ERRORS: dict[int, Any] = {**READ_ERRORS, 404: ErrorOut}
+
+
+class IndicatorOut(Schema):
+    code: str
+    name_zh: str
+    name_en: str
+    unit: str
+    category: str
+    frequency: str
+    qualifier: str = Field(description="限定（如 FP16 / FP64）：不同限定的数值不可相加")
+    definition: str
+    confidence: str
+    confidence_note: str
+    formula: str = Field(description="派生指标的公式；非派生为空")
+
+
+class IndicatorPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[IndicatorOut]
+
+
+class IndicatorFilter(Schema):
+    category: str | None = Field(
+        None, pattern="^(capacity|power_price|supply_chain|other)$", description="类别"
+    )
+
+
+class ObservationOut(Schema):
+    indicator: str
+    area: str
+    area_name_zh: str
+    period: str
+    period_start: dt.date
+    dimension: str
+    value: float
+    run_id: int | None = Field(description="写入该值的采集记录（来源与时间可查）")
+    source: str | None = Field(description="数据来源代码；派生或直接录入时为空")
+    fetched_at: dt.datetime | None = Field(description="采集时间")
+
+
+class ObservationPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[ObservationOut]
+
+
+class SeriesFilter(Schema):
+    areas: str | None = Field(
+        None, max_length=400, pattern=r"^[A-Za-z0-9_,.\-]*$", description="地区代码，逗号分隔"
+    )
+    period_from: IsoDate | None = None
+    period_to: IsoDate | None = None
+
+
+class ObservationFilter(SeriesFilter):
+    indicator: str | None = Field(None, max_length=80, pattern=NO_NUL)
+
+
+class SeriesOut(Schema):
+    indicator: IndicatorOut
+    count: int
+    points: list[ObservationOut]
+
+
+class RunOut(Schema):
+    id: int
+    source: str | None
+    label: str
+    trigger: str
+    status: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    duration_ms: int | None
+    inserted: int
+    updated: int
+    unchanged: int
+    rejected: int
+    error: str
+    sha256: str
+
+
+class RunPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[RunOut]
+
+
+class RunFilter(Schema):
+    source: str | None = Field(None, max_length=60, pattern=NO_NUL)
+    status: str | None = Field(None, pattern="^(running|succeeded|failed)$")
+
+
+def _indicator_out(indicator: Any) -> dict[str, Any]:
+    return {
+        f: getattr(indicator, f)
+        for f in (
+            "code",
+            "name_zh",
+            "name_en",
+            "unit",
+            "category",
+            "frequency",
+            "qualifier",
+            "definition",
+            "confidence",
+            "confidence_note",
+            "formula",
+        )
+    }
+
+
+def _observation_out(obs: Any) -> dict[str, Any]:
+    run = obs.run
+    return {
+        "indicator": obs.indicator.code,
+        "area": obs.area.code,
+        "area_name_zh": obs.area.name_zh,
+        "period": obs.period,
+        "period_start": obs.period_start,
+        "dimension": obs.dimension,
+        "value": obs.value,
+        "run_id": run.pk if run else None,
+        "source": run.source.code if run and run.source else None,
+        "fetched_at": run.started_at if run else None,
+    }
+
+
+def _areas(raw: str | None) -> list[str]:
+    return [a.strip() for a in (raw or "").split(",") if a.strip()]
+
+
+def _indicator(request: HttpRequest, code: str) -> Any:
+    indicator = indicator_search(request.auth).filter(code=code).first()
+    if indicator is None:
+        raise Http404("指标不存在。")
+    return indicator
+
+
+@router.get(
+    "/indicators",
+    response={200: IndicatorPage, **READ_ERRORS},
+    operation_id="list_indicators",
+    summary="外部指标目录（算力、电价、供应链）",
+)
+def list_indicators(
+    request: HttpRequest, filters: Query[IndicatorFilter], page: Query[PageIn]
+) -> Any:
+    result = page_of(indicator_search(request.auth, category=filters.category), page)
+    result["items"] = [_indicator_out(i) for i in result["items"]]
+    return result
+
+
+@router.get(
+    "/indicators/{code}",
+    response={200: IndicatorOut, **ONE_ERRORS},
+    operation_id="get_indicator",
+    summary="一个指标的定义、单位、限定与可信度",
+)
+def get_indicator(request: HttpRequest, code: str) -> Any:
+    return _indicator_out(_indicator(request, code))
+
+
+def _series(request: HttpRequest, code: str, filters: SeriesFilter) -> tuple[Any, list[Any]]:
+    indicator = _indicator(request, code)
+    qs = observation_search(
+        request.auth,
+        indicator=code,
+        areas=_areas(filters.areas),
+        period_from=filters.period_from,
+        period_to=filters.period_to,
+    )
+    points = list(qs[: SERIES_MAX_POINTS + 1])
+    if len(points) > SERIES_MAX_POINTS:
+        from ninja.errors import HttpError
+
+        raise HttpError(
+            422,
+            f"该序列超过 {SERIES_MAX_POINTS} 个数值："
+            "请用 areas 或 period_from/period_to 缩小范围。",
+        )
+    return indicator, points
+
+
+@router.get(
+    "/indicators/{code}/series",
+    response={200: SeriesOut, **ONE_ERRORS},
+    operation_id="get_indicator_series",
+    summary="一个指标的时间序列：按地区与期间筛选，每个值带采集来源",
+)
+def get_indicator_series(request: HttpRequest, code: str, filters: Query[SeriesFilter]) -> Any:
+    indicator, points = _series(request, code, filters)
+    return {
+        "indicator": _indicator_out(indicator),
+        "count": len(points),
+        "points": [_observation_out(o) for o in points],
+    }
+
+
+CSV_COLUMNS = list(ObservationOut.model_fields)
+
+
+@router.get(
+    "/indicators/{code}/series.csv",
+    response={200: str, **ONE_ERRORS},
+    operation_id="get_indicator_series_csv",
+    summary="同上，CSV（UTF-8 带 BOM，Excel 直接打开不乱码）",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "CSV",
+                "content": {"text/csv": {"schema": {"type": "string"}}},
+            }
+        }
+    },
+)
+def get_indicator_series_csv(
+    request: HttpRequest, code: str, filters: Query[SeriesFilter]
+) -> HttpResponse:
+    _indicator_row, points = _series(request, code, filters)
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS)
+    writer.writeheader()
+    for obs in points:
+        writer.writerow(_observation_out(obs))
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{code}.csv"'
+    return response
+
+
+@router.get(
+    "/observations",
+    response={200: ObservationPage, **READ_ERRORS},
+    operation_id="list_observations",
+    summary="观测值：按指标、地区、期间筛选（分页）",
+)
+def list_observations(
+    request: HttpRequest, filters: Query[ObservationFilter], page: Query[PageIn]
+) -> Any:
+    qs = observation_search(
+        request.auth,
+        indicator=filters.indicator,
+        areas=_areas(filters.areas),
+        period_from=filters.period_from,
+        period_to=filters.period_to,
+    )
+    result = page_of(qs, page)
+    result["items"] = [_observation_out(o) for o in result["items"]]
+    return result
+
+
+def _run_out(run: Any) -> dict[str, Any]:
+    return {
+        "id": run.pk,
+        "source": run.source.code if run.source else None,
+        "label": run.label,
+        "trigger": run.trigger,
+        "status": run.status,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "duration_ms": run.duration_ms,
+        "inserted": run.inserted,
+        "updated": run.updated,
+        "unchanged": run.unchanged,
+        "rejected": run.rejected,
+        "error": run.error,
+        "sha256": run.sha256,
+    }
+
+
+@router.get(
+    "/ingestion-runs",
+    response={200: RunPage, **READ_ERRORS},
+    operation_id="list_ingestion_runs",
+    summary="采集记录：每次采集的时间、结果、计数与原始数据校验和",
+)
+def list_ingestion_runs(
+    request: HttpRequest, filters: Query[RunFilter], page: Query[PageIn]
+) -> Any:
+    result = page_of(ingestion_run_search(request.auth, **filters.dict()), page)
+    result["items"] = [_run_out(r) for r in result["items"]]
+    return result

@@ -1,0 +1,134 @@
+"""Briefings: the archive's metadata and the PDF itself."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import FileResponse, Http404, HttpRequest
+from ninja import Field, Query, Router, Schema
+
+from ..selectors.briefing import briefing_list
+from .errors import ErrorOut
+from .pagination import PageIn, page_of
+
+router = Router(tags=["briefings"])
+
+READ_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
+ONE_ERRORS: dict[int, Any] = {**READ_ERRORS, 404: ErrorOut}
+
+
+class BriefingOut(Schema):
+    id: int
+    kind: str = Field(description="weekly / monthly / on_demand")
+    period: str
+    period_start: dt.date
+    period_end: dt.date
+    language: str
+    status: str
+    page_count: int | None
+    size_bytes: int | None
+    generated_at: dt.datetime | None
+    summary: dict[str, Any] = Field(description="简报所用数据的摘要")
+    error: str
+    pdf_available: bool
+
+
+class BriefingPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[BriefingOut]
+
+
+class BriefingFilter(Schema):
+    kind: str | None = Field(None, pattern="^(weekly|monthly|on_demand)$")
+    language: str | None = Field(None, pattern="^(zh-hans|en)$")
+
+
+def _out(b: Any) -> dict[str, Any]:
+    return {
+        "id": b.pk,
+        "kind": b.kind,
+        "period": b.period,
+        "period_start": b.period_start,
+        "period_end": b.period_end,
+        "language": b.language,
+        "status": b.status,
+        "page_count": b.page_count,
+        "size_bytes": b.size_bytes,
+        "generated_at": b.generated_at,
+        "summary": b.summary or {},
+        "error": b.error,
+        "pdf_available": bool(b.file),
+    }
+
+
+def _archive(request: HttpRequest) -> Any:
+    from ..permissions import require_read
+
+    require_read(request.auth)
+    return briefing_list(request.auth).order_by("-period_end", "kind", "language", "-pk")
+
+
+@router.get(
+    "/briefings",
+    response={200: BriefingPage, **READ_ERRORS},
+    operation_id="list_briefings",
+    summary="简报归档（周报、月报、临时）",
+)
+def list_briefings(
+    request: HttpRequest, filters: Query[BriefingFilter], page: Query[PageIn]
+) -> Any:
+    qs = _archive(request)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.language:
+        qs = qs.filter(language=filters.language)
+    result = page_of(qs, page)
+    result["items"] = [_out(b) for b in result["items"]]
+    return result
+
+
+def _get(request: HttpRequest, briefing_id: int) -> Any:
+    briefing = _archive(request).filter(pk=briefing_id).first()
+    if briefing is None:
+        raise Http404("简报不存在。")
+    return briefing
+
+
+@router.get(
+    "/briefings/{briefing_id}",
+    response={200: BriefingOut, **ONE_ERRORS},
+    operation_id="get_briefing",
+    summary="一份简报的元数据",
+)
+def get_briefing(request: HttpRequest, briefing_id: int) -> Any:
+    return _out(_get(request, briefing_id))
+
+
+@router.get(
+    "/briefings/{briefing_id}/pdf",
+    response={200: str, **ONE_ERRORS},
+    operation_id="download_briefing_pdf",
+    summary="下载简报 PDF（尚未生成时为 404）",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "PDF",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def download_briefing_pdf(request: HttpRequest, briefing_id: int) -> FileResponse:
+    briefing = _get(request, briefing_id)
+    if not briefing.file:
+        raise Http404("这份简报还没有 PDF。")
+    try:
+        handle = briefing.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("这份简报的 PDF 文件不在存储中，请重新生成。") from None
+    return FileResponse(
+        handle, as_attachment=True, filename=briefing.download_name, content_type="application/pdf"
+    )

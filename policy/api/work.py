@@ -1,0 +1,280 @@
+"""Write endpoints: the same services as the forms, so permissions, validation, history and
+approval are identical. Each write carries the version the client saw (409 on conflict)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+
+from ..models import KpiValue, MilestoneUpdate
+from ..permissions import require_read
+from ..selectors.records import milestone_get
+from ..services.kpis import kpi_value_approve, kpi_value_record, kpi_value_return
+from ..services.milestones import (
+    milestone_record_progress,
+    milestone_update_approve,
+    milestone_update_return,
+)
+from .errors import ErrorOut
+from .pagination import PageIn, page_of
+from .program import _milestone_out
+from .schemas import NO_NUL, IsoDate, KpiValueOut, MilestoneOut
+
+router = Router(tags=["updates"])
+
+WRITE_ERRORS: dict[int, Any] = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+}
+READ_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
+
+
+class MilestoneProgressIn(Schema):
+    expected_version: int = Field(ge=1, le=2**31, description="读取时的 version；不一致返回 409")
+    status: str = Field(pattern="^(not_started|in_progress|done|cancelled)$")
+    percent_complete: int = Field(ge=0, le=100)
+    completed_on: IsoDate | None = None
+    narrative: str = Field("", max_length=5000, pattern=NO_NUL)
+
+
+class MilestoneUpdateOut(Schema):
+    id: int
+    milestone_id: int
+    state: str = Field(description="submitted / approved / returned / superseded")
+    status: str
+    percent_complete: int
+    completed_on: dt.date | None
+    narrative: str
+    base_version: int
+    submitted_by: str | None
+    submitted_at: dt.datetime
+    reviewed_by: str | None
+    review_note: str
+
+
+class MilestoneProgressOut(Schema):
+    applied: bool = Field(description="true：牵头部门/管理员直接生效；false：待审核")
+    milestone: MilestoneOut
+    update: MilestoneUpdateOut | None
+
+
+class ReviewIn(Schema):
+    note: str = Field("", max_length=2000, pattern=NO_NUL)
+
+
+class ReturnIn(Schema):
+    reason: str = Field(min_length=1, max_length=2000, pattern=NO_NUL)
+
+
+class KpiValueIn(Schema):
+    period: str = Field(max_length=10, pattern=r"^\d{4}(-(H[12]|Q[1-4]|\d{2}))?$")
+    value: float = Field(ge=-(10**15), le=10**15, allow_inf_nan=False, description="数值")
+    comment: str = Field("", max_length=5000, pattern=NO_NUL)
+    expected_version: int | None = Field(
+        None, ge=1, le=2**31, description="该期已有数值时读取到的 version；新填报为空"
+    )
+    confirm_jump: bool = Field(False, description="数值为上一期十倍以上时，需确认后才能保存")
+
+
+class KpiReviewIn(Schema):
+    expected_version: int | None = Field(None, ge=1, le=2**31)
+
+
+class KpiReturnIn(KpiReviewIn):
+    reason: str = Field(min_length=1, max_length=2000, pattern=NO_NUL)
+
+
+class UpdateFilter(Schema):
+    state: str | None = Field(None, pattern="^(submitted|approved|returned|superseded)$")
+    milestone: int | None = Field(None, ge=1, le=2**62)
+
+
+class MilestoneUpdatePage(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[MilestoneUpdateOut]
+
+
+def _user_name(user: Any) -> str | None:
+    return user.username if user is not None else None
+
+
+def _update_out(update: MilestoneUpdate) -> dict[str, Any]:
+    return {
+        "id": update.pk,
+        "milestone_id": update.milestone_id,
+        "state": update.state,
+        "status": update.status,
+        "percent_complete": update.percent_complete,
+        "completed_on": update.completed_on,
+        "narrative": update.narrative,
+        "base_version": update.base_version,
+        "submitted_by": _user_name(update.submitted_by),
+        "submitted_at": update.submitted_at,
+        "reviewed_by": _user_name(update.reviewed_by),
+        "review_note": update.review_note,
+    }
+
+
+def _value_out(row: KpiValue) -> dict[str, Any]:
+    return {
+        "id": row.pk,
+        "period": row.period,
+        "period_end": row.period_end,
+        "value": row.value,
+        "approved_value": row.approved_value,
+        "state": row.state,
+        "comment": row.comment,
+        "version": row.version,
+    }
+
+
+@router.post(
+    "/milestones/{milestone_id}/progress",
+    response={200: MilestoneProgressOut, **WRITE_ERRORS},
+    operation_id="update_milestone_progress",
+    summary="报告里程碑进展：负责人提交待审核，牵头部门直接生效（附件请用网页表单）",
+)
+def update_milestone_progress(
+    request: HttpRequest, milestone_id: int, payload: MilestoneProgressIn
+) -> Any:
+    milestone_get(request.auth, milestone_id)  # 404 before 403, as the pages do
+    result = milestone_record_progress(
+        actor=request.auth, milestone_id=milestone_id, channel="api", **payload.dict()
+    )
+    return {
+        "applied": result.applied,
+        "milestone": _milestone_out(result.milestone),
+        "update": _update_out(result.update) if result.update else None,
+    }
+
+
+def _update_or_404(request: HttpRequest, update_id: int) -> MilestoneUpdate:
+    require_read(request.auth)
+    update = (
+        MilestoneUpdate.objects.select_related("submitted_by", "reviewed_by")
+        .filter(pk=update_id)
+        .first()
+    )
+    if update is None:
+        from django.http import Http404
+
+        raise Http404("更新申请不存在。")
+    return update
+
+
+@router.get(
+    "/milestone-updates",
+    response={200: MilestoneUpdatePage, **READ_ERRORS},
+    operation_id="list_milestone_updates",
+    summary="负责人提交的里程碑更新申请（按状态筛选，如待审核）",
+)
+def list_milestone_updates(
+    request: HttpRequest, filters: Query[UpdateFilter], page: Query[PageIn]
+) -> Any:
+    require_read(request.auth)
+    qs = MilestoneUpdate.objects.select_related("submitted_by", "reviewed_by").order_by("-pk")
+    if filters.state:
+        qs = qs.filter(state=filters.state)
+    if filters.milestone:
+        qs = qs.filter(milestone_id=filters.milestone)
+    result = page_of(qs, page)
+    result["items"] = [_update_out(u) for u in result["items"]]
+    return result
+
+
+@router.post(
+    "/milestone-updates/{update_id}/approve",
+    response={200: MilestoneOut, **WRITE_ERRORS},
+    operation_id="approve_milestone_update",
+    summary="牵头部门审核通过一条里程碑更新申请",
+)
+def approve_milestone_update(request: HttpRequest, update_id: int, payload: ReviewIn) -> Any:
+    _update_or_404(request, update_id)
+    milestone = milestone_update_approve(
+        actor=request.auth, update_id=update_id, note=payload.note, channel="api"
+    )
+    return _milestone_out(milestone)
+
+
+@router.post(
+    "/milestone-updates/{update_id}/return",
+    response={200: MilestoneUpdateOut, **WRITE_ERRORS},
+    operation_id="return_milestone_update",
+    summary="牵头部门退回一条里程碑更新申请（须写明原因）",
+)
+def return_milestone_update(request: HttpRequest, update_id: int, payload: ReturnIn) -> Any:
+    _update_or_404(request, update_id)
+    update = milestone_update_return(
+        actor=request.auth, update_id=update_id, reason=payload.reason, channel="api"
+    )
+    return _update_out(update)
+
+
+@router.post(
+    "/kpis/{kpi_id}/values",
+    response={200: KpiValueOut, **WRITE_ERRORS},
+    operation_id="submit_kpi_value",
+    summary="填报一期指标值：负责人提交待审核，牵头部门直接生效",
+)
+def submit_kpi_value(request: HttpRequest, kpi_id: int, payload: KpiValueIn) -> Any:
+    from ..selectors.records import kpi_get
+
+    kpi_get(request.auth, kpi_id)
+    data = payload.dict()
+    # JSON numbers arrive as floats; the value is stored as a decimal of what was written.
+    data["value"] = Decimal(repr(data["value"])).quantize(Decimal("0.0001"))
+    row = kpi_value_record(actor=request.auth, kpi_id=kpi_id, channel="api", **data)
+    return _value_out(row)
+
+
+def _value_or_404(request: HttpRequest, value_id: int) -> None:
+    require_read(request.auth)
+    if not KpiValue.objects.filter(pk=value_id).exists():
+        from django.http import Http404
+
+        raise Http404("指标填报不存在。")
+
+
+@router.post(
+    "/kpi-values/{value_id}/approve",
+    response={200: KpiValueOut, **WRITE_ERRORS},
+    operation_id="approve_kpi_value",
+    summary="牵头部门审核通过一期指标值",
+)
+def approve_kpi_value(request: HttpRequest, value_id: int, payload: KpiReviewIn) -> Any:
+    _value_or_404(request, value_id)
+    row = kpi_value_approve(
+        actor=request.auth,
+        value_id=value_id,
+        expected_version=payload.expected_version,
+        channel="api",
+    )
+    return _value_out(row)
+
+
+@router.post(
+    "/kpi-values/{value_id}/return",
+    response={200: KpiValueOut, **WRITE_ERRORS},
+    operation_id="return_kpi_value",
+    summary="牵头部门退回一期指标值（须写明原因）",
+)
+def return_kpi_value(request: HttpRequest, value_id: int, payload: KpiReturnIn) -> Any:
+    _value_or_404(request, value_id)
+    row = kpi_value_return(
+        actor=request.auth,
+        value_id=value_id,
+        reason=payload.reason,
+        expected_version=payload.expected_version,
+        channel="api",
+    )
+    return _value_out(row)
