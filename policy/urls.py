@@ -6,10 +6,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from .views import overview, system
+from .views import dashboard, overview, system
 
 policy_patterns = [
     path("", overview.overview, name="overview"),
+    path("initiatives/<slug:code>/", dashboard.initiative, name="initiative-detail"),
+    path("projects/<int:pk>/", dashboard.project, name="project-detail"),
+    path("map/", dashboard.map_view, name="map"),
     path("system/", system.system, name="system"),
 ]
 

@@ -53,3 +53,72 @@ def number(value: Decimal | float | int | None, decimals: int = 1) -> str:
 def rag_badge(rag: str) -> str:
     """A status badge whose colour is never the only cue: it always carries the word."""
     return format_html('<span class="rag rag-{}">{}</span>', rag, _(RAG_LABELS.get(rag, rag)))
+
+
+MILESTONE_STATE_LABELS = {
+    "done": gettext_noop("已完成"),
+    "due": gettext_noop("未到期"),
+    "overdue": gettext_noop("已逾期"),
+}
+
+
+@register.simple_tag
+def rag_counts(counts: dict[str, int]) -> str:
+    """ "红灯 2 · 黄灯 1 · 绿灯 3" with each colour word in its badge, zero counts left out."""
+    parts = [
+        format_html('<span class="rag rag-{}">{} {}</span>', rag, _(RAG_LABELS[rag]), counts[rag])
+        for rag in ("red", "amber", "green", "grey")
+        if counts.get(rag)
+    ]
+    return format_html_join_safe(parts) if parts else "—"
+
+
+@register.simple_tag
+def milestone_counts(counts: dict[str, int]) -> str:
+    """ "已完成 5 · 未到期 3 · 已逾期 1" (overdue highlighted)."""
+    parts = [
+        format_html(
+            '<span class="ms ms-{}">{} {}</span>', state, _(MILESTONE_STATE_LABELS[state]), n
+        )
+        for state in ("done", "due", "overdue")
+        if (n := counts.get(state, 0)) or state != "overdue"
+    ]
+    return format_html_join_safe(parts)
+
+
+def format_html_join_safe(parts: list[str]) -> str:
+    from django.utils.safestring import mark_safe
+
+    return mark_safe(" ".join(parts))  # noqa: S308 — every part went through format_html
+
+
+@register.filter
+def year_target(series: Any, today: Any) -> Any:
+    """The KPI's target for today's year (or the next one)."""
+    return series.target_for_year(today.year)
+
+
+@register.simple_tag
+def projection_text(series: Any) -> str:
+    """The projection the status rules computed, as one sentence."""
+    p = series.projection
+    if p is None:
+        return _("数据不足，无法预测")
+    values = {
+        "date": p.target_date.isoformat(),
+        "projected": number(p.projected, 2),
+        "target": number(p.target, 2),
+        "unit": series.unit,
+    }
+    if p.shortfall <= 0:
+        return _("预计 %(date)s 达到 %(projected)s %(unit)s，可完成目标 %(target)s") % values
+    values["pct"] = f"{p.shortfall * 100:.0f}"
+    return _("预计 %(date)s 为 %(projected)s %(unit)s，距目标 %(target)s 差 %(pct)s%%") % values
+
+
+@register.filter
+def rag_rank(rag: str) -> int:
+    """Sort key for a status column: red 3, amber 2, green 1, no data 0."""
+    from ..status import RAG_ORDER
+
+    return RAG_ORDER.get(rag, 0)
