@@ -31,12 +31,14 @@ def kpi_trajectory(
     unit: str,
     today: dt.date | None = None,
     lang: str = "zh-hans",
+    show_title: bool = True,
 ) -> go.Figure:
     """One KPI over time from rows (kind, date, value).
 
     `kind` is one of TRAJECTORY_KINDS. The target trajectory starts at the baseline; the
     projection is drawn as a dotted line from the last actual value to the projected value at
-    the target date. A vertical line marks today.
+    the target date. A vertical line marks today. Pages that caption the chart themselves
+    pass `show_title=False`.
     """
     fig = go.Figure()
     rows = {k: frame[frame["kind"] == k].sort_values("date") for k in TRAJECTORY_KINDS}
@@ -101,7 +103,7 @@ def kpi_trajectory(
     if today is not None:
         fig.add_vline(x=today.isoformat(), line={"color": "#9aa5b1", "width": 1, "dash": "dot"})
     fig.update_layout(
-        title={"text": title, "font": {"size": 15}},
+        title={"text": title if show_title else "", "font": {"size": 15}},
         legend={"orientation": "h", "y": -0.18},
         hovermode="closest",
         height=320,

@@ -194,7 +194,7 @@ def hubs_map(
             go.Scatter(
                 x=[lon * scale_x for lon in frame["lon"]],
                 y=list(frame["lat"]),
-                mode="markers+text",
+                mode="markers+text" if hot else "markers",  # others are named on hover
                 text=list(frame["name"]),
                 textposition="top center",
                 meta="clusters-highlight" if hot else "clusters",

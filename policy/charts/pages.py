@@ -52,9 +52,16 @@ def trajectory_frame(series: KpiSeries) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["kind", "date", "value"])
 
 
-def kpi_trajectory_figure(series: KpiSeries, today: dt.date, lang: str) -> go.Figure:
+def kpi_trajectory_figure(
+    series: KpiSeries, today: dt.date, lang: str, *, show_title: bool = True
+) -> go.Figure:
     return kpi_trajectory(
-        trajectory_frame(series), title=series.name, unit=series.unit, today=today, lang=lang
+        trajectory_frame(series),
+        title=series.name,
+        unit=series.unit,
+        today=today,
+        lang=lang,
+        show_title=show_title,
     )
 
 
@@ -240,7 +247,7 @@ def kpi_charts(kpis: Sequence[KpiSeries], today: dt.date, lang: str) -> list[dic
         chart(
             f"fig-kpi-{k.kpi.pk}",
             k.name,
-            kpi_trajectory_figure(k, today, lang),
+            kpi_trajectory_figure(k, today, lang, show_title=False),
             summary=kpi_summary(k),
         )
         for k in kpis

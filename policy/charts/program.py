@@ -79,14 +79,14 @@ def milestone_gantt(frame: pd.DataFrame, *, today: dt.date, lang: str = "zh-hans
         )
     _actual_markers(fig, frame, today)
     fig.add_vline(x=today.isoformat(), line={"color": "#1d2733", "width": 1, "dash": "dot"})
-    fig.update_xaxes(type="date", title={"text": _("日期")})
+    fig.update_xaxes(type="date")
     fig.update_yaxes(
         categoryorder="array", categoryarray=y_order[::-1], automargin=True, title=None
     )
     fig.update_layout(
         barmode="overlay",
         height=max(260, 28 * len(frame) + 120),
-        legend={"orientation": "h", "y": -0.12 if len(frame) > 8 else -0.3},
+        legend={"orientation": "h", "y": -0.08 if len(frame) > 8 else -0.2},
         hovermode="closest",
     )
     return apply_theme(fig, lang)

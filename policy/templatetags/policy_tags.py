@@ -122,3 +122,14 @@ def rag_rank(rag: str) -> int:
     from ..status import RAG_ORDER
 
     return RAG_ORDER.get(rag, 0)
+
+
+@register.simple_tag
+def more_items(items: list[Any], shown: int) -> str:
+    """ "另有 N 项" under a list cut to its first `shown` items; nothing when all are shown."""
+    hidden = len(items) - int(shown)
+    if hidden <= 0:
+        return ""
+    return format_html(
+        '<p class="more">{}</p>', _("另有 %(count)d 项未列出。") % {"count": hidden}
+    )
