@@ -139,6 +139,7 @@ def status_bars(frame: pd.DataFrame, *, lang: str = "zh-hans") -> go.Figure:
                 marker={"color": STATUS_COLOURS[rag]},
                 text=[v or "" for v in values],
                 textposition="inside",
+                textangle=0,
                 hovertemplate="%{y}<br>%{fullData.name}: %{x}<extra></extra>",
                 meta=f"status-{rag}",
             )
@@ -170,6 +171,7 @@ def milestone_completion(frame: pd.DataFrame, *, lang: str = "zh-hans") -> go.Fi
                 marker={"color": colours[state]},
                 text=[v or "" for v in values],
                 textposition="inside",
+                textangle=0,
                 hovertemplate="%{y}<br>%{fullData.name}: %{x}<extra></extra>",
                 meta=f"milestones-{state}",
             )
