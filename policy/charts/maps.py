@@ -111,6 +111,7 @@ def prefecture_choropleth(
     if points is not None and len(points):
         _add_points(fig, points, scale_x)
     _axes(fig)
+    fig.update_layout(margin={"b": 64})  # room for the colour bar under the map
     return apply_theme(fig, lang)
 
 
@@ -136,7 +137,17 @@ def _colourbar(
                     [1, sample_colorscale(scale, [1.0])[0]],
                 ],
                 "showscale": True,
-                "colorbar": {"title": {"text": title}, "thickness": 12},
+                # Horizontal under the map, so a phone gives the map its full width.
+                "colorbar": {
+                    "title": {"text": title, "side": "top"},
+                    "thickness": 10,
+                    "orientation": "h",
+                    "len": 0.6,
+                    "x": 0.5,
+                    "xanchor": "center",
+                    "y": -0.02,
+                    "yanchor": "top",
+                },
             },
         )
     )
