@@ -102,6 +102,12 @@ def completion_frame(cards: Sequence[InitiativeCard]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["name", "done", "due", "overdue"])
 
 
+def _short(name: str) -> str:
+    """Project names shortened for Gantt row labels (the table above has them in full)."""
+    limit = 26 if name.isascii() else 14  # a Chinese character is about two Latin ones wide
+    return name if len(name) <= limit else name[: limit - 1] + "…"
+
+
 def gantt_frame(
     milestones: Sequence[MilestoneRow],
     starts: dict[int, dt.date | None],
@@ -117,7 +123,7 @@ def gantt_frame(
         if start is None or start >= m.due_date:
             start = m.due_date - dt.timedelta(days=90)
         previous[m.project_id] = m.due_date
-        label = f"{m.project_name} · {m.title}" if with_project else m.title
+        label = f"{_short(m.project_name)} · {m.title}" if with_project else m.title
         rows.append(
             {
                 "label": label,
