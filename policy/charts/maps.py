@@ -68,6 +68,7 @@ def prefecture_choropleth(
     colorscale: str = DEFAULT_SCALE,
     lang: str = "zh-hans",
     value_format: str = ",.0f",
+    show_scale: bool = True,
 ) -> go.Figure:
     """Sichuan's 21 prefectures coloured by `values` (columns adcode, value, optional label).
 
@@ -107,11 +108,13 @@ def prefecture_choropleth(
                 hoverinfo="text",
             )
         )
-    _colourbar(fig, low, high, colorscale, metric_label, scale_x)
+    if show_scale:
+        _colourbar(fig, low, high, colorscale, metric_label, scale_x)
     if points is not None and len(points):
         _add_points(fig, points, scale_x)
     _axes(fig)
-    fig.update_layout(margin={"b": 64})  # room for the colour bar under the map
+    if show_scale:
+        fig.update_layout(margin={"b": 64})  # room for the colour bar under the map
     return apply_theme(fig, lang)
 
 

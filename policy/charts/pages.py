@@ -291,3 +291,36 @@ def gantt_chart(
         _("里程碑时间轴（计划与实际）"),
         milestone_gantt(frame, today=today, lang=lang),
     )
+
+
+def location_chart(row: ProjectRow, lang: str) -> dict[str, Any] | None:
+    """The project's prefecture highlighted on the map of Sichuan, with the project's point."""
+    project = row.project
+    if project.region is None and project.lon is None:
+        return None
+    values = pd.DataFrame(
+        [{"adcode": project.region.code, "value": 1.0, "label": row.region_name}]
+        if project.region
+        else [],
+        columns=["adcode", "value", "label"],
+    )
+    points = pd.DataFrame(
+        [
+            {
+                "lon": project.lon,
+                "lat": project.lat,
+                "name": row.name,
+                "status": row.status.rag,
+                "url": row.url,
+                "hover": row.name,
+            }
+        ]
+        if project.lon is not None and project.lat is not None
+        else [],
+        columns=["lon", "lat", "name", "status", "url", "hover"],
+    )
+    fig = prefecture_choropleth(
+        values, metric_label=_("所在市州"), points=points, lang=lang, show_scale=False
+    )
+    fig.update_layout(height=300)
+    return chart("fig-location", _("项目位置"), fig)

@@ -28,16 +28,21 @@ def display_name(obj: Any, lang: str | None = None) -> str:
 
 @register.filter
 def yuan(value: Decimal | float | int | None) -> str:
-    """Format an amount in yuan as 万元 or 亿元 (English: 10k / 100 million yuan)."""
+    """An amount in yuan as 万元 or 亿元; in English as million or billion yuan."""
     if value is None or value == "":
         return "—"
     amount = Decimal(value)
-    english = (get_language() or "").startswith("en")
+
+    def fmt(number: Decimal, places: int) -> str:
+        return f"{number:,.{places}f}".rstrip("0").rstrip(".")
+
+    if (get_language() or "").startswith("en"):
+        if abs(amount) >= Decimal("1000000000"):
+            return f"{fmt(amount / Decimal('1000000000'), 2)} billion yuan"
+        return f"{fmt(amount / Decimal('1000000'), 1)} million yuan"
     if abs(amount) >= Decimal("100000000"):
-        number = f"{amount / Decimal('100000000'):,.2f}".rstrip("0").rstrip(".")
-        return f"{number} {'100M yuan' if english else '亿元'}".replace(" 亿", "亿")
-    number = f"{amount / Decimal('10000'):,.1f}".rstrip("0").rstrip(".")
-    return f"{number} {'10k yuan' if english else '万元'}".replace(" 万", "万")
+        return f"{fmt(amount / Decimal('100000000'), 2)}亿元"
+    return f"{fmt(amount / Decimal('10000'), 1)}万元"
 
 
 @register.filter

@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from ..charts.pages import chart, gantt_chart, kpi_charts, map_figures
+from ..charts.pages import chart, gantt_chart, kpi_charts, location_chart, map_figures
 from ..permissions import require_read
 from ..selectors.dashboard import MAP_METRICS, initiative_detail, map_data, project_detail
 
@@ -46,6 +46,7 @@ def project(request: HttpRequest, pk: int) -> HttpResponse:
         "project": row.project,
         "kpi_charts": kpi_charts(detail.kpis, detail.today, lang),
         "gantt": gantt_chart([row], row.milestones, detail.today, lang),
+        "location": location_chart(row, lang),
     }
     return render(request, "policy/project_detail.html", context)
 

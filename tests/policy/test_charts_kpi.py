@@ -87,3 +87,17 @@ def test_progress_bars_are_coloured_by_status_and_capped() -> None:
     assert list(bar.x) == [150.0, 50.0]
     assert list(bar.marker.color) == ["#2e7d32", "#c62828"]
     assert "50 / 100 P" in bar.text
+
+
+def test_amounts_read_in_chinese_units_and_in_english_words() -> None:
+    from django.utils import translation
+
+    from policy.templatetags.policy_tags import yuan
+
+    assert yuan(3_800_000_000) == "38亿元"
+    assert yuan(520_000_000) == "5.2亿元"
+    assert yuan(12_345_678) == "1,234.6万元"
+    assert yuan(None) == "—"
+    with translation.override("en"):
+        assert yuan(3_800_000_000) == "3.8 billion yuan"
+        assert yuan(520_000_000) == "520 million yuan"

@@ -269,7 +269,7 @@ def test_project_page_in_english(official_client: Client, seeded: None) -> None:
     body = english(official_client).get(f"/projects/{pk}/").content.decode()
     assert "Tianfu Intelligent Computing Center" in body
     assert "Milestones: planned and actual" in body
-    assert "100M yuan" in body
+    assert "3.8 billion yuan" in body  # planned investment 3,800,000,000 yuan
 
 
 # --- Map ------------------------------------------------------------------------------------
@@ -325,3 +325,16 @@ def test_map_in_english(official_client: Client, seeded: None) -> None:
         t for t in figures(body)["fig-prefectures"]["data"] if t.get("meta") == "510100"
     )
     assert "Chengdu" in chengdu["text"]
+
+
+@pytest.mark.django_db
+def test_project_page_shows_where_the_project_is(official_client: Client, seeded: None) -> None:
+    project = Project.objects.get(code="dazhou-acc")
+    body = official_client.get(f"/projects/{project.pk}/").content.decode()
+    fig = figures(body)["fig-location"]
+    coloured = {t["meta"]: t["fillcolor"] for t in fig["data"] if t.get("fill") == "toself"}
+    assert len(coloured) == 21
+    assert len(set(coloured.values())) == 2  # its prefecture stands out from the other 20
+    assert coloured["511700"] != coloured["510100"]
+    point = next(t for t in fig["data"] if t.get("meta") == "projects")
+    assert point["customdata"] == [f"/projects/{project.pk}/"]
