@@ -184,7 +184,22 @@ def chromium() -> Any:
     # Playwright's sync API keeps an event loop on this thread, and Django then refuses ORM
     # calls from the test body as "async context" (a documented pytest-playwright caveat).
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from django.db import connections
+
+    saved = {
+        alias: getattr(connections[alias], "_test_serialized_contents", None)
+        for alias in connections
+    }
     with sync_playwright() as playwright:
+        # Playwright's running loop gives this thread a new context, and Django's per-context
+        # `connections` then hand out fresh connection objects without the snapshot that
+        # `serialized_rollback` restores from; after the first transactional test flushed
+        # the database, the next one found no initiatives. Carry the snapshot across.
+        for alias, contents in saved.items():
+            if contents is not None and not hasattr(
+                connections[alias], "_test_serialized_contents"
+            ):
+                connections[alias]._test_serialized_contents = contents
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
