@@ -263,19 +263,23 @@ def kpi_charts(kpis: Sequence[KpiSeries], today: dt.date, lang: str) -> list[dic
 
 def kpi_summary(series: KpiSeries) -> str:
     """One sentence a screen reader (and the PDF) can use instead of the chart."""
-    from ..status import _fmt
+    from ..templatetags.policy_tags import number
 
     parts = []
     if series.latest:
         parts.append(
             _("最新值 %(value)s %(unit)s（%(date)s）")
-            % {"value": _fmt(series.latest[1]), "unit": series.unit, "date": series.latest[0]}
+            % {"value": number(series.latest[1], 2), "unit": series.unit, "date": series.latest[0]}
         )
     if series.projection:
         p = series.projection
         parts.append(
             _("按趋势预计 %(date)s 为 %(projected)s，目标 %(target)s")
-            % {"date": p.target_date, "projected": _fmt(p.projected), "target": _fmt(p.target)}
+            % {
+                "date": p.target_date,
+                "projected": number(p.projected, 2),
+                "target": number(p.target, 2),
+            }
         )
     return "；".join(parts)
 

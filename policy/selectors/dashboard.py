@@ -394,7 +394,7 @@ def initiative_detail(
         name=card.name,
         status=card.status,
         projects=data.projects,
-        kpis=own + [k for k in data.kpis if k not in own],
+        kpis=own + [k for k in data.kpis if k.kpi.project_id],
         milestones=milestones,
         today=today,
     )
