@@ -1,7 +1,8 @@
 """Selector output → data frames → figures, for each dashboard page (and the PDF briefing).
 
 No ORM here: the selectors have already loaded everything. Each function returns figures
-keyed by a stable id; views pass `figure.to_plotly_json()` through `json_script`.
+keyed by a stable id; views pass the figure as plain JSON (`figure_json`) through
+`json_script`.
 """
 
 from __future__ import annotations
@@ -285,16 +286,28 @@ def kpi_summary(series: KpiSeries) -> str:
 
 
 def gantt_chart(
-    rows: Sequence[ProjectRow], milestones: Sequence[MilestoneRow], today: dt.date, lang: str
+    rows: Sequence[ProjectRow],
+    milestones: Sequence[MilestoneRow],
+    today: dt.date,
+    lang: str,
+    max_rows: int = 60,
 ) -> dict[str, Any] | None:
+    """The Gantt of the milestones; past `max_rows` only the open ones are drawn (and said so)."""
     if not milestones:
         return None
+    title = _("里程碑时间轴（计划与实际）")
+    if len(milestones) > max_rows:
+        open_ones = [m for m in milestones if m.state in ("due", "overdue")]
+        # Closest due dates first: what is late or next matters most on a crowded chart.
+        milestones = sorted(open_ones, key=lambda m: m.due_date)[:max_rows]
+        title = _("未完成里程碑（共 %(count)d 个，显示最早到期的 %(shown)d 个）") % {
+            "count": len(open_ones),
+            "shown": len(milestones),
+        }
+        if not milestones:
+            return None
     frame = gantt_frame(milestones, project_starts(rows), with_project=len(rows) > 1)
-    return chart(
-        "fig-gantt",
-        _("里程碑时间轴（计划与实际）"),
-        milestone_gantt(frame, today=today, lang=lang),
-    )
+    return chart("fig-gantt", title, milestone_gantt(frame, today=today, lang=lang))
 
 
 def location_chart(row: ProjectRow, lang: str) -> dict[str, Any] | None:

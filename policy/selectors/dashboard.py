@@ -364,7 +364,7 @@ class InitiativeDetail:
     name: str
     status: Status
     projects: list[ProjectRow]
-    kpis: list[KpiSeries]  # the initiative's own KPIs, then its projects' KPIs
+    kpis: list[KpiSeries]  # the initiative's own KPIs, then its projects' headline KPIs
     milestones: list[MilestoneRow]
     today: dt.date
 
@@ -394,7 +394,7 @@ def initiative_detail(
         name=card.name,
         status=card.status,
         projects=data.projects,
-        kpis=own + [k for k in data.kpis if k.kpi.project_id],
+        kpis=own + [k for k in data.kpis if k.kpi.project_id and k.kpi.is_headline],
         milestones=milestones,
         today=today,
     )

@@ -338,3 +338,34 @@ def test_project_page_shows_where_the_project_is(official_client: Client, seeded
     assert coloured["511700"] != coloured["510100"]
     point = next(t for t in fig["data"] if t.get("meta") == "projects")
     assert point["customdata"] == [f"/projects/{project.pk}/"]
+
+
+@pytest.mark.django_db
+@time_machine.travel(NOW)
+def test_a_crowded_initiative_timeline_shows_the_open_milestones_due_soonest(
+    official_client: Client, initiative: Any
+) -> None:
+    projects = Project.objects.bulk_create(
+        Project(initiative=initiative, code=f"many-{i}", name_zh=f"项目{i}", owner_org="单位")
+        for i in range(30)
+    )
+    Milestone.objects.bulk_create(
+        Milestone(
+            project=p,
+            title_zh=f"节点{k}",
+            due_date=dt.date(2026, 1 + k * 3, 1 + i % 28),
+            status="done" if k == 0 else "in_progress",
+            completed_on=dt.date(2026, 1, 1 + i % 28) if k == 0 else None,
+            percent_complete=100 if k == 0 else 10,
+        )
+        for i, p in enumerate(projects)
+        for k in range(4)
+    )
+    body = official_client.get("/initiatives/inference-compute/").content.decode()
+    gantt = figures(body)["fig-gantt"]
+    labels = {y for t in gantt["data"] if t["type"] == "bar" for y in t["y"]}
+    assert len(labels) == 60
+    assert not any(t["meta"] == "planned-done" for t in gantt["data"])
+    assert "未完成里程碑（共 90 个，显示最早到期的 60 个）" in body
+    # The 60 due soonest: all of the April and July ones, none from October.
+    assert not any("节点3" in label for label in labels)
