@@ -81,6 +81,8 @@ def prefecture_choropleth(
     by_code = {str(r.adcode): r for r in values.itertuples()} if len(values) else {}
     known = [float(r.value) for r in by_code.values() if not pd.isna(r.value)]
     low, high = (min(known), max(known)) if known else (0.0, 1.0)
+    if low == high:  # one value everywhere: a scale from zero, not a 0.8-wide band around it
+        low = 0.0 if high > 0 else high - 1.0
     scale_x, _ = projector(30.5)
     english = lang.startswith("en")
     no_data = "no data" if english else "暂无数据"
