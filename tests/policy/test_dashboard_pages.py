@@ -369,3 +369,19 @@ def test_a_crowded_initiative_timeline_shows_the_open_milestones_due_soonest(
     assert "未完成里程碑（共 90 个，显示最早到期的 60 个）" in body
     # The 60 due soonest: all of the April and July ones, none from October.
     assert not any("节点3" in label for label in labels)
+
+
+def test_every_chinese_string_in_the_dashboard_templates_has_an_english_translation() -> None:
+    from pathlib import Path
+
+    from django.utils import translation
+
+    root = Path(__file__).resolve().parents[2] / "templates" / "policy"
+    names = ["overview", "initiative_detail", "project_detail", "map", "_chart"]
+    names += ["_key_indicators", "_project_table"]
+    pattern = re.compile(r"""\{% translate ["']([^"']+)["']""")
+    msgids = {m for n in names for m in pattern.findall((root / f"{n}.html").read_text())}
+    assert len(msgids) > 50
+    with translation.override("en"):
+        missing = sorted(m for m in msgids if translation.gettext(m) == m)
+    assert missing == []
