@@ -385,3 +385,20 @@ def test_every_chinese_string_in_the_dashboard_templates_has_an_english_translat
     with translation.override("en"):
         missing = sorted(m for m in msgids if translation.gettext(m) == m)
     assert missing == []
+
+
+@pytest.mark.django_db
+def test_pages_render_with_no_data_yet(official_client: Client, initiative: Any) -> None:
+    body = official_client.get("/initiatives/near-memory/").content.decode()
+    assert "暂无项目。" in body
+    assert "暂无里程碑。" in body
+    assert "暂无里程碑和指标数据，无法判断状态。" in body
+    bare = Project.objects.create(
+        initiative=initiative, code="bare", name_zh="空项目", owner_org="单位"
+    )
+    body = official_client.get(f"/projects/{bare.pk}/").content.decode()
+    assert "暂无里程碑。" in body
+    assert "本项目所在地区暂无外部指标数据。" in body
+    assert "fig-location" not in figures(body)
+    assert official_client.get("/map/").status_code == 200
+    assert official_client.get("/").status_code == 200
