@@ -46,11 +46,16 @@ def yuan(value: Decimal | float | int | None) -> str:
 
 
 @register.filter
-def number(value: Decimal | float | int | None, decimals: int = 1) -> str:
-    """A figure with thousands separators and trailing zeros removed."""
+def number(value: Decimal | float | int | None, decimals: int | str | None = 1) -> str:
+    """A figure with thousands separators and trailing zeros removed.
+
+    `decimals` may come from an object that lacks it (the template then passes ""): one
+    decimal place is used.
+    """
     if value is None or value == "":
         return "—"
-    text = f"{float(value):,.{int(decimals)}f}"
+    places = int(decimals) if decimals not in (None, "") else 1
+    text = f"{float(value):,.{places}f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
@@ -138,3 +143,9 @@ def more_items(items: list[Any], shown: int) -> str:
     return format_html(
         '<p class="more">{}</p>', _("另有 %(count)d 项未列出。") % {"count": hidden}
     )
+
+
+@register.filter
+def figure_value(figure: Any) -> str:
+    """`figure.value` with `figure.decimals` places when the object has them, else one."""
+    return number(getattr(figure, "value", None), getattr(figure, "decimals", 1))

@@ -125,3 +125,25 @@ def test_no_template_or_static_file_points_outside() -> None:
     pattern = re.compile(r"""(?:src|href|url)\s*[=(]\s*["']?\s*(?:https?:)?//""", re.I)
     offenders = [str(f.relative_to(root)) for f in files if pattern.search(f.read_text())]
     assert offenders == []
+
+
+def test_the_key_indicator_partial_renders_any_object_with_the_documented_fields() -> None:
+    from types import SimpleNamespace
+
+    from django.template.loader import render_to_string
+
+    figure = SimpleNamespace(
+        name="算力中心电价",
+        value=0.6,
+        unit="元/度",
+        period="2023",
+        area="成都市",
+        age_days=700,
+        is_stale=True,
+        source="文章",
+    )  # no `decimals`: another app's objects need not have it
+    html = render_to_string("policy/_key_indicators.html", {"key_figures": [figure]})
+    assert "0.6" in html
+    assert "700 天前" in html
+    assert "数据已过期" in html
+    assert "来源：文章" in html
