@@ -34,6 +34,7 @@ from ..models import (
 )
 from ..permissions import get_project_for_user, user_scope
 from ..status import (
+    RAG_ORDER,
     KpiFact,
     MilestoneFact,
     Projection,
@@ -393,7 +394,8 @@ def initiative_detail(
         initiative=initiative,
         name=card.name,
         status=card.status,
-        projects=data.projects,
+        # Worst status first: the table opens sorted the way officials read it.
+        projects=sorted(data.projects, key=lambda r: (-RAG_ORDER[r.status.rag], r.name)),
         kpis=own + [k for k in data.kpis if k.kpi.project_id and k.kpi.is_headline],
         milestones=milestones,
         today=today,

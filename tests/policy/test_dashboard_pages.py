@@ -402,3 +402,15 @@ def test_pages_render_with_no_data_yet(official_client: Client, initiative: Any)
     assert "fig-location" not in figures(body)
     assert official_client.get("/map/").status_code == 200
     assert official_client.get("/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_project_table_opens_with_the_worst_status_first(
+    official_client: Client, seeded: None
+) -> None:
+    body = official_client.get("/initiatives/inference-compute/").content.decode()
+    table = body[body.index("<tbody>") : body.index("</tbody>")]
+    ranks = [int(r) for r in re.findall(r'<td data-sort="(\d)"><span class="rag', table)]
+    assert len(ranks) == 4
+    assert ranks == sorted(ranks, reverse=True)
+    assert 'aria-sort="descending"><button type="button" data-sort-type="number">状态' in body
