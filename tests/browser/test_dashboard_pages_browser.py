@@ -124,8 +124,11 @@ def test_pages_render_in_english(demo: Any) -> None:
     page.select_option("#lang-select", "en")
     page.click(".lang-form button")
     page.wait_for_load_state()
-    page.goto(f"{page.live_url}/map/")
-    render_all_charts(page)
+    for path in pages():
+        page.goto(f"{page.live_url}{path}")
+        render_all_charts(page)
+        assert page.locator("html").get_attribute("lang") == "en"
+        assert serious_axe_violations(page) == [], path
     assert page.locator("h1").inner_text() == "Project map"
     hover_names = page.locator('.chart[data-figure="fig-prefectures"]').evaluate(
         "el => el.data.filter(t => t.fill === 'toself').map(t => t.name)"
