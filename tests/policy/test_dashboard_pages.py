@@ -414,3 +414,15 @@ def test_the_project_table_opens_with_the_worst_status_first(
     assert len(ranks) == 4
     assert ranks == sorted(ranks, reverse=True)
     assert 'aria-sort="descending"><button type="button" data-sort-type="number">状态' in body
+
+
+@pytest.mark.django_db
+def test_plotly_is_served_by_the_app_and_deferred_on_every_chart_page(
+    official_client: Client, project: Project
+) -> None:
+    for url in ("/", "/initiatives/inference-compute/", f"/projects/{project.pk}/", "/map/"):
+        body = official_client.get(url).content.decode()
+        scripts = re.findall(r"<script src=\"([^\"]+)\"( defer)?></script>", body)
+        assert ("/static/vendor/plotly/plotly.min.js", " defer") in scripts, url
+        assert all(defer for _src, defer in scripts), url  # nothing blocks first paint
+        assert "<script>" not in body, url  # no inline JavaScript
