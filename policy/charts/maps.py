@@ -41,6 +41,12 @@ def _ring_xy(
     return xs, ys
 
 
+def _detail(row: Any) -> str:
+    """Extra hover lines from an optional `detail` column (e.g. the prefecture's projects)."""
+    detail = getattr(row, "detail", None) if row is not None else None
+    return f"<br>{detail}" if isinstance(detail, str) and detail else ""
+
+
 def _colour_for(value: float | None, low: float, high: float, scale: str) -> str:
     if value is None or pd.isna(value):
         return NO_DATA_COLOUR
@@ -70,7 +76,7 @@ def prefecture_choropleth(
     value_format: str = ",.0f",
     show_scale: bool = True,
 ) -> go.Figure:
-    """Sichuan's 21 prefectures coloured by `values` (columns adcode, value, optional label).
+    """Sichuan's 21 prefectures coloured by `values` (adcode, value, optional label, detail).
 
     Prefectures without a value are grey and say so on hover. `points` (lon, lat, name, status
     in green/amber/red/grey, url, hover) are drawn on top; each point's url is in customdata,
@@ -106,7 +112,7 @@ def prefecture_choropleth(
                 fillcolor=_colour_for(value, low, high, colorscale),
                 line={"color": "#ffffff", "width": 0.8},
                 hoveron="fills",
-                text=f"{name}<br>{metric_label}: {shown}",
+                text=f"{name}<br>{metric_label}: {shown}" + _detail(row),
                 hoverinfo="text",
             )
         )

@@ -145,10 +145,24 @@ def project_starts(rows: Sequence[ProjectRow]) -> dict[int, dt.date | None]:
     return {r.project.pk: r.project.actual_start or r.project.planned_start for r in rows}
 
 
+def _projects_by_prefecture(rows: Sequence[ProjectRow], shown: int = 5) -> dict[str, str]:
+    """Hover line per prefecture naming its projects (the first few, then how many more)."""
+    names: dict[str, list[str]] = {}
+    for r in rows:
+        if r.project.region is not None:
+            names.setdefault(r.project.region.code, []).append(r.name)
+    lines = {}
+    for code, found in names.items():
+        more = _("等 %(count)d 个") % {"count": len(found)} if len(found) > shown else ""
+        lines[code] = _("项目：") + _("、").join(found[:shown]) + more
+    return lines
+
+
 def map_frames(data: MapData, metric: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Values (with a shown label) per prefecture for the metric, and the project points."""
     from ..templatetags.policy_tags import number, yuan
 
+    names = _projects_by_prefecture(data.projects)
     rows = []
     for p in data.prefectures:
         if metric == "investment":
@@ -163,7 +177,9 @@ def map_frames(data: MapData, metric: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         else:
             value = float(p.projects) if p.projects else None
             label = str(p.projects) if p.projects else None
-        rows.append({"adcode": p.adcode, "value": value, "label": label})
+        rows.append(
+            {"adcode": p.adcode, "value": value, "label": label, "detail": names.get(p.adcode)}
+        )
     points = []
     for r in data.projects:
         lon, lat = r.project.lon, r.project.lat
@@ -185,7 +201,8 @@ def map_frames(data: MapData, metric: str) -> tuple[pd.DataFrame, pd.DataFrame]:
             }
         )
     point_frame = pd.DataFrame(points, columns=["lon", "lat", "name", "status", "url", "hover"])
-    return pd.DataFrame(rows, columns=["adcode", "value", "label"]), point_frame
+    frame = pd.DataFrame(rows, columns=["adcode", "value", "label", "detail"])
+    return frame, point_frame
 
 
 def map_figures(data: MapData, metric: str, metric_label: str) -> dict[str, go.Figure]:

@@ -426,3 +426,16 @@ def test_plotly_is_served_by_the_app_and_deferred_on_every_chart_page(
         assert ("/static/vendor/plotly/plotly.min.js", " defer") in scripts, url
         assert all(defer for _src, defer in scripts), url  # nothing blocks first paint
         assert "<script>" not in body, url  # no inline JavaScript
+
+
+@pytest.mark.django_db
+def test_hovering_a_prefecture_names_its_projects(official_client: Client, seeded: None) -> None:
+    body = official_client.get("/map/").content.decode()
+    traces = {t.get("meta"): t for t in figures(body)["fig-prefectures"]["data"]}
+    assert "项目：" in traces["510100"]["text"]
+    assert "天府智算中心" in traces["510100"]["text"]
+    assert "项目：" not in traces["510300"]["text"]  # Zigong has none
+    body = english(official_client).get("/map/").content.decode()
+    traces = {t.get("meta"): t for t in figures(body)["fig-prefectures"]["data"]}
+    assert "Projects: " in traces["510100"]["text"]
+    assert "Tianfu Intelligent Computing Center, " in traces["510100"]["text"]
