@@ -299,7 +299,7 @@ def kpi_summary(series: KpiSeries) -> str:
                 "target": number(p.target, 2),
             }
         )
-    return "；".join(parts)
+    return _("；").join(parts)
 
 
 def gantt_chart(
