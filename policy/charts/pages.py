@@ -221,12 +221,13 @@ def map_figures(data: MapData, metric: str, metric_label: str) -> dict[str, go.F
         ],
         columns=["code", "name", "hub", "lon", "lat"],
     )
-    return {
-        "fig-prefectures": prefecture_choropleth(
-            values, metric_label=metric_label, points=points, lang=data.lang
-        ),
-        "fig-hubs": hubs_map(clusters, lang=data.lang),
-    }
+    prefectures = prefecture_choropleth(
+        values, metric_label=metric_label, points=points, lang=data.lang
+    )
+    prefectures.update_layout(height=540)
+    hubs = hubs_map(clusters, lang=data.lang)
+    hubs.update_layout(height=460)
+    return {"fig-prefectures": prefectures, "fig-hubs": hubs}
 
 
 def figure_json(fig: go.Figure) -> dict[str, Any]:
