@@ -68,3 +68,14 @@ def test_milestone_completion_has_done_due_and_overdue() -> None:
         "milestones-overdue",
     ]
     assert [t.x[0] for t in fig.data] == [5, 3, 1]
+
+
+def test_chart_builders_never_touch_the_database() -> None:
+    """Charts are pure: frames in, figures out, so the PDF briefing can reuse them as they are."""
+    import re
+    from pathlib import Path
+
+    charts = Path(__file__).resolve().parents[2] / "policy" / "charts"
+    orm = re.compile(r"\.objects\b|from \.\.models|from django\.db|\.selectors\b import")
+    offenders = [p.name for p in charts.glob("*.py") if orm.search(p.read_text())]
+    assert offenders == []
