@@ -36,8 +36,14 @@ run: sysdeps venv messages $(DATA_DIR)/secret_key
 	SECRET_KEY_FILE=$(DATA_DIR)/secret_key $(BIN)/python manage.py collectstatic --noinput -v0
 	SECRET_KEY_FILE=$(DATA_DIR)/secret_key VENV=$(VENV) scripts/run-all.sh
 
-test: sysdeps-test venv-dev messages
+test: sysdeps-test venv-dev messages node_modules/axe-core/axe.min.js
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# axe-core for the browser tests' accessibility checks (a dev tool; nothing is served from it).
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: sudo apt-get install -y npm" >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 lint: venv-dev
 	$(BIN)/ruff check .
@@ -48,4 +54,4 @@ check: venv-dev
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache
+	rm -rf $(VENV) staticfiles .pytest_cache node_modules

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 RAG_ORDER = {"grey": 0, "green": 1, "amber": 2, "red": 3}
@@ -64,6 +65,9 @@ class Status:
     @property
     def explanation(self) -> str:
         if self.reasons:
+            # Chinese full-width punctuation would look wrong inside English sentences.
+            if (get_language() or "").startswith("en"):
+                return "; ".join(self.reasons) + "."
             return "；".join(self.reasons) + "。"
         if self.rag == "grey":
             return _("暂无里程碑和指标数据，无法判断状态。")

@@ -7,10 +7,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from .api import api
-from .views import briefings, health, overview, system, work
+from .views import briefings, dashboard, health, overview, system, work
 
 policy_patterns = [
     path("", overview.overview, name="overview"),
+    path("initiatives/<slug:code>/", dashboard.initiative, name="initiative-detail"),
+    path("projects/<int:pk>/", dashboard.project, name="project-detail"),
+    path("map/", dashboard.map_view, name="map"),
     path("system/", system.system, name="system"),
     path("work/", work.my_work_view, name="my-work"),
     path("milestones/<int:pk>/", work.milestone_detail, name="milestone-detail"),

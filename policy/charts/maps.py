@@ -41,6 +41,12 @@ def _ring_xy(
     return xs, ys
 
 
+def _detail(row: Any) -> str:
+    """Extra hover lines from an optional `detail` column (e.g. the prefecture's projects)."""
+    detail = getattr(row, "detail", None) if row is not None else None
+    return f"<br>{detail}" if isinstance(detail, str) and detail else ""
+
+
 def _colour_for(value: float | None, low: float, high: float, scale: str) -> str:
     if value is None or pd.isna(value):
         return NO_DATA_COLOUR
@@ -68,8 +74,9 @@ def prefecture_choropleth(
     colorscale: str = DEFAULT_SCALE,
     lang: str = "zh-hans",
     value_format: str = ",.0f",
+    show_scale: bool = True,
 ) -> go.Figure:
-    """Sichuan's 21 prefectures coloured by `values` (columns adcode, value, optional label).
+    """Sichuan's 21 prefectures coloured by `values` (adcode, value, optional label, detail).
 
     Prefectures without a value are grey and say so on hover. `points` (lon, lat, name, status
     in green/amber/red/grey, url, hover) are drawn on top; each point's url is in customdata,
@@ -80,6 +87,8 @@ def prefecture_choropleth(
     by_code = {str(r.adcode): r for r in values.itertuples()} if len(values) else {}
     known = [float(r.value) for r in by_code.values() if not pd.isna(r.value)]
     low, high = (min(known), max(known)) if known else (0.0, 1.0)
+    if low == high:  # one value everywhere: a scale from zero, not a 0.8-wide band around it
+        low = 0.0 if high > 0 else high - 1.0
     scale_x, _ = projector(30.5)
     english = lang.startswith("en")
     no_data = "no data" if english else "暂无数据"
@@ -103,14 +112,17 @@ def prefecture_choropleth(
                 fillcolor=_colour_for(value, low, high, colorscale),
                 line={"color": "#ffffff", "width": 0.8},
                 hoveron="fills",
-                text=f"{name}<br>{metric_label}: {shown}",
+                text=f"{name}<br>{metric_label}: {shown}" + _detail(row),
                 hoverinfo="text",
             )
         )
-    _colourbar(fig, low, high, colorscale, metric_label, scale_x)
+    if show_scale:
+        _colourbar(fig, low, high, colorscale, metric_label, scale_x)
     if points is not None and len(points):
         _add_points(fig, points, scale_x)
     _axes(fig)
+    if show_scale:
+        fig.update_layout(margin={"b": 64})  # room for the colour bar under the map
     return apply_theme(fig, lang)
 
 
@@ -136,7 +148,17 @@ def _colourbar(
                     [1, sample_colorscale(scale, [1.0])[0]],
                 ],
                 "showscale": True,
-                "colorbar": {"title": {"text": title}, "thickness": 12},
+                # Horizontal under the map, so a phone gives the map its full width.
+                "colorbar": {
+                    "title": {"text": title, "side": "top"},
+                    "thickness": 10,
+                    "orientation": "h",
+                    "len": 0.6,
+                    "x": 0.5,
+                    "xanchor": "center",
+                    "y": -0.02,
+                    "yanchor": "top",
+                },
             },
         )
     )
@@ -194,7 +216,7 @@ def hubs_map(
             go.Scatter(
                 x=[lon * scale_x for lon in frame["lon"]],
                 y=list(frame["lat"]),
-                mode="markers+text",
+                mode="markers+text" if hot else "markers",  # others are named on hover
                 text=list(frame["name"]),
                 textposition="top center",
                 meta="clusters-highlight" if hot else "clusters",

@@ -28,24 +28,34 @@ def display_name(obj: Any, lang: str | None = None) -> str:
 
 @register.filter
 def yuan(value: Decimal | float | int | None) -> str:
-    """Format an amount in yuan as 万元 or 亿元 (English: 10k / 100 million yuan)."""
+    """An amount in yuan as 万元 or 亿元; in English as million or billion yuan."""
     if value is None or value == "":
         return "—"
     amount = Decimal(value)
-    english = (get_language() or "").startswith("en")
+
+    def fmt(number: Decimal, places: int) -> str:
+        return f"{number:,.{places}f}".rstrip("0").rstrip(".")
+
+    if (get_language() or "").startswith("en"):
+        if abs(amount) >= Decimal("1000000000"):
+            return f"{fmt(amount / Decimal('1000000000'), 2)} billion yuan"
+        return f"{fmt(amount / Decimal('1000000'), 1)} million yuan"
     if abs(amount) >= Decimal("100000000"):
-        number = f"{amount / Decimal('100000000'):,.2f}".rstrip("0").rstrip(".")
-        return f"{number} {'100M yuan' if english else '亿元'}".replace(" 亿", "亿")
-    number = f"{amount / Decimal('10000'):,.1f}".rstrip("0").rstrip(".")
-    return f"{number} {'10k yuan' if english else '万元'}".replace(" 万", "万")
+        return f"{fmt(amount / Decimal('100000000'), 2)}亿元"
+    return f"{fmt(amount / Decimal('10000'), 1)}万元"
 
 
 @register.filter
-def number(value: Decimal | float | int | None, decimals: int = 1) -> str:
-    """A figure with thousands separators and trailing zeros removed."""
+def number(value: Decimal | float | int | None, decimals: int | str | None = 1) -> str:
+    """A figure with thousands separators and trailing zeros removed.
+
+    `decimals` may come from an object that lacks it (the template then passes ""): one
+    decimal place is used.
+    """
     if value is None or value == "":
         return "—"
-    text = f"{float(value):,.{int(decimals)}f}"
+    places = int(decimals) if decimals not in (None, "") else 1
+    text = f"{float(value):,.{places}f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
@@ -59,3 +69,89 @@ def rag_badge(rag: str) -> str:
 def display_name_title(obj: Any, lang: str | None = None) -> str:
     """`obj.display_title(lang)` for milestones (zh/en titles)."""
     return obj.display_title(lang or get_language() or "zh-hans")
+
+
+MILESTONE_STATE_LABELS = {
+    "done": gettext_noop("已完成"),
+    "due": gettext_noop("未到期"),
+    "overdue": gettext_noop("已逾期"),
+}
+
+
+@register.simple_tag
+def rag_counts(counts: dict[str, int]) -> str:
+    """ "红灯 2 · 黄灯 1 · 绿灯 3" with each colour word in its badge, zero counts left out."""
+    parts = [
+        format_html('<span class="rag rag-{}">{} {}</span>', rag, _(RAG_LABELS[rag]), counts[rag])
+        for rag in ("red", "amber", "green", "grey")
+        if counts.get(rag)
+    ]
+    return format_html_join_safe(parts) if parts else "—"
+
+
+@register.simple_tag
+def milestone_counts(counts: dict[str, int]) -> str:
+    """ "已完成 5 · 未到期 3 · 已逾期 1" (overdue highlighted)."""
+    parts = [
+        format_html(
+            '<span class="ms ms-{}">{} {}</span>', state, _(MILESTONE_STATE_LABELS[state]), n
+        )
+        for state in ("done", "due", "overdue")
+        if (n := counts.get(state, 0)) or state != "overdue"
+    ]
+    return format_html_join_safe(parts)
+
+
+def format_html_join_safe(parts: list[str]) -> str:
+    from django.utils.safestring import mark_safe
+
+    return mark_safe(" ".join(parts))  # noqa: S308 — every part went through format_html
+
+
+@register.filter
+def year_target(series: Any, today: Any) -> Any:
+    """The KPI's target for today's year (or the next one)."""
+    return series.target_for_year(today.year)
+
+
+@register.simple_tag
+def projection_text(series: Any) -> str:
+    """The projection the status rules computed, as one sentence."""
+    p = series.projection
+    if p is None:
+        return _("数据不足，无法预测")
+    values = {
+        "date": p.target_date.isoformat(),
+        "projected": number(p.projected, 2),
+        "target": number(p.target, 2),
+        "unit": series.unit,
+    }
+    if p.shortfall <= 0:
+        return _("预计 %(date)s 达到 %(projected)s %(unit)s，可完成目标 %(target)s") % values
+    values["pct"] = f"{p.shortfall * 100:.0f}"
+    return _("预计 %(date)s 为 %(projected)s %(unit)s，距目标 %(target)s 差 %(pct)s%%") % values
+
+
+@register.filter
+def rag_rank(rag: str) -> int:
+    """Sort key for a status column: red 3, amber 2, green 1, no data 0."""
+    from ..status import RAG_ORDER
+
+    return RAG_ORDER.get(rag, 0)
+
+
+@register.simple_tag
+def more_items(items: list[Any], shown: int) -> str:
+    """ "另有 N 项" under a list cut to its first `shown` items; nothing when all are shown."""
+    hidden = len(items) - int(shown)
+    if hidden <= 0:
+        return ""
+    return format_html(
+        '<p class="more">{}</p>', _("另有 %(count)d 项未列出。") % {"count": hidden}
+    )
+
+
+@register.filter
+def figure_value(figure: Any) -> str:
+    """`figure.value` with `figure.decimals` places when the object has them, else one."""
+    return number(getattr(figure, "value", None), getattr(figure, "decimals", 1))

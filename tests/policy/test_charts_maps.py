@@ -79,3 +79,11 @@ def test_tianfu_is_highlighted_on_the_hubs_map() -> None:
     hot = next(t for t in fig.data if t.meta == "clusters-highlight")
     assert list(hot.text) == ["天府数据中心集群"]
     assert hot.marker.symbol == "star"
+
+
+def test_a_single_value_gets_a_scale_from_zero() -> None:
+    fig = prefecture_choropleth(
+        pd.DataFrame({"adcode": ["510100"], "value": [860.0]}), metric_label="P"
+    )
+    bar = next(t for t in fig.data if t.marker and t.marker.showscale)
+    assert (bar.marker.cmin, bar.marker.cmax) == (0.0, 860.0)

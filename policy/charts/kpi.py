@@ -1,0 +1,165 @@
+"""KPI charts: a trajectory (baseline, targets, actuals, projection) and progress to target.
+
+Pure functions from data frames to figures. The projection point comes in the frame from
+`policy.status.project_kpi`, the same projection that decides the project's status.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import plotly.graph_objects as go
+from django.utils.translation import gettext as _
+
+from .theme import STATUS_COLOURS, apply_theme
+
+TRAJECTORY_KINDS = ("baseline", "target", "actual", "projection")
+TARGET_COLOUR = "#7b3fa0"
+NO_RAG = STATUS_COLOURS["grey"]
+ACTUAL_COLOUR = "#1f5fa8"
+
+
+def _fmt(value: float) -> str:
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def kpi_trajectory(
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    unit: str,
+    today: dt.date | None = None,
+    lang: str = "zh-hans",
+    show_title: bool = True,
+) -> go.Figure:
+    """One KPI over time from rows (kind, date, value).
+
+    `kind` is one of TRAJECTORY_KINDS. The target trajectory starts at the baseline; the
+    projection is drawn as a dotted line from the last actual value to the projected value at
+    the target date. A vertical line marks today. Pages that caption the chart themselves
+    pass `show_title=False`.
+    """
+    fig = go.Figure()
+    rows = {k: frame[frame["kind"] == k].sort_values("date") for k in TRAJECTORY_KINDS}
+    unit_suffix = f" {unit}" if unit else ""
+    baseline, targets = rows["baseline"], rows["target"]
+    if len(targets):
+        path = pd.concat([baseline, targets])
+        fig.add_trace(
+            go.Scatter(
+                x=list(path["date"]),
+                y=list(path["value"]),
+                name=_("目标轨迹"),
+                mode="lines+markers",
+                line={"color": TARGET_COLOUR, "dash": "dash", "width": 2},
+                marker={"symbol": "diamond-open", "size": 9},
+                hovertemplate="%{x|%Y-%m-%d}<br>" + _("目标") + " %{y:,}" + unit_suffix,
+                meta="target",
+            )
+        )
+    if len(baseline):
+        fig.add_trace(
+            go.Scatter(
+                x=list(baseline["date"]),
+                y=list(baseline["value"]),
+                name=_("基期"),
+                mode="markers",
+                marker={"symbol": "square", "size": 10, "color": "#55606e"},
+                hovertemplate="%{x|%Y-%m-%d}<br>" + _("基期") + " %{y:,}" + unit_suffix,
+                meta="baseline",
+            )
+        )
+    actual = rows["actual"]
+    if len(actual):
+        fig.add_trace(
+            go.Scatter(
+                x=list(actual["date"]),
+                y=list(actual["value"]),
+                name=_("实际值"),
+                mode="lines+markers",
+                line={"color": ACTUAL_COLOUR, "width": 3},
+                marker={"size": 9},
+                hovertemplate="%{x|%Y-%m-%d}<br>" + _("实际") + " %{y:,}" + unit_suffix,
+                meta="actual",
+            )
+        )
+    projection = rows["projection"]
+    if len(projection) and len(actual):
+        start = actual.iloc[-1]
+        end = projection.iloc[-1]
+        fig.add_trace(
+            go.Scatter(
+                x=[start["date"], end["date"]],
+                y=[start["value"], end["value"]],
+                name=_("趋势预测"),
+                mode="lines+markers",
+                line={"color": ACTUAL_COLOUR, "dash": "dot", "width": 2},
+                marker={"size": [0, 10], "symbol": "circle-open"},
+                hovertemplate="%{x|%Y-%m-%d}<br>" + _("预测") + " %{y:,.4~f}" + unit_suffix,
+                meta="projection",
+            )
+        )
+    if today is not None:
+        fig.add_vline(x=today.isoformat(), line={"color": "#9aa5b1", "width": 1, "dash": "dot"})
+    fig.update_layout(
+        title={"text": title if show_title else "", "font": {"size": 15}},
+        legend={"orientation": "h", "y": -0.18},
+        hovermode="closest",
+        height=320,
+    )
+    fig.update_yaxes(title={"text": unit}, rangemode="tozero" if _all_positive(frame) else None)
+    fig.update_xaxes(type="date")
+    return apply_theme(fig, lang)
+
+
+def _all_positive(frame: pd.DataFrame) -> bool:
+    return bool(len(frame)) and bool((frame["value"] >= 0).all())
+
+
+def progress_ratio(value: float, target: float, higher_is_better: bool) -> float | None:
+    """How far the latest value is toward the target, 1.0 meaning met.
+
+    For "lower is better" KPIs (PUE, rank) the ratio is target / value, so beating the target
+    also reads above 1.0.
+    """
+    if higher_is_better:
+        return value / target if target else None
+    return target / value if value else None
+
+
+def kpi_progress(frame: pd.DataFrame, *, lang: str = "zh-hans") -> go.Figure:
+    """Bullet-style bars: share of this year's target reached, one row per KPI.
+
+    Rows: name, value, target, unit, ratio (see `progress_ratio`), rag (status colour of the
+    KPI's projection), target_year. The 100 % line is the target.
+    """
+    frame = frame.iloc[::-1]  # plotly draws the first category at the bottom
+    ratios = [min(float(r) * 100, 150.0) if pd.notna(r) else 0.0 for r in frame["ratio"]]
+    texts = [
+        f"{_fmt(v)} / {_fmt(t)} {u}".strip()
+        for v, t, u in zip(frame["value"], frame["target"], frame["unit"], strict=True)
+    ]
+    fig = go.Figure(
+        go.Bar(
+            x=ratios,
+            y=list(frame["name"]),
+            orientation="h",
+            marker={"color": [STATUS_COLOURS.get(r, NO_RAG) for r in frame["rag"]]},
+            text=texts,
+            textposition="auto",
+            insidetextanchor="start",
+            customdata=list(frame["target_year"]),
+            hovertemplate="%{y}<br>%{text}<br>"
+            + _("完成 %{customdata} 年目标的 %{x:.0f}%")
+            + "<extra></extra>",
+            meta="progress",
+        )
+    )
+    fig.add_vline(x=100, line={"color": "#1d2733", "width": 2})
+    fig.update_xaxes(
+        range=[0, 150], ticksuffix="%", title={"text": _("完成本年度目标的比例")}, fixedrange=True
+    )
+    fig.update_yaxes(automargin=True, fixedrange=True)
+    fig.update_layout(height=max(220, 46 * len(frame) + 80), showlegend=False, bargap=0.35)
+    return apply_theme(fig, lang)

@@ -1,0 +1,86 @@
+"""The initiative, project and map pages. Each view: one selector, the chart builders, render."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from ..charts.pages import chart, gantt_chart, kpi_charts, location_chart, map_figures
+from ..permissions import require_read
+from ..selectors.dashboard import MAP_METRICS, initiative_detail, map_data, project_detail
+
+
+def _lang() -> str:
+    return get_language() or settings.LANGUAGE_CODE
+
+
+@login_required
+def initiative(request: HttpRequest, code: str) -> HttpResponse:
+    """One initiative: projects table, KPI charts, milestone timeline across its projects."""
+    require_read(request.user)
+    lang = _lang()
+    detail = initiative_detail(request.user, code, lang=lang)
+    charts = kpi_charts(detail.kpis, detail.today, lang)
+    gantt = gantt_chart(detail.projects, detail.milestones, detail.today, lang)
+    return render(
+        request,
+        "policy/initiative_detail.html",
+        {"detail": detail, "kpi_charts": charts, "gantt": gantt},
+    )
+
+
+@login_required
+def project(request: HttpRequest, pk: int) -> HttpResponse:
+    """One project: facts, owners, status and why, milestones, KPIs, related indicators."""
+    require_read(request.user)
+    lang = _lang()
+    detail = project_detail(request.user, pk, lang=lang)
+    row = detail.row
+    context = {
+        "detail": detail,
+        "row": row,
+        "project": row.project,
+        "kpi_charts": kpi_charts(detail.kpis, detail.today, lang),
+        "gantt": gantt_chart([row], row.milestones, detail.today, lang),
+        "location": location_chart(row, lang),
+    }
+    return render(request, "policy/project_detail.html", context)
+
+
+def metric_labels() -> dict[str, str]:
+    return {
+        "projects": _("项目数"),
+        "investment": _("计划投资（亿元）"),
+        "progress": _("平均进度（%）"),
+        "capacity": _("项目算力（P）"),
+    }
+
+
+@login_required
+def map_view(request: HttpRequest) -> HttpResponse:
+    """Sichuan's prefectures by a chosen metric with project points; the national clusters."""
+    require_read(request.user)
+    metric = request.GET.get("metric", "projects")
+    labels = metric_labels()
+    invalid = metric not in MAP_METRICS
+    if invalid:
+        metric = "projects"
+    data = map_data(request.user, lang=_lang())
+    figures = map_figures(data, metric, labels[metric])
+    context = {
+        "data": data,
+        "metric": metric,
+        "metrics": [(m, labels[m]) for m in MAP_METRICS],
+        "invalid_metric": request.GET.get("metric") if invalid else None,
+        "map_chart": chart("fig-prefectures", labels[metric], figures["fig-prefectures"]),
+        "hubs_chart": chart(
+            "fig-hubs",
+            _("全国一体化算力网络：8 个枢纽节点、10 个数据中心集群"),
+            figures["fig-hubs"],
+        ),
+    }
+    return render(request, "policy/map.html", context, status=400 if invalid else 200)

@@ -1,0 +1,114 @@
+"""Each dashboard page runs the same number of queries with 10 and with 100 projects."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from policy.models import (
+    Initiative,
+    Kpi,
+    KpiTarget,
+    KpiValue,
+    Membership,
+    Milestone,
+    Project,
+    Region,
+    Role,
+)
+from tests.conftest import make_user
+
+
+def build_program(n_projects: int, owner: Any, start: int = 0) -> list[Project]:
+    """n projects spread over the five initiatives and the prefectures, each with three
+    milestones, one owner and one KPI with two targets and two approved values."""
+    initiatives = list(Initiative.objects.order_by("order"))
+    regions = list(Region.objects.filter(level="prefecture").order_by("code"))
+    projects = Project.objects.bulk_create(
+        Project(
+            initiative=initiatives[i % len(initiatives)],
+            code=f"bulk-{start + i}",
+            name_zh=f"批量项目{start + i}",
+            owner_org="测试单位",
+            region=regions[i % len(regions)],
+            lon=regions[i % len(regions)].lon,
+            lat=regions[i % len(regions)].lat,
+            planned_start=dt.date(2024, 1, 1),
+            planned_investment_yuan=Decimal(100_000_000 + i),
+        )
+        for i in range(n_projects)
+    )
+    Milestone.objects.bulk_create(
+        Milestone(
+            project=p,
+            title_zh=f"里程碑{k}",
+            due_date=dt.date(2025, 3 * k + 1, 1),
+            status="done" if k == 0 else "in_progress",
+            completed_on=dt.date(2025, 1, 15) if k == 0 else None,
+            percent_complete=100 if k == 0 else 30,
+        )
+        for p in projects
+        for k in range(3)
+    )
+    Membership.objects.bulk_create(
+        Membership(user=owner, role=Role.OWNER, project=p) for p in projects
+    )
+    kpis = Kpi.objects.bulk_create(
+        Kpi(project=p, code=f"bulk-kpi-{p.pk}", name_zh="算力", unit="P", is_headline=True)
+        for p in projects
+    )
+    KpiTarget.objects.bulk_create(
+        KpiTarget(kpi=k, target_date=dt.date(y, 12, 31), value=Decimal(100 * (y - 2023)))
+        for k in kpis
+        for y in (2026, 2027)
+    )
+    KpiValue.objects.bulk_create(
+        KpiValue(
+            kpi=k,
+            period=str(y),
+            period_end=dt.date(y, 12, 31),
+            value=Decimal(50 * (y - 2023)),
+            approved_value=Decimal(50 * (y - 2023)),
+            state="approved",
+        )
+        for k in kpis
+        for y in (2024, 2025)
+    )
+    return projects
+
+
+def count_queries(client: Any, url: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(ctx.captured_queries)
+
+
+PAGES = {
+    "overview": lambda projects: "/",
+    "initiative": lambda projects: "/initiatives/inference-compute/",
+    "project": lambda projects: f"/projects/{projects[-1].pk}/",
+    "map": lambda projects: "/map/",
+}
+# Session, user, the user's role groups and memberships (4), then the page's own reads.
+EXPECTED = {"overview": 4 + 7 + 2 + 1, "initiative": 4 + 7, "project": 4 + 7, "map": 4 + 8}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", list(PAGES))
+def test_the_page_runs_the_same_queries_for_10_and_100_projects(
+    page: str, official_client: Any
+) -> None:
+    owner = make_user("bulk-owner", "owner")
+    small = build_program(10, owner)
+    url = PAGES[page](small)
+    at_10 = count_queries(official_client, url)
+    build_program(90, owner, start=10)
+    assert Project.objects.count() == 100
+    at_100 = count_queries(official_client, PAGES[page](list(Project.objects.order_by("pk"))))
+    assert at_10 == at_100 == EXPECTED[page], (at_10, at_100)
