@@ -237,7 +237,7 @@ CSV_COLUMNS = list(ObservationOut.model_fields)
     summary="同上，CSV（UTF-8 带 BOM，Excel 直接打开不乱码）",
     openapi_extra={
         "responses": {
-            "200": {
+            200: {
                 "description": "CSV",
                 "content": {"text/csv": {"schema": {"type": "string"}}},
             }

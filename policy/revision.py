@@ -43,7 +43,13 @@ def _bump() -> None:
 
 
 def program_changed() -> None:
-    """Invalidate every cached page once the current transaction commits (now if none)."""
+    """Invalidate every cached page now and again once the current transaction commits.
+
+    Now, so the writing request itself (and a test's transaction) sees the change; again at
+    commit, because a page rendered by another request in between saw the old rows and may
+    have been cached under the new token.
+    """
+    _bump()
     transaction.on_commit(_bump)
 
 

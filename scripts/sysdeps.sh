@@ -7,6 +7,8 @@ mode=${1:-run}
 pkgs=(gettext fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 chromium)
 if [ "$mode" = test ]; then
   pkgs+=(poppler-utils)
+  # npm installs axe-core for the accessibility checks of the browser tests.
+  command -v npm >/dev/null || pkgs+=(npm)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

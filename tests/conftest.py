@@ -16,6 +16,16 @@ PASSWORD = "test-password-4plus1"
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache() -> Any:
+    """Cached page bodies must not leak from one test into the next (locmem outlives tests)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _default_language() -> Any:
     """Every test starts in the site's default language, whatever an earlier test activated."""
     from django.conf import settings

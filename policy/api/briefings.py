@@ -114,7 +114,7 @@ def get_briefing(request: HttpRequest, briefing_id: int) -> Any:
     summary="下载简报 PDF（尚未生成时为 404）",
     openapi_extra={
         "responses": {
-            "200": {
+            200: {
                 "description": "PDF",
                 "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
             }

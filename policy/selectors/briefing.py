@@ -18,6 +18,7 @@ from django.utils import timezone
 from ..briefings.periods import BriefingPeriod
 from ..models import (
     Briefing,
+    BriefingStatus,
     BriefingSubscription,
     Initiative,
     Kpi,
@@ -44,6 +45,16 @@ def briefing_list(user: Any) -> QuerySet[Briefing]:
     if not user_scope(user).can_read:
         return Briefing.objects.none()
     return Briefing.objects.select_related("requested_by")
+
+
+def briefing_last_generated_at() -> dt.datetime | None:
+    """When the latest briefing was generated ("what changed since the last briefing")."""
+    return (
+        Briefing.objects.filter(status=BriefingStatus.READY, kind__in=["weekly", "monthly"])
+        .order_by("-generated_at")
+        .values_list("generated_at", flat=True)
+        .first()
+    )
 
 
 def briefing_subscription_get(user: Any) -> BriefingSubscription | None:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from ..charts.pages import chart, gantt_chart, kpi_charts, location_chart, map_figures
 from ..permissions import require_read
 from ..selectors.dashboard import MAP_METRICS, initiative_detail, map_data, project_detail
+from ..selectors.history import project_history
 
 
 def _lang() -> str:
@@ -47,6 +48,7 @@ def project(request: HttpRequest, pk: int) -> HttpResponse:
         "kpi_charts": kpi_charts(detail.kpis, detail.today, lang),
         "gantt": gantt_chart([row], row.milestones, detail.today, lang),
         "location": location_chart(row, lang),
+        "history_rows": project_history(request.user, row.project, lang=lang),
     }
     return render(request, "policy/project_detail.html", context)
 

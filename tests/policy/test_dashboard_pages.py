@@ -251,11 +251,28 @@ def test_project_page_shows_facts_owners_status_milestones_and_related_indicator
 
 
 @pytest.mark.django_db
-def test_project_page_renders_the_history_partial_only_when_given(
-    official_client: Client, project: Project
+def test_project_page_shows_the_change_history_with_who_and_what(
+    official_client: Client, project: Project, lead: Any
 ) -> None:
+    from policy.services.milestones import milestone_record_progress
+
+    milestone = Milestone.objects.create(
+        project=project, title_zh="机房验收", due_date=dt.date(2026, 9, 30), percent_complete=10
+    )
+    milestone_record_progress(
+        actor=lead,
+        milestone_id=milestone.pk,
+        expected_version=milestone.version,
+        status="in_progress",
+        percent_complete=55,
+        completed_on=None,
+        narrative="设备进场",
+    )
     body = official_client.get(f"/projects/{project.pk}/").content.decode()
-    assert "变更记录" not in body
+    assert body.count("变更记录</h2>") == 1
+    history = body[body.index("变更记录</h2>") :]
+    assert "机房验收" in history
+    assert "55%" in history
 
 
 @pytest.mark.django_db
@@ -378,7 +395,7 @@ def test_every_chinese_string_in_the_dashboard_templates_has_an_english_translat
 
     root = Path(__file__).resolve().parents[2] / "templates" / "policy"
     names = ["overview", "initiative_detail", "project_detail", "map", "_chart"]
-    names += ["_key_indicators", "_project_table"]
+    names += ["_overview_body", "_project_table"]
     pattern = re.compile(r"""\{% translate ["']([^"']+)["']""")
     msgids = {m for n in names for m in pattern.findall((root / f"{n}.html").read_text())}
     assert len(msgids) > 50

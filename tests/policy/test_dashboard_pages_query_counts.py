@@ -83,6 +83,10 @@ def build_program(n_projects: int, owner: Any, start: int = 0) -> list[Project]:
 
 
 def count_queries(client: Any, url: str) -> int:
+    """Queries of a cold render: bulk_create sends no signal, so clear the page cache."""
+    from django.core.cache import cache
+
+    cache.clear()
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
     assert response.status_code == 200, url
@@ -96,7 +100,9 @@ PAGES = {
     "map": lambda projects: "/map/",
 }
 # Session, user, the user's role groups and memberships (4), then the page's own reads.
-EXPECTED = {"overview": 4 + 7 + 2 + 1, "initiative": 4 + 7, "project": 4 + 7, "map": 4 + 8}
+# Overview: program 7, changes 2, last briefing 1, key indicator figures 2.
+# Project: its page 7 plus the change history 5.
+EXPECTED = {"overview": 4 + 7 + 2 + 1 + 2, "initiative": 4 + 7, "project": 4 + 7 + 5, "map": 4 + 8}
 
 
 @pytest.mark.django_db
@@ -112,3 +118,28 @@ def test_the_page_runs_the_same_queries_for_10_and_100_projects(
     assert Project.objects.count() == 100
     at_100 = count_queries(official_client, PAGES[page](list(Project.objects.order_by("pk"))))
     assert at_10 == at_100 == EXPECTED[page], (at_10, at_100)
+
+
+@pytest.mark.django_db
+def test_a_warm_overview_runs_only_the_session_and_role_queries(official_client: Any) -> None:
+    owner = make_user("bulk-owner", "owner")
+    build_program(10, owner)
+    count_queries(official_client, "/")
+    with CaptureQueriesContext(connection) as ctx:
+        assert official_client.get("/").status_code == 200
+    assert len(ctx.captured_queries) == 4
+
+
+@pytest.mark.django_db
+def test_a_change_is_visible_on_the_next_overview(official_client: Any, project: Any) -> None:
+    from policy.models import Milestone
+
+    milestone = Milestone.objects.create(
+        project=project, title_zh="机房主体完工", due_date=dt.date(2020, 1, 1)
+    )
+    assert "1 个项目红灯：测试智算中心" in official_client.get("/").content.decode()
+    milestone.status = "done"
+    milestone.completed_on = dt.date(2020, 1, 2)
+    milestone.percent_complete = 100
+    milestone.save()
+    assert "1 个项目红灯：测试智算中心" not in official_client.get("/").content.decode()

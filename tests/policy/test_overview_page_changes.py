@@ -9,12 +9,10 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.core.management import call_command
 from django.utils import timezone
 
 from policy.models import Kpi, KpiValue, Milestone, Project
 from policy.selectors.changes import (
-    key_figures_from_observations,
     program_changes_since,
     week_start,
 )
@@ -92,27 +90,6 @@ def test_someone_without_a_role_learns_nothing(project: Project, outsider: Any) 
         percent_complete=100,
     )
     assert program_changes_since(outsider, SINCE).is_empty
-    assert key_figures_from_observations(outsider) == []
-
-
-@pytest.mark.django_db
-def test_key_figures_give_latest_value_age_and_staleness(official: Any) -> None:
-    call_command("seed_demo", "--password", "x-test-pw-1", stdout=None)
-    figures = {
-        f.name: f for f in key_figures_from_observations(official, today=dt.date(2024, 6, 30))
-    }
-    price = figures["算力中心电价"]
-    assert price.value == pytest.approx(0.6)
-    assert price.period == "2023"
-    assert price.area == "成都市"
-    assert price.age_days == 182  # since the end of 2023
-    assert not price.is_stale
-    hbm = figures["HBM 市场份额（SK hynix）"]
-    assert hbm.value == 53
-    later = {
-        f.name: f for f in key_figures_from_observations(official, today=dt.date(2026, 6, 30))
-    }
-    assert later["算力中心电价"].is_stale
 
 
 def test_no_template_or_static_file_points_outside() -> None:
@@ -125,25 +102,3 @@ def test_no_template_or_static_file_points_outside() -> None:
     pattern = re.compile(r"""(?:src|href|url)\s*[=(]\s*["']?\s*(?:https?:)?//""", re.I)
     offenders = [str(f.relative_to(root)) for f in files if pattern.search(f.read_text())]
     assert offenders == []
-
-
-def test_the_key_indicator_partial_renders_any_object_with_the_documented_fields() -> None:
-    from types import SimpleNamespace
-
-    from django.template.loader import render_to_string
-
-    figure = SimpleNamespace(
-        name="算力中心电价",
-        value=0.6,
-        unit="元/度",
-        period="2023",
-        area="成都市",
-        age_days=700,
-        is_stale=True,
-        source="文章",
-    )  # no `decimals`: another app's objects need not have it
-    html = render_to_string("policy/_key_indicators.html", {"key_figures": [figure]})
-    assert "0.6" in html
-    assert "700 天前" in html
-    assert "数据已过期" in html
-    assert "来源：文章" in html
