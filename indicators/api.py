@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,6 +14,8 @@ from ninja import Field, Query, Router, Schema
 from policy.api.errors import ErrorOut
 from policy.api.pagination import PageIn, page_of
 from policy.api.schemas import NO_NUL, IsoDate
+from policy.permissions import require_read
+from policy.revision import cached_fragment
 
 from .selectors import (
     SERIES_MAX_POINTS,
@@ -219,12 +222,21 @@ def _series(request: HttpRequest, code: str, filters: SeriesFilter) -> tuple[Any
     summary="一个指标的时间序列：按地区与期间筛选，每个值带采集来源",
 )
 def get_indicator_series(request: HttpRequest, code: str, filters: Query[SeriesFilter]) -> Any:
-    indicator, points = _series(request, code, filters)
-    return {
-        "indicator": _indicator_out(indicator),
-        "count": len(points),
-        "points": [_observation_out(o) for o in points],
-    }
+    require_read(request.auth)
+
+    def build() -> str:
+        indicator, points = _series(request, code, filters)
+        body = {
+            "indicator": _indicator_out(indicator),
+            "count": len(points),
+            "points": [_observation_out(o) for o in points],
+        }
+        return SeriesOut.model_validate(body).model_dump_json()
+
+    # Every role reads the same series: serialized once per data revision and query.
+    key = json.dumps(filters.dict(), default=str, sort_keys=True)
+    content = cached_fragment("api-series", code, key, build=build)
+    return HttpResponse(content, content_type="application/json; charset=utf-8")
 
 
 CSV_COLUMNS = list(ObservationOut.model_fields)

@@ -10,10 +10,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from policy.permissions import require_read
+from policy.revision import cached_body
 
 from .charts import indicator_series_figure, series_frame
 from .exports import series_csv, series_xlsx
-from .models import Source
+from .models import Indicator, Source
 from .selectors import (
     indicator_catalogue,
     indicator_detail,
@@ -47,9 +48,11 @@ def _detail_or_404(request: HttpRequest, code: str):  # type: ignore[no-untyped-
     return detail
 
 
-@login_required
-def detail(request: HttpRequest, code: str) -> HttpResponse:
-    """One indicator: chart by area, table with provenance per value, downloads."""
+# The page's table shows the latest periods; the chart and the downloads carry every value.
+TABLE_PERIODS = 24
+
+
+def _detail_context(request: HttpRequest, code: str) -> dict[str, object]:
     data = _detail_or_404(request, code)
     figure = indicator_series_figure(
         series_frame(data.rows),
@@ -57,10 +60,40 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
         lang=_lang(),
         decimals=data.indicator.decimals,
     )
+    recent = sorted({r.period_start for r in data.rows}, reverse=True)[:TABLE_PERIODS]
+    cutoff = recent[-1] if recent else None
+    rows = [r for r in data.rows if cutoff is None or r.period_start >= cutoff]
+    return {
+        "detail": data,
+        "figure": figure.to_plotly_json() if data.rows else None,
+        "table_rows": rows,
+        "table_periods": len(recent),
+        "rows_hidden": len(rows) < len(data.rows),
+    }
+
+
+@login_required
+def detail(request: HttpRequest, code: str) -> HttpResponse:
+    """One indicator: chart by area, table with provenance per value, downloads.
+
+    The body is the same for every role: rendered once per data revision and served from the
+    cache (a series of 10 years x 21 areas takes a while to lay out).
+    """
+    require_read(request.user)
+    indicator = Indicator.objects.filter(code=code).first()
+    if indicator is None:
+        raise Http404(_("没有这个指标。"))
+    body = cached_body(
+        request,
+        "indicator",
+        code,
+        template="indicators/_detail_body.html",
+        context=lambda: _detail_context(request, code),
+    )
     return render(
         request,
         "indicators/detail.html",
-        {"detail": data, "figure": figure.to_plotly_json() if data.rows else None},
+        {"title": indicator.display_name(_lang()), "body": body},
     )
 
 

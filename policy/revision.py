@@ -68,6 +68,31 @@ def cached_fragment(name: str, *parts: object, build: Callable[[], str]) -> str:
     return str(html)
 
 
+def cached_body(
+    request: Any, name: str, *parts: object, template: str, context: Callable[[], dict[str, Any]]
+) -> str:
+    """A page body rendered from `template` once per revision, language, hour and `parts`.
+
+    For pages every role sees alike: the body holds no form token and nothing per user (the
+    surrounding layout, rendered per request, has those). `context` runs only on a miss.
+    The hour is in the key because some figures move with the clock alone: overdue days,
+    ages, and a source turning stale when its interval passes (shown within the hour).
+    """
+    from django.template.loader import render_to_string
+    from django.utils import timezone
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import get_language
+
+    html = cached_fragment(
+        name,
+        get_language() or "zh-hans",
+        timezone.localtime().strftime("%Y-%m-%dT%H"),
+        *parts,
+        build=lambda: render_to_string(template, context(), request=request),
+    )
+    return mark_safe(html)  # noqa: S308 — our own template's output
+
+
 def _on_write(sender: Any, **kwargs: Any) -> None:
     if kwargs.get("raw"):  # loaddata: fixtures, not live edits
         return

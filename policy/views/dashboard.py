@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -11,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from ..charts.pages import chart, gantt_chart, kpi_charts, location_chart, map_figures
 from ..permissions import require_read
+from ..revision import cached_body
 from ..selectors.dashboard import MAP_METRICS, initiative_detail, map_data, project_detail
 from ..selectors.history import project_history
 
@@ -71,18 +74,27 @@ def map_view(request: HttpRequest) -> HttpResponse:
     invalid = metric not in MAP_METRICS
     if invalid:
         metric = "projects"
-    data = map_data(request.user, lang=_lang())
-    figures = map_figures(data, metric, labels[metric])
+
+    def build() -> dict[str, Any]:
+        data = map_data(request.user, lang=_lang())
+        figures = map_figures(data, metric, labels[metric])
+        return {
+            "data": data,
+            "metric": metric,
+            "metrics": [(m, labels[m]) for m in MAP_METRICS],
+            "map_chart": chart("fig-prefectures", labels[metric], figures["fig-prefectures"]),
+            "hubs_chart": chart(
+                "fig-hubs",
+                _("全国一体化算力网络：8 个枢纽节点、10 个数据中心集群"),
+                figures["fig-hubs"],
+            ),
+        }
+
     context = {
-        "data": data,
-        "metric": metric,
-        "metrics": [(m, labels[m]) for m in MAP_METRICS],
         "invalid_metric": request.GET.get("metric") if invalid else None,
-        "map_chart": chart("fig-prefectures", labels[metric], figures["fig-prefectures"]),
-        "hubs_chart": chart(
-            "fig-hubs",
-            _("全国一体化算力网络：8 个枢纽节点、10 个数据中心集群"),
-            figures["fig-hubs"],
+        # Every role sees the same map: built once per data revision, language, day and metric.
+        "body": cached_body(
+            request, "map", metric, template="policy/_map_body.html", context=build
         ),
     }
     return render(request, "policy/map.html", context, status=400 if invalid else 200)

@@ -4,25 +4,22 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
-from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from indicators.selectors import key_indicator_figures
 
 from ..charts.pages import overview_charts
 from ..permissions import require_read
-from ..revision import cached_fragment
+from ..revision import cached_body
 from ..selectors.briefing import briefing_last_generated_at
 from ..selectors.changes import program_changes_since, week_start
 from ..selectors.dashboard import program_overview
 
 
-def _overview_body(request: HttpRequest, lang: str) -> str:
+def _overview_context(request: HttpRequest, lang: str) -> dict[str, object]:
     data = program_overview(request.user, lang=lang)
     since = briefing_last_generated_at() or week_start()
-    context = {
+    return {
         "overview": data,
         "charts": overview_charts(data, lang, settings.STATUS_AMBER_MAX_KPI_SHORTFALL)
         if data
@@ -30,7 +27,6 @@ def _overview_body(request: HttpRequest, lang: str) -> str:
         "changes": program_changes_since(request.user, since, lang),
         "key_figures": key_indicator_figures(request.user, lang=lang),
     }
-    return render_to_string("policy/_overview_body.html", context, request=request)
 
 
 @login_required
@@ -39,14 +35,14 @@ def overview(request: HttpRequest) -> HttpResponse:
     key indicators and what changed since the last briefing (or since Monday before the first).
 
     Every role reads the same figures, so the body is rendered once per revision of the data,
-    language and day (ages and overdue days move with the date) and served from the cache.
+    language and hour (see policy.revision.cached_body) and served from the cache.
     """
     require_read(request.user)
     lang = get_language() or settings.LANGUAGE_CODE
-    body = cached_fragment(
+    body = cached_body(
+        request,
         "overview",
-        lang,
-        timezone.localdate().isoformat(),
-        build=lambda: _overview_body(request, lang),
+        template="policy/_overview_body.html",
+        context=lambda: _overview_context(request, lang),
     )
-    return render(request, "policy/overview.html", {"body": mark_safe(body)})  # noqa: S308
+    return render(request, "policy/overview.html", {"body": body})

@@ -16,18 +16,18 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
-from policy.benchmark import dataset, load
+from policy.benchmark import dataset, load, measure
 
 
 def _pages() -> dict[str, str]:
     """The measured pages at the current data (codes differ between demo and large sets)."""
     from indicators.models import Indicator
-    from policy.models import Initiative
+    from policy.models import Initiative, Region
 
     initiative = Initiative.objects.order_by("order").first()
-    indicator = Indicator.objects.order_by("code").first()
     if initiative is None:
         raise CommandError("No initiatives: run `manage.py migrate` first.")
+    indicator = Indicator.objects.filter(observations__isnull=False).order_by("code").first()
     pages = {
         "overview": "/",
         "initiative": f"/initiatives/{initiative.code}/",
@@ -35,17 +35,26 @@ def _pages() -> dict[str, str]:
     }
     if indicator is not None:
         pages["indicator"] = f"/indicators/{indicator.code}/"
-    return {name: path for name, path in pages.items() if _routed(path)}
+        areas = ",".join(
+            Region.objects.filter(level="prefecture")
+            .order_by("code")
+            .values_list("code", flat=True)
+        )
+        start = dt.date.today().replace(day=1) - dt.timedelta(days=3653)
+        pages["series_api"] = (
+            f"/api/v1/indicators/{indicator.code}/series?areas={areas}&period_from={start:%Y-%m-%d}"
+        )
+    return pages
 
 
-def _routed(path: str) -> bool:
-    from django.urls import Resolver404, resolve
-
-    try:
-        resolve(path)
-    except Resolver404:
-        return False
-    return True
+TARGETS = {
+    "overview_ratio": ">= 0.50 of the trivial view's req/s (warm cache)",
+    "cold_p95": "<= 10x the trivial view's p95",
+    "series_ratio": ">= 0.30 of the trivial view's req/s",
+    "queries": "same at both sizes, <= 15 on the overview",
+    "ingestion": ">= 0.5x the raw COPY rate",
+    "briefing": "<= 5 s for the monthly briefing",
+}
 
 
 class Command(BaseCommand):
@@ -56,6 +65,12 @@ class Command(BaseCommand):
         parser.add_argument("--projects", type=int, default=1000)
         parser.add_argument("--indicators", type=int, default=300)
         parser.add_argument("--skip-build", action="store_true", help="reuse the large dataset")
+        parser.add_argument(
+            "--ingest-rows",
+            type=int,
+            default=1_000_000,
+            help="rows for ingestion vs COPY (0: skip)",
+        )
         parser.add_argument(
             "--out", default=str(Path(settings.DATA_DIR) / "bench" / "results.json")
         )
@@ -105,15 +120,29 @@ class Command(BaseCommand):
             runs = [load.run_wrk("trivial", base, "/healthz/", cookie, options["seconds"])]
             for page, path in _pages().items():
                 runs.append(load.run_wrk(page, base, path, cookie, options["seconds"]))
+            self._log("cold overview renders after a write")
+            results["cold_overview"] = measure.cold_overview(base, cookie)
+            results["change_visible_next_request"] = measure.change_visible(base, cookie)
         trivial = runs[0]
         results["load"] = [
             {**asdict(r), "ratio_rps": round(r.rps / trivial.rps, 3) if trivial.rps else None}
             for r in runs
         ]
+        results["cold_overview"]["ratio_to_trivial_p95"] = round(
+            results["cold_overview"]["p95_ms"] / max(trivial.p95_ms, 0.001), 1
+        )
+        if options["ingest_rows"]:
+            self._log("ingestion against COPY")
+            results["ingestion"] = measure.ingestion_vs_copy(options["ingest_rows"], self._log)
+        self._log("monthly briefing")
+        results["briefing"] = measure.monthly_briefing_seconds()
+        results["targets"] = TARGETS
         self._print(results)
         out = Path(options["out"])
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+        out.write_text(
+            json.dumps(results, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+        )
         self.stdout.write(f"figures written to {out}")
 
     def _print(self, results: dict[str, Any]) -> None:
@@ -132,6 +161,24 @@ class Command(BaseCommand):
                 f"{r['name']:<12}{r['rps']:>9.1f}{r['ratio_rps'] or 0:>8.2f}{r['p50_ms']:>9.1f}"
                 f"{r['p95_ms']:>9.1f}{r['p99_ms']:>9.1f}{r['errors']:>8}{q_demo!s:>8}{q_large!s:>8}"
             )
+        cold = results["cold_overview"]
+        w(
+            f"\ncold overview (after a write): p50 {cold['p50_ms']} ms, p95 {cold['p95_ms']} ms "
+            f"= {cold['ratio_to_trivial_p95']}x the trivial view's p95"
+        )
+        w(f"a change is visible on the next request: {results['change_visible_next_request']}")
+        if "ingestion" in results:
+            ing = results["ingestion"]
+            w(
+                f"ingestion of {ing['rows']:,} rows: service {ing['service_seconds']} s "
+                f"({ing['service_rows_per_s']:,}/s), raw COPY {ing['copy_seconds']} s "
+                f"({ing['copy_rows_per_s']:,}/s): ratio {ing['ratio']}"
+            )
+        b = results["briefing"]
+        w(f"monthly briefing {b['period']}: {b['warm_s']} s warm, {b['cold_s']} s cold")
+        w("\ntargets:")
+        for name, text in results["targets"].items():
+            w(f"  {name:<16}{text}")
 
 
 def _cpus() -> int:
