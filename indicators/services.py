@@ -28,7 +28,7 @@ import pandas as pd
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -501,7 +501,8 @@ def _upsert(run: IngestionRun, frame: pd.DataFrame, progress: Progress | None) -
             "indicator_id", "area_id", "period", "dimension", "value", "period_start", "note"
         )
     }
-    changed: list[Observation] = []
+    changed: list[tuple[Any, ...]] = []
+    run_id = run.pk if run.pk else None
     for row in frame.itertuples(index=False):
         key = (indicators[row.indicator], areas[row.area], row.period, row.dimension)
         old = existing.get(key)
@@ -517,16 +518,7 @@ def _upsert(run: IngestionRun, frame: pd.DataFrame, progress: Progress | None) -
         else:
             run.updated += 1
         changed.append(
-            Observation(
-                indicator_id=key[0],
-                area_id=key[1],
-                period=row.period,
-                period_start=row.period_start,
-                dimension=row.dimension,
-                value=float(row.value),
-                note=row.note,
-                run=run if run.pk else None,
-            )
+            (*key[:3], row.period_start, row.dimension, float(row.value), row.note, run_id)
         )
     _write(changed, progress, total=len(frame))
 
@@ -535,23 +527,70 @@ def _same(old: float, new: float) -> bool:
     return math.isclose(old, new, rel_tol=1e-12, abs_tol=1e-12)
 
 
-def _write(rows: list[Observation], progress: Progress | None, *, total: int) -> None:
+ROW_FIELDS = ("indicator_id", "area_id", "period", "period_start", "dimension", "value", "note")
+
+
+def _write(rows: list[tuple[Any, ...]], progress: Progress | None, *, total: int) -> None:
+    """Upsert rows of (indicator_id, area_id, period, period_start, dimension, value, note,
+    run_id): on PostgreSQL one COPY into a temporary table and one INSERT … ON CONFLICT (no
+    model instances: a million rows in seconds), elsewhere bulk_create in batches."""
     done = total - len(rows)
-    if rows:
-        program_changed()  # bulk upserts send no signals: tell the page caches ourselves
-    for start in range(0, len(rows), BATCH):
-        batch = rows[start : start + BATCH]
-        Observation.objects.bulk_create(
-            batch,
-            update_conflicts=True,
-            unique_fields=KEY,
-            update_fields=["value", "period_start", "run", "note", "updated_at"],
-        )
-        done += len(batch)
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
         if progress:
             progress(done, total)
-    if progress and not rows:
+
+    if rows:
+        program_changed()  # bulk upserts send no signals: tell the page caches ourselves
+        if connection.vendor == "postgresql":
+            _write_copy(rows, advance)
+        else:
+            for start in range(0, len(rows), BATCH):
+                batch = rows[start : start + BATCH]
+                _write_orm(batch)
+                advance(len(batch))
+    elif progress:
         progress(total, total)
+
+
+def _write_orm(rows: list[tuple[Any, ...]]) -> None:
+    Observation.objects.bulk_create(
+        [Observation(**dict(zip((*ROW_FIELDS, "run_id"), row, strict=True))) for row in rows],
+        update_conflicts=True,
+        unique_fields=KEY,
+        update_fields=["value", "period_start", "run", "note", "updated_at"],
+    )
+
+
+def _write_copy(rows: list[tuple[Any, ...]], advance: Callable[[int], None]) -> None:
+    table = Observation._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS ingest_rows "
+            "(indicator_id bigint, area_id bigint, period varchar(10), period_start date, "
+            "dimension varchar(80), value double precision, note varchar(300), run_id bigint) "
+            "ON COMMIT DELETE ROWS"
+        )
+        cursor.execute("TRUNCATE ingest_rows")
+        with cursor.copy("COPY ingest_rows FROM STDIN") as copy:
+            for start in range(0, len(rows), BATCH):
+                batch = rows[start : start + BATCH]
+                for row in batch:
+                    copy.write_row(row)
+                advance(len(batch))
+        # The table and columns are fixed names of our own, not user input.
+        cursor.execute(
+            f'INSERT INTO "{table}" (indicator_id, area_id, period, period_start, dimension, '  # noqa: S608
+            "value, note, run_id, updated_at) "
+            "SELECT indicator_id, area_id, period, period_start, dimension, value, note, "
+            "run_id, %s FROM ingest_rows "
+            "ON CONFLICT (indicator_id, area_id, period, dimension) DO UPDATE SET "
+            "value = EXCLUDED.value, period_start = EXCLUDED.period_start, "
+            "note = EXCLUDED.note, run_id = EXCLUDED.run_id, updated_at = EXCLUDED.updated_at",
+            [timezone.now()],
+        )
 
 
 # -- derived indicators ------------------------------------------------------------------------

@@ -8,11 +8,13 @@ Locators are "row N", N counting every line from the top of the file as a spread
 
 from __future__ import annotations
 
+import functools
 import io
 import itertools
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from indicators.connectors.base import Extracted, TextConnector
@@ -65,5 +67,11 @@ class CsvConnector(TextConnector):
         return max(SNIFFED, key=lambda d: max((len(r) for r in samples[d]), default=0))
 
 
+@functools.lru_cache(maxsize=8)
+def _row_label(language: str | None) -> str:
+    return _("row %(row)s")
+
+
 def _locate(index: int) -> str:
-    return _("row %(row)s") % {"row": index + 1}
+    # Called for every row of files with a million rows: translate the label once per language.
+    return _row_label(get_language()) % {"row": index + 1}
