@@ -13,6 +13,7 @@ every web process sees the same one; if the cache loses it, a new token simply m
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -60,7 +61,9 @@ def is_revision_bump(callback: Callable[[], Any]) -> bool:
 
 def cached_fragment(name: str, *parts: object, build: Callable[[], str]) -> str:
     """The rendered fragment `name` for these parts at the current revision, built on a miss."""
-    key = ":".join(["fragment", name, program_revision(), *(str(p) for p in parts)])
+    # Parts may be long or hold any character (a query string): hash them into a safe key.
+    digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:32]
+    key = f"fragment:{name}:{program_revision()}:{digest}"
     html = cache.get(key)
     if html is None:
         html = build()

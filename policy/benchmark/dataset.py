@@ -171,6 +171,7 @@ def build(sizes: Sizes, log: Callable[[str], None] = print) -> BuildReport:  # n
                     if end > today:
                         continue
                     amount = Decimal(round(100 * (1 + growth) ** (y + q / 4), 2))
+                    reviewed = dt.datetime.combine(end + dt.timedelta(days=30), dt.time(10))
                     values.append(
                         KpiValue(
                             kpi=kpi,
@@ -179,6 +180,8 @@ def build(sizes: Sizes, log: Callable[[str], None] = print) -> BuildReport:  # n
                             value=amount,
                             approved_value=amount,
                             state="approved",
+                            # approved a month after the quarter closed, as leads do
+                            reviewed_at=min(reviewed, dt.datetime.now()).replace(tzinfo=dt.UTC),
                         )
                     )
         KpiTarget.objects.bulk_create(targets, batch_size=5000)

@@ -21,7 +21,7 @@ def percentile(samples: list[float], pct: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
-def cold_overview(base: str, cookie: str, samples: int = 30) -> dict[str, float]:
+def cold_overview(base: str, cookie: str, samples: int = 10) -> dict[str, float]:
     """Overview latency right after a write invalidated the cached body (p50/p95 in ms)."""
     import requests
 
