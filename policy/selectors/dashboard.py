@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -44,7 +44,6 @@ from ..status import (
     project_kpi,
     project_status,
 )
-from .program import kpi_facts
 
 RAGS = ("red", "amber", "green", "grey")
 
@@ -139,26 +138,45 @@ class ProgramData:
 def _milestone_rows(
     projects: Sequence[Project], today: dt.date, lang: str
 ) -> dict[int, list[MilestoneRow]]:
-    """One query: every milestone of the projects, ordered by due date."""
+    """One query: every milestone of the projects, ordered by due date.
+
+    Plain tuples, not model instances: the overview reads every milestone of the province
+    (20,000 at scale), and building models cost more than the query.
+    """
     names = {p.pk: p.display_name(lang) for p in projects}
-    labels = dict(MilestoneStatus.choices)
+    labels = {k: str(v) for k, v in MilestoneStatus.choices}
+    english = lang.startswith("en")
+    open_states = (MilestoneStatus.NOT_STARTED, MilestoneStatus.IN_PROGRESS)
     rows: dict[int, list[MilestoneRow]] = defaultdict(list)
-    for m in Milestone.objects.filter(project_id__in=list(names)).order_by(
-        "due_date", "order", "pk"
+    for pk, project_id, title_zh, title_en, due, done_on, status, percent, weight in (
+        Milestone.objects.filter(project_id__in=list(names))
+        .order_by("due_date", "order", "pk")
+        .values_list(
+            "pk",
+            "project_id",
+            "title_zh",
+            "title_en",
+            "due_date",
+            "completed_on",
+            "status",
+            "percent_complete",
+            "weight",
+        )
     ):
-        rows[m.project_id].append(
+        late = (today - due).days if status in open_states and due < today else 0
+        rows[project_id].append(
             MilestoneRow(
-                pk=m.pk,
-                project_id=m.project_id,
-                project_name=names[m.project_id],
-                title=m.display_title(lang),
-                due_date=m.due_date,
-                completed_on=m.completed_on,
-                status=m.status,
-                status_label=str(labels[m.status]),
-                percent=m.percent_complete,
-                weight=m.weight,
-                days_overdue=m.days_overdue(today),
+                pk=pk,
+                project_id=project_id,
+                project_name=names[project_id],
+                title=(title_en or title_zh) if english else title_zh,
+                due_date=due,
+                completed_on=done_on,
+                status=status,
+                status_label=labels[status],
+                percent=percent,
+                weight=weight,
+                days_overdue=late,
             )
         )
     return rows
@@ -177,24 +195,37 @@ def _owners(project_ids: Iterable[int]) -> dict[int, list[str]]:
 
 
 def _kpi_series(kpi_filter: Q, today: dt.date, lang: str) -> list[KpiSeries]:
-    """Three queries: the KPIs, their targets, their approved values."""
-    kpis = list(
-        Kpi.objects.filter(kpi_filter)
-        .select_related("initiative", "project")
-        .prefetch_related(
-            Prefetch("targets", queryset=KpiTarget.objects.order_by("target_date")),
-            Prefetch(
-                "values",
-                queryset=KpiValue.objects.filter(approved_value__isnull=False).order_by(
-                    "period_end"
-                ),
-            ),
-        )
-    )
-    facts = kpi_facts(kpis, lang)
+    """Three queries: the KPIs, their targets, their approved values (as tuples: at scale a
+    KPI has years of values, and model instances for each cost more than the queries)."""
+    kpis = list(Kpi.objects.filter(kpi_filter).select_related("initiative", "project"))
+    ids = [k.pk for k in kpis]
+    targets: dict[int, list[tuple[dt.date, float]]] = defaultdict(list)
+    for kpi_id, when, value in (
+        KpiTarget.objects.filter(kpi_id__in=ids)
+        .order_by("target_date")
+        .values_list("kpi_id", "target_date", "value")
+    ):
+        targets[kpi_id].append((when, float(value)))
+    values: dict[int, list[tuple[dt.date, float]]] = defaultdict(list)
+    for kpi_id, when, value in (
+        KpiValue.objects.filter(kpi_id__in=ids, approved_value__isnull=False)
+        .order_by("period_end")
+        .values_list("kpi_id", "period_end", "approved_value")
+    ):
+        values[kpi_id].append((when, float(value)))
     series = []
     for kpi in kpis:
-        fact = facts[kpi.pk]
+        baseline = None
+        if kpi.baseline_value is not None and kpi.baseline_date is not None:
+            baseline = (kpi.baseline_date, float(kpi.baseline_value))
+        fact = KpiFact(
+            name=kpi.display_name(lang),
+            unit=kpi.unit,
+            higher_is_better=kpi.direction == "higher",
+            targets=targets[kpi.pk],
+            values=values[kpi.pk],
+            baseline=baseline,
+        )
         owner = kpi.project or kpi.initiative
         series.append(
             KpiSeries(
