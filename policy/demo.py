@@ -24,7 +24,6 @@ from .models import (
     KpiValue,
     Membership,
     Milestone,
-    MilestoneUpdate,
     Project,
     Region,
     Role,
@@ -129,15 +128,18 @@ def _seed_projects(report: SeedReport) -> dict[str, Project]:
             values[key] = Decimal(values[key]) if values.get(key) is not None else None
         values.update(initiative=initiatives[data["initiative"]], region=regions[data["region"]])
         project = _upsert(Project, {"code": data["code"]}, values, report, "project")
+        # Every submission and direct edit through the services moves the version on; the
+        # seed's own writes do not.
         touched = set(
-            MilestoneUpdate.objects.filter(milestone__project=project).values_list(
-                "milestone__title_zh", flat=True
+            Milestone.objects.filter(project=project, version__gt=1).values_list(
+                "title_zh", flat=True
             )
         )
         for order, (zh, en, due, status, pct, done_on) in enumerate(milestones):
             fields: dict[str, Any] = {"title_en": en, "due_date": _d(due), "order": order}
-            # Once the workflow (policy/demo_data/workflow.py) has touched a milestone, its
-            # progress is the services' business: re-seeding must not undo an approval.
+            # Once the workflow (policy/demo_data/workflow.py) or a person in the demo has
+            # changed a milestone, its progress is the services' business: re-seeding must
+            # not undo an approval.
             if zh not in touched:
                 fields.update(status=status, percent_complete=pct, completed_on=_d(done_on))
             _upsert(Milestone, {"project": project, "title_zh": zh}, fields, report, "milestone")
@@ -268,12 +270,14 @@ def _recent_day(today: dt.date) -> dt.date:
 
 
 def _seed_milestone_event(event: dict[str, Any], users: dict[str, Any], project: Project) -> bool:
-    """Submit (and review) one scripted milestone update; False when it is already on record."""
+    """Submit (and review) one scripted milestone update.
+
+    Only on a milestone nobody has changed through the services yet (version 1): False when
+    the event was replayed before, or someone trying the demo has worked on the milestone.
+    """
     milestone = Milestone.objects.get(project=project, title_zh=event["milestone"])
     actor = users[event["actor"]]
-    if MilestoneUpdate.objects.filter(
-        milestone=milestone, submitted_by=actor, narrative=event["narrative"]
-    ).exists():
+    if milestone.version > 1:
         return False
     today = timezone.localdate()
     result = milestone_record_progress(

@@ -9,7 +9,7 @@ events (the rest of the demo was reviewed long ago, see `REVIEW_DELAY_DAYS`).
 Milestone event: project code, milestone title_zh, who submits, proposed status and percent,
 whether completed_on is "recent" (a day of the current week), the narrative, and the review:
 None (stays pending), ("approve", lead username, note) or ("return", lead username, reason).
-The narrative identifies the event: a submission with it already on record is not replayed.
+An event is replayed only on a milestone nobody changed through the services (version 1).
 
 KPI event: KPI code, period, value, who reports it, comment, review (None or "approve" by lead).
 A value already on record for the KPI and period is not replayed.
@@ -39,7 +39,7 @@ MILESTONE_EVENTS = [
         status="in_progress",
         percent=60,
         completed=None,
-        narrative="二期服务器到货过半，已通电调试约 120P（演示数据）。",
+        narrative="二期服务器到货过半，新增约 190P 已通电调试（演示数据）。",
         review=(
             "return",
             "lead",

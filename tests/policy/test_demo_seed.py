@@ -245,3 +245,35 @@ def test_a_value_reviewed_less_than_the_delay_ago_is_not_dated_in_the_future() -
     with time_machine.travel(january + dt.timedelta(days=60)):
         assert "nothing to do" in _seed()
     assert _snapshot() == before
+
+
+@pytest.mark.django_db
+def test_reseeding_keeps_what_people_did_in_the_demo() -> None:
+    from policy.services.milestones import milestone_record_progress
+
+    with time_machine.travel(WEDNESDAY):
+        _seed()
+        first = Milestone.objects.get(project__code="dazhou-acc", title_zh="首批 30P 上线")
+        milestone_record_progress(
+            actor=_user("lead"),
+            milestone_id=first.pk,
+            expected_version=first.version,
+            status="done",
+            percent_complete=100,
+            completed_on=dt.date(2026, 11, 24),
+            narrative="现场核实已全部上线",
+        )
+        untouched = Milestone.objects.get(project__code="tianfu-icc", title_zh="全面建成 1000P")
+        Milestone.objects.filter(pk=untouched.pk).update(  # not through a service
+            status="in_progress", percent_complete=10
+        )
+        before = MilestoneUpdate.objects.count()
+        output = _seed()
+    first.refresh_from_db()
+    assert (first.status, first.percent_complete) == ("done", 100)
+    assert not MilestoneUpdate.objects.filter(milestone=first, state="submitted").exists()
+    assert MilestoneUpdate.objects.count() == before
+    untouched.refresh_from_db()
+    # The seed still owns milestones nobody worked on through the services.
+    assert (untouched.status, untouched.percent_complete) == ("not_started", 0)
+    assert output.strip() == "milestone: created 0, updated 1"
