@@ -435,6 +435,7 @@ class PendingUpdateRow:
     """An owner's milestone update waiting for review, as the project page lists it."""
 
     pk: int
+    milestone_id: int
     milestone_title: str
     status_label: str
     percent: int
@@ -455,6 +456,10 @@ class ProjectDetail:
     pending_updates: list[PendingUpdateRow] = field(default_factory=list)
     can_review: bool = False  # the user may approve or return this project's updates
 
+    @property
+    def pending_milestone_ids(self) -> set[int]:
+        return {u.milestone_id for u in self.pending_updates}
+
 
 def pending_milestone_updates(project: Project, lang: str) -> list[PendingUpdateRow]:
     """One query: the project's submitted milestone updates, oldest first (review order)."""
@@ -470,6 +475,7 @@ def pending_milestone_updates(project: Project, lang: str) -> list[PendingUpdate
         rows.append(
             PendingUpdateRow(
                 pk=update.pk,
+                milestone_id=update.milestone_id,
                 milestone_title=update.milestone.display_title(lang),
                 status_label=str(labels.get(update.status, update.status)),
                 percent=update.percent_complete,

@@ -101,8 +101,11 @@ def test_the_project_page_lists_pending_updates_with_proposal_who_and_when(
     # An official may look at the milestone but is not offered a review.
     assert f'href="/milestones/{milestone.pk}/#pending-update">查看</a>' in section
     assert ">审核</a>" not in section
-    # The milestone table above still shows the approved state.
-    assert "40%" in page.split('id="pending"')[0]
+    # The milestone table above still shows the approved state, marked as having a pending one.
+    table = page.split('id="pending"')[0]
+    assert "40%" in table
+    row = re.findall(r"<tr class=.ms-row.*?</tr>", table, flags=re.S)[0]
+    assert '一期上线 <a class="badge pending-badge" href="#pending">待审核</a>' in row
 
 
 @pytest.mark.django_db
