@@ -11,10 +11,12 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
 from .demo_data.indicators import INDICATORS
 from .demo_data.projects import DEMO_NOTE, KPIS, LEADS, OWNERS, PROJECTS
 from .demo_data.sources import SOURCES
+from .demo_data.workflow import KPI_EVENTS, MILESTONE_EVENTS, REVIEW_DELAY_DAYS
 from .models import (
     Initiative,
     Kpi,
@@ -25,6 +27,12 @@ from .models import (
     Project,
     Region,
     Role,
+)
+from .services.kpis import kpi_value_approve, kpi_value_record
+from .services.milestones import (
+    milestone_record_progress,
+    milestone_update_approve,
+    milestone_update_return,
 )
 
 DEMO_USERS = [
@@ -120,21 +128,21 @@ def _seed_projects(report: SeedReport) -> dict[str, Project]:
             values[key] = Decimal(values[key]) if values.get(key) is not None else None
         values.update(initiative=initiatives[data["initiative"]], region=regions[data["region"]])
         project = _upsert(Project, {"code": data["code"]}, values, report, "project")
-        for order, (zh, en, due, status, pct, done_on) in enumerate(milestones):
-            _upsert(
-                Milestone,
-                {"project": project, "title_zh": zh},
-                {
-                    "title_en": en,
-                    "due_date": _d(due),
-                    "status": status,
-                    "percent_complete": pct,
-                    "completed_on": _d(done_on),
-                    "order": order,
-                },
-                report,
-                "milestone",
+        # Every submission and direct edit through the services moves the version on; the
+        # seed's own writes do not.
+        touched = set(
+            Milestone.objects.filter(project=project, version__gt=1).values_list(
+                "title_zh", flat=True
             )
+        )
+        for order, (zh, en, due, status, pct, done_on) in enumerate(milestones):
+            fields: dict[str, Any] = {"title_en": en, "due_date": _d(due), "order": order}
+            # Once the workflow (policy/demo_data/workflow.py) or a person in the demo has
+            # changed a milestone, its progress is the services' business: re-seeding must
+            # not undo an approval.
+            if zh not in touched:
+                fields.update(status=status, percent_complete=pct, completed_on=_d(done_on))
+            _upsert(Milestone, {"project": project, "title_zh": zh}, fields, report, "milestone")
         projects[project.code] = project
     return projects
 
@@ -159,6 +167,32 @@ def _seed_memberships(
             report,
             "membership",
         )
+
+
+def _reporters(users: dict[str, Any], kpi: Kpi, initiative: Initiative) -> tuple[Any, Any]:
+    """Who entered and who approved a seeded value: the project's demo owner (else the lead)
+    enters, the initiative's demo lead approves; initiatives without a demo lead: the admin."""
+    lead_name = next((u for u, code in LEADS.items() if code == initiative.code), "admin")
+    lead = users[lead_name]
+    if not kpi.project_id:
+        return lead, lead
+    owner_name = next((u for u, codes in OWNERS.items() if kpi.project.code in codes), None)
+    return (users[owner_name] if owner_name else lead), lead
+
+
+def _reviewed_at(period_end: dt.date, current: dt.datetime | None) -> dt.datetime:
+    """The seeded review moment: `REVIEW_DELAY_DAYS` after the period ended, at 10:00.
+
+    Never in the future: for a period that ended too recently it is the moment of seeding,
+    and that moment is kept afterwards (so a later run changes nothing).
+    """
+    moment = timezone.make_aware(
+        dt.datetime.combine(period_end + dt.timedelta(days=REVIEW_DELAY_DAYS), dt.time(10))
+    )
+    ended = timezone.make_aware(dt.datetime.combine(period_end, dt.time.max))
+    if current is not None and ended <= current <= moment:
+        return current
+    return min(moment, timezone.now())
 
 
 def _seed_kpis(users: dict[str, Any], projects: dict[str, Project], report: SeedReport) -> None:
@@ -199,8 +233,11 @@ def _seed_kpis(users: dict[str, Any], projects: dict[str, Project], report: Seed
                 report,
                 "kpi target",
             )
+        entered_by, approver = _reporters(users, kpi, kpi.initiative or kpi.project.initiative)
         for period, (end, value, state) in data["values"].items():
             amount = Decimal(str(value))
+            approved = state == "approved"
+            existing = KpiValue.objects.filter(kpi=kpi, period=period).first()
             _upsert(
                 KpiValue,
                 {"kpi": kpi, "period": period},
@@ -208,13 +245,92 @@ def _seed_kpis(users: dict[str, Any], projects: dict[str, Project], report: Seed
                     "period_end": _d(end),
                     "value": amount,
                     "state": state,
-                    "approved_value": amount if state == "approved" else None,
-                    "entered_by": users["owner"] if kpi.project_id else users["lead"],
+                    "approved_value": amount if approved else None,
+                    "entered_by": entered_by,
+                    "reviewed_by": approver if approved else None,
+                    "reviewed_at": (
+                        _reviewed_at(_d(end), existing.reviewed_at if existing else None)
+                        if approved
+                        else None
+                    ),
                     "comment": DEMO_NOTE,
                 },
                 report,
                 "kpi value",
             )
+
+
+def _recent_day(today: dt.date) -> dt.date:
+    """A day of the last few that is still in the current week.
+
+    The overview's changes panel counts from Monday, so a "recent" completion seeded on a
+    Monday is dated that Monday, otherwise up to two days back.
+    """
+    return today - dt.timedelta(days=min(2, today.weekday()))
+
+
+def _seed_milestone_event(event: dict[str, Any], users: dict[str, Any], project: Project) -> bool:
+    """Submit (and review) one scripted milestone update.
+
+    Only on a milestone nobody has changed through the services yet (version 1): False when
+    the event was replayed before, or someone trying the demo has worked on the milestone.
+    """
+    milestone = Milestone.objects.get(project=project, title_zh=event["milestone"])
+    actor = users[event["actor"]]
+    if milestone.version > 1:
+        return False
+    today = timezone.localdate()
+    result = milestone_record_progress(
+        actor=actor,
+        milestone_id=milestone.pk,
+        expected_version=milestone.version,
+        status=event["status"],
+        percent_complete=event["percent"],
+        completed_on=_recent_day(today) if event["completed"] == "recent" else None,
+        narrative=event["narrative"],
+        today=today,
+    )
+    if event["review"] and result.update is not None:
+        verb, reviewer, note = event["review"]
+        if verb == "approve":
+            milestone_update_approve(actor=users[reviewer], update_id=result.update.pk, note=note)
+        else:
+            milestone_update_return(actor=users[reviewer], update_id=result.update.pk, reason=note)
+    return True
+
+
+def _seed_kpi_event(event: dict[str, Any], users: dict[str, Any]) -> bool:
+    """Report (and approve) one scripted KPI value; False when the period already has one."""
+    kpi = Kpi.objects.get(code=event["kpi"])
+    if KpiValue.objects.filter(kpi=kpi, period=event["period"]).exists():
+        return False
+    row = kpi_value_record(
+        actor=users[event["actor"]],
+        kpi_id=kpi.pk,
+        period=event["period"],
+        value=Decimal(str(event["value"])),
+        comment=event["comment"],
+        expected_version=None,
+    )
+    if event["review"]:
+        kpi_value_approve(actor=users[event["review"]], value_id=row.pk)
+    return True
+
+
+def _seed_workflow(
+    users: dict[str, Any], projects: dict[str, Project], report: SeedReport
+) -> None:
+    """Replay policy/demo_data/workflow.py through the real services (owners submit, leads
+    approve or return), so the review queue and "my work" are not empty on a fresh demo."""
+    for user in users.values():
+        # Memberships were seeded after the users were loaded: drop any cached scope.
+        user.__dict__.pop("_policy_scope", None)
+    for event in MILESTONE_EVENTS:
+        if _seed_milestone_event(event, users, projects[event["project"]]):
+            report.note("milestone update", created=True)
+    for event in KPI_EVENTS:
+        if _seed_kpi_event(event, users):
+            report.note("kpi value", created=True)
 
 
 def _seed_indicators(report: SeedReport) -> None:
@@ -291,6 +407,7 @@ def demo_seed(*, password: str) -> SeedReport:
     projects = _seed_projects(report)
     _seed_memberships(users, projects, report)
     _seed_kpis(users, projects, report)
+    _seed_workflow(users, projects, report)
     _seed_indicators(report)
     _seed_sources(report)
     return report

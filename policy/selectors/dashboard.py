@@ -27,10 +27,12 @@ from ..models import (
     Membership,
     Milestone,
     MilestoneStatus,
+    MilestoneUpdate,
     Project,
     Region,
     RegionLevel,
     Role,
+    UpdateState,
 )
 from ..permissions import get_project_for_user, user_scope
 from ..status import (
@@ -44,6 +46,7 @@ from ..status import (
     project_kpi,
     project_status,
 )
+from .work import PendingSummary, pending_by_project
 
 RAGS = ("red", "amber", "green", "grey")
 
@@ -117,6 +120,8 @@ class ProjectRow:
     owners: list[str]
     region_name: str
     milestones: list[MilestoneRow] = field(default_factory=list)
+    # Submitted, not yet approved items; the figures above stay the approved ones.
+    pending: PendingSummary = field(default_factory=PendingSummary)
 
 
 @dataclass
@@ -401,10 +406,17 @@ class InitiativeDetail:
     today: dt.date
 
 
+def with_pending(rows: Sequence[ProjectRow]) -> None:
+    """Attach each project's pending (待审核) counts to its row. Two queries."""
+    pending = pending_by_project([r.project.pk for r in rows])
+    for row in rows:
+        row.pending = pending.get(row.project.pk, PendingSummary())
+
+
 def initiative_detail(
     user: Any, code: str, *, today: dt.date | None = None, lang: str = "zh-hans"
 ) -> InitiativeDetail:
-    """One initiative with its projects, KPIs and milestones. Seven queries.
+    """One initiative with its projects, KPIs, milestones and pending counts. Nine queries.
 
     Raises Http404 for an unknown code or a user who may read nothing (existence not leaked).
     """
@@ -416,6 +428,7 @@ def initiative_detail(
         raise Http404("No such initiative.")
     projects = list(Project.objects.filter(initiative=initiative).select_related("region"))
     data = load_program(projects, today=today, lang=lang, initiative_ids=[initiative.pk])
+    with_pending(data.projects)
     card = _initiative_card(initiative, data.projects, data)
     own = data.initiative_kpis(initiative.pk)
     milestones = sorted(
@@ -449,11 +462,64 @@ class RelatedFigure:
 
 
 @dataclass
+class PendingUpdateRow:
+    """An owner's milestone update waiting for review, as the project page lists it."""
+
+    pk: int
+    milestone_id: int
+    milestone_title: str
+    status_label: str
+    percent: int
+    completed_on: dt.date | None
+    previous_status_label: str
+    previous_percent: int | None
+    submitted_by: str
+    submitted_at: dt.datetime
+    url: str  # the milestone page, where a lead reviews it
+
+
+@dataclass
 class ProjectDetail:
     row: ProjectRow
     kpis: list[KpiSeries]
     related: list[RelatedFigure]
     today: dt.date
+    pending_updates: list[PendingUpdateRow] = field(default_factory=list)
+    can_review: bool = False  # the user may approve or return this project's updates
+
+    @property
+    def pending_milestone_ids(self) -> set[int]:
+        return {u.milestone_id for u in self.pending_updates}
+
+
+def pending_milestone_updates(project: Project, lang: str) -> list[PendingUpdateRow]:
+    """One query: the project's submitted milestone updates, oldest first (review order)."""
+    labels = dict(MilestoneStatus.choices)
+    rows = []
+    for update in (
+        MilestoneUpdate.objects.filter(milestone__project=project, state=UpdateState.SUBMITTED)
+        .select_related("milestone", "submitted_by")
+        .order_by("submitted_at", "pk")
+    ):
+        who = update.submitted_by
+        previous = update.previous or {}
+        rows.append(
+            PendingUpdateRow(
+                pk=update.pk,
+                milestone_id=update.milestone_id,
+                milestone_title=update.milestone.display_title(lang),
+                status_label=str(labels.get(update.status, update.status)),
+                percent=update.percent_complete,
+                completed_on=update.completed_on,
+                previous_status_label=str(labels.get(previous.get("status"), "")),
+                previous_percent=previous.get("percent_complete"),
+                submitted_by=(who.get_full_name() or who.get_username()) if who else "",
+                submitted_at=update.submitted_at,
+                url=reverse("policy:milestone-detail", args=[update.milestone_id])
+                + "#pending-update",
+            )
+        )
+    return rows
 
 
 def _related_figures(project: Project, lang: str) -> list[RelatedFigure]:
@@ -500,18 +566,22 @@ def _related_figures(project: Project, lang: str) -> list[RelatedFigure]:
 def project_detail(
     user: Any, pk: int, *, today: dt.date | None = None, lang: str = "zh-hans"
 ) -> ProjectDetail:
-    """One project: facts, owners, milestones, KPIs, status, related indicators. Seven queries.
+    """One project: facts, owners, milestones, KPIs, status, related indicators, and what
+    waits for review (counts and the pending milestone updates). Ten queries.
 
     Raises Http404 when the user may not see the project (see `get_project_for_user`).
     """
     today = today or timezone.localdate()
     project = get_project_for_user(user, pk)
     data = load_program([project], today=today, lang=lang)
+    with_pending(data.projects)
     return ProjectDetail(
         row=data.projects[0],
         kpis=data.project_kpis(project.pk),
         related=_related_figures(project, lang),
         today=today,
+        pending_updates=pending_milestone_updates(project, lang),
+        can_review=user_scope(user).can_approve_for(project.initiative_id),
     )
 
 

@@ -17,6 +17,7 @@ from policy.models import (
     KpiValue,
     Membership,
     Milestone,
+    MilestoneUpdate,
     Project,
     Region,
     Role,
@@ -26,7 +27,8 @@ from tests.conftest import make_user
 
 def build_program(n_projects: int, owner: Any, start: int = 0) -> list[Project]:
     """n projects spread over the five initiatives and the prefectures, each with three
-    milestones, one owner and one KPI with two targets and two approved values."""
+    milestones, one owner and one KPI with two targets and two approved values, and one
+    milestone update and one KPI value pending review."""
     initiatives = list(Initiative.objects.order_by("order"))
     regions = list(Region.objects.filter(level="prefecture").order_by("code"))
     projects = Project.objects.bulk_create(
@@ -79,6 +81,23 @@ def build_program(n_projects: int, owner: Any, start: int = 0) -> list[Project]:
         for k in kpis
         for y in (2024, 2025)
     )
+    # Something waits for review in every project: a milestone update and a KPI value.
+    MilestoneUpdate.objects.bulk_create(
+        MilestoneUpdate(
+            milestone=m,
+            status="in_progress",
+            percent_complete=60,
+            previous={"status": "in_progress", "percent_complete": 30},
+            base_version=1,
+            submitted_by=owner,
+        )
+        for m in Milestone.objects.filter(project__in=projects, title_zh="里程碑1")
+    )
+    KpiValue.objects.bulk_create(
+        KpiValue(kpi=k, period="2026", period_end=dt.date(2026, 12, 31), value=Decimal(170))
+        for k in kpis
+    )
+    KpiValue.objects.filter(kpi__in=kpis, period="2026").update(state="submitted")
     return projects
 
 
@@ -101,8 +120,15 @@ PAGES = {
 }
 # Session, user, the user's role groups and memberships (4), then the page's own reads.
 # Overview: program 7, changes 2, last briefing 1, key indicator figures 2.
-# Project: its page 7 plus the change history 5.
-EXPECTED = {"overview": 4 + 7 + 2 + 1 + 2, "initiative": 4 + 7, "project": 4 + 7 + 5, "map": 4 + 8}
+# Initiative: its page 7 plus the pending (待审核) counts per project 2 (updates, values).
+# Project: its page 7, the pending counts 2 and the pending milestone updates listed 1,
+# plus the change history 6 (its evidence prefetch runs because submissions exist).
+EXPECTED = {
+    "overview": 4 + 7 + 2 + 1 + 2,
+    "initiative": 4 + 7 + 2,
+    "project": 4 + 7 + 2 + 1 + 6,
+    "map": 4 + 8,
+}
 
 
 @pytest.mark.django_db
