@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from ..charts.export import figure_to_svg
+from ..charts.export import figures_to_svg
 from ..charts.kpi import kpi_progress
 from ..charts.pages import kpi_summary, kpi_trajectory_figure, progress_frame, status_frame
 from ..charts.program import status_bars
@@ -79,10 +79,13 @@ def briefing_figures(facts: BriefingFacts) -> dict[str, go.Figure]:
 EXPORT_HEIGHT = {"status": 0.75, "progress": 0.85, "trajectory": 0.78}
 
 
-def _export(key: str, figure: go.Figure) -> str:
-    scale = EXPORT_HEIGHT.get(key.split("-", 1)[0], 1.0)
-    height = round((figure.layout.height or 320) * scale)
-    return _svg_uri(figure_to_svg(figure, width=CHART_WIDTH, height=height))
+def export_figures(figures: dict[str, go.Figure]) -> dict[str, str]:
+    """Every figure as an SVG data: URI, sized for the printed page, exported in one batch."""
+    items = []
+    for key, figure in figures.items():
+        scale = EXPORT_HEIGHT.get(key.split("-", 1)[0], 1.0)
+        items.append((figure, CHART_WIDTH, round((figure.layout.height or 320) * scale)))
+    return dict(zip(figures, map(_svg_uri, figures_to_svg(items)), strict=True))
 
 
 def _section(section: InitiativeSection, charts: dict[str, str]) -> dict[str, Any]:
@@ -100,7 +103,7 @@ def _section(section: InitiativeSection, charts: dict[str, str]) -> dict[str, An
 def briefing_context(facts: BriefingFacts, *, issued_on: Any) -> dict[str, Any]:
     """Template context: facts, sentences and charts (as data: URIs, nothing fetched)."""
     lang = facts.lang
-    charts = {key: _export(key, fig) for key, fig in briefing_figures(facts).items()}
+    charts = export_figures(briefing_figures(facts))
     return {
         "facts": facts,
         "lang": lang,

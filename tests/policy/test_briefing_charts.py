@@ -136,3 +136,15 @@ def test_a_crashed_browser_fails_one_export_and_is_replaced_for_the_next() -> No
     svg = export.figure_to_svg(fig, width=300, height=150)
     assert "测试指标" in svg
     assert export._browser._kaleido is not crashed
+
+
+def test_a_batch_of_charts_comes_back_in_order_over_the_warm_tabs() -> None:
+    figures = []
+    for name in ["第一图", "第二图", "第三图"]:
+        fig = kpi_progress(_progress_frame())
+        fig.update_layout(title={"text": name})
+        figures.append((fig, 300, 150))
+    first, second, third = export.figures_to_svg(figures)
+    assert ("第一图" in first, "第二图" in second, "第三图" in third) == (True, True, True)
+    assert "第二图" not in first
+    assert export.figures_to_svg([]) == []
