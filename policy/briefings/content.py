@@ -1,4 +1,4 @@
-"""What a briefing says, computed from its facts: summary sentences, chart frames, figures.
+"""What a briefing says, computed from its facts: summary sentences and the figures used.
 
 Pure functions (no queries): `briefing_facts` loads everything first. Sentences carry
 numbers only — no filler — and are translated through gettext like every other string.
@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import pandas as pd
 from django.conf import settings
 from django.utils.translation import gettext as _
 
@@ -106,61 +105,20 @@ def executive_summary(facts: BriefingFacts) -> list[str]:
         kpi = section.headline_kpi
         if kpi is not None and kpi.latest is not None:
             sentences.append(_kpi_sentence(section, kpi, lang))
-    stale = facts.stale_indicators
     sentences.append(
         _(
-            "外部指标 %(n)d 个序列，其中 %(stale)d 个数据偏旧；"
+            "外部指标 %(n)d 个序列，较上期简报有新数据的 %(new)d 个，来源过期的 %(stale)d 个；"
             "数据来源 %(sources)d 个，过期 %(old)d 个。"
         )
         % {
             "n": len(facts.indicators),
-            "stale": len(stale),
+            "new": sum(1 for i in facts.indicators if i.is_new),
+            "stale": len(facts.stale_indicators),
             "sources": len(facts.sources),
             "old": len(facts.stale_sources),
         }
     )
     return sentences
-
-
-def attainment_frame(section: InitiativeSection) -> pd.DataFrame:
-    rows = [
-        {
-            "name": k.name,
-            "pct": k.attainment_pct,
-            "label": f"{fmt(k.latest)} / {fmt(k.target)} {k.unit}".strip(),
-            "rag": k.rag,
-        }
-        for k in section.kpis
-        if k.attainment_pct is not None
-    ]
-    return pd.DataFrame(rows, columns=["name", "pct", "label", "rag"])
-
-
-def trajectory_frame(kpi: KpiLine) -> pd.DataFrame:
-    rows = [{"date": d, "value": v, "series": "target"} for d, v in kpi.fact.targets]
-    rows += [{"date": d, "value": v, "series": "actual"} for d, v in kpi.fact.values]
-    if kpi.fact.baseline and (not kpi.fact.values or kpi.fact.baseline[0] < kpi.fact.values[0][0]):
-        rows.append(
-            {"date": kpi.fact.baseline[0], "value": kpi.fact.baseline[1], "series": "baseline"}
-        )
-    frame = pd.DataFrame(rows, columns=["date", "value", "series"])
-    frame["date"] = pd.to_datetime(frame["date"])
-    return frame
-
-
-def status_frame(facts: BriefingFacts) -> pd.DataFrame:
-    rows = [
-        {
-            "initiative": s.initiative.short_en
-            if facts.lang.startswith("en")
-            else s.initiative.short_zh,
-            "rag": rag,
-            "count": s.projects_by_rag.get(rag, 0),
-        }
-        for s in facts.initiatives
-        for rag in ("green", "amber", "red", "grey")
-    ]
-    return pd.DataFrame(rows, columns=["initiative", "rag", "count"])
 
 
 def summary_figures(facts: BriefingFacts) -> dict[str, Any]:
@@ -194,6 +152,9 @@ def summary_figures(facts: BriefingFacts) -> dict[str, Any]:
             for s in facts.initiatives
         },
         "indicator_series": len(facts.indicators),
+        "indicators_new_since_previous": sorted(
+            {f"{i.code}/{i.area}" for i in facts.indicators if i.is_new}
+        ),
         "stale_indicators": sorted({i.code for i in facts.stale_indicators}),
         "stale_sources": [s.name for s in facts.stale_sources],
     }

@@ -10,23 +10,31 @@ from __future__ import annotations
 import base64
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
-from ..charts.briefing import initiative_status_bars, kpi_attainment_bars, kpi_trajectory
-from ..charts.export import figure_to_svg
+from ..charts.export import figures_to_svg
+from ..charts.kpi import kpi_progress
+from ..charts.pages import kpi_summary, kpi_trajectory_figure, progress_frame, status_frame
+from ..charts.program import status_bars
 from ..exceptions import BriefingError
 from ..models import Briefing
 from ..selectors.briefing import BriefingFacts, InitiativeSection, briefing_facts
+from ..status import Thresholds
 from . import content
 from .periods import BriefingPeriod, parse_period
 
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
 TEMPLATE = "pdf/briefing.html"
+# Width of a chart in CSS px: the A4 text column (176 mm) at 96 px/in is about 665 px;
+# a little wider so plotly's fonts come out near the body text size once scaled down.
+CHART_WIDTH = 760
 
 
 @dataclass(frozen=True)
@@ -40,63 +48,75 @@ def _svg_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
-def _rag_labels() -> dict[str, str]:
-    return {
-        "green": pgettext("chart legend", "绿灯"),
-        "amber": pgettext("chart legend", "黄灯"),
-        "red": pgettext("chart legend", "红灯"),
-        "grey": pgettext("chart legend", "无数据"),
-    }
+def briefing_figures(facts: BriefingFacts) -> dict[str, go.Figure]:
+    """The dashboards' own figures for this briefing (pure: facts in, figures out).
+
+    - "status": projects by status per initiative — the overview page's chart;
+    - "progress-<code>": share of this year's target per KPI — the overview's KPI chart;
+    - "trajectory-<code>": the headline KPI's baseline, targets, actuals and projection —
+      the initiative page's chart, with "today" at the period end.
+    """
+    lang = facts.lang
+    amber = Thresholds.from_settings().amber_max_kpi_shortfall
+    # The sections carry the cards' `name` and `projects_by_rag`: the same frame as the page.
+    figures = {"status": status_bars(status_frame(facts.initiatives), lang=lang)}
+    for section in facts.initiatives:
+        code = section.initiative.code
+        series = [k.series for k in section.kpis]
+        progress = progress_frame(series, facts.as_of, amber)
+        if len(progress):
+            figures[f"progress-{code}"] = kpi_progress(progress, lang=lang)
+        kpi = section.headline_kpi
+        if kpi is not None:
+            figures[f"trajectory-{code}"] = kpi_trajectory_figure(
+                kpi.series, facts.as_of, lang, show_title=False
+            )
+    return figures
 
 
-def _initiative_charts(section: InitiativeSection, lang: str) -> dict[str, str]:
-    charts = {}
-    bars = content.attainment_frame(section)
-    if len(bars):
-        fig = kpi_attainment_bars(
-            bars,
-            title=_("关键指标完成度（最新值 / 下一目标）"),
-            target_label=_("目标"),
-            lang=lang,
-        )
-        charts["attainment"] = _svg_uri(figure_to_svg(fig, width=760, height=90 + 40 * len(bars)))
+# Heights in the PDF as a share of the web page's: a printed page has less room than a screen,
+# and the 320 px trajectory would leave each initiative's milestone tables to the next page.
+EXPORT_HEIGHT = {"status": 0.75, "progress": 0.85, "trajectory": 0.78}
+
+
+def export_figures(figures: dict[str, go.Figure]) -> dict[str, str]:
+    """Every figure as an SVG data: URI, sized for the printed page, exported in one batch."""
+    items = []
+    for key, figure in figures.items():
+        scale = EXPORT_HEIGHT.get(key.split("-", 1)[0], 1.0)
+        items.append((figure, CHART_WIDTH, round((figure.layout.height or 320) * scale)))
+    return dict(zip(figures, map(_svg_uri, figures_to_svg(items)), strict=True))
+
+
+def _section(section: InitiativeSection, charts: dict[str, str]) -> dict[str, Any]:
+    code = section.initiative.code
     kpi = section.headline_kpi
-    if kpi is not None:
-        fig = kpi_trajectory(
-            content.trajectory_frame(kpi),
-            title=_("%(kpi)s：实际值与目标") % {"kpi": kpi.name},
-            unit=kpi.unit,
-            actual_label=_("实际（已审核）"),
-            target_label=_("目标"),
-            lang=lang,
-        )
-        charts["trajectory"] = _svg_uri(figure_to_svg(fig, width=760, height=270))
-    return charts
+    return {
+        "section": section,
+        "progress_chart": charts.get(f"progress-{code}"),
+        "trajectory_chart": charts.get(f"trajectory-{code}"),
+        "trajectory_title": kpi.name if kpi else "",
+        "trajectory_summary": kpi_summary(kpi.series) if kpi else "",
+    }
 
 
 def briefing_context(facts: BriefingFacts, *, issued_on: Any) -> dict[str, Any]:
     """Template context: facts, sentences and charts (as data: URIs, nothing fetched)."""
     lang = facts.lang
-    status_fig = initiative_status_bars(
-        content.status_frame(facts),
-        title=_("各任务方向项目状态（个）"),
-        labels=_rag_labels(),
-        lang=lang,
-    )
+    charts = export_figures(briefing_figures(facts))
     return {
         "facts": facts,
         "lang": lang,
         "english": lang.startswith("en"),
         "period_label": facts.period.label(lang),
+        "previous_label": facts.period.previous().label(lang),
         "issuer": settings.BRIEFING_ISSUER_EN
         if lang.startswith("en")
         else settings.BRIEFING_ISSUER_ZH,
         "issued_on": issued_on,
         "summary": content.executive_summary(facts),
-        "status_chart": _svg_uri(figure_to_svg(status_fig, width=760, height=260)),
-        "sections": [
-            {"section": s, "charts": _initiative_charts(s, lang)} for s in facts.initiatives
-        ],
+        "status_chart": charts["status"],
+        "sections": [_section(s, charts) for s in facts.initiatives],
         "late_days": settings.STATUS_AMBER_MAX_OVERDUE_DAYS,
     }
 

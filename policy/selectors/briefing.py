@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from ..briefings.periods import BriefingPeriod
@@ -31,13 +31,13 @@ from ..models import (
 )
 from ..permissions import Scope, user_scope
 from ..status import KpiFact, Status, Thresholds, project_kpi
+from .dashboard import KpiSeries
 from .program import InitiativeRow, initiative_overview, kpi_facts
 
-OPEN = (MilestoneStatus.NOT_STARTED, MilestoneStatus.IN_PROGRESS)
+if TYPE_CHECKING:
+    from indicators.selectors import Provenance, SourceHealth
 
-# How old (days from the period start) an indicator's latest figure may be before the
-# briefing calls it stale: about two publication cycles, since statistics come out late.
-STALE_AFTER_DAYS = {"A": 913, "H": 548, "Q": 270, "M": 120, "D": 30}
+OPEN = (MilestoneStatus.NOT_STARTED, MilestoneStatus.IN_PROGRESS)
 
 
 def briefing_list(user: Any) -> QuerySet[Briefing]:
@@ -86,13 +86,13 @@ class KpiLine:
     latest: float | None
     latest_date: dt.date | None
     previous: float | None
-    target: float | None
+    target: float | None  # this year's target (else the next one), as on the web pages
     target_date: dt.date | None
-    attainment_pct: float | None  # latest as % of the next target (direction-aware)
+    attainment_pct: float | None  # latest as % of that target (direction-aware)
     projected: float | None
     rag: str
     source_note: str
-    fact: KpiFact
+    series: KpiSeries  # the trajectory as of the period end, for the dashboards' charts
 
 
 @dataclass
@@ -119,12 +119,19 @@ class InitiativeSection:
 
     @property
     def headline_kpi(self) -> KpiLine | None:
-        with_data = [k for k in self.kpis if k.fact.values]
+        with_data = [k for k in self.kpis if k.series.values]
         return next((k for k in with_data if k.is_headline), with_data[0] if with_data else None)
 
 
 @dataclass
 class IndicatorLine:
+    """One series' latest figure as of the period end, with provenance and two comparisons.
+
+    - `previous_*`: the figure this series showed at the end of the previous briefing period
+      ("change vs the previous period"); the same release as now means no new data since.
+    - `prior_*`: the release before the latest one (e.g. 2024 beside 2025), for the trend.
+    """
+
     code: str
     name: str
     area: str
@@ -133,34 +140,64 @@ class IndicatorLine:
     decimals: int
     period: str
     value: float
+    provenance: Provenance
     previous_period: str | None
     previous_value: float | None
-    confidence: str
-    confidence_note: str
-    is_stale: bool
-    updated_at: dt.datetime | None
+    prior_period: str | None
+    prior_value: float | None
+
+    @property
+    def is_stale(self) -> bool:
+        """The indicators app's rule: the delivering source (or a derived input's) is stale."""
+        return self.provenance.stale
+
+    @property
+    def has_previous(self) -> bool:
+        return self.previous_value is not None
+
+    @property
+    def is_new(self) -> bool:
+        """A release newer than the one the previous briefing period showed."""
+        return self.has_previous and self.previous_period != self.period
 
     @property
     def change(self) -> float | None:
-        return None if self.previous_value is None else self.value - self.previous_value
+        if not self.is_new or self.previous_value is None:
+            return None
+        return self.value - self.previous_value
 
     @property
     def change_pct(self) -> float | None:
-        if self.previous_value in (None, 0):
-            return None
-        return (self.value - self.previous_value) / abs(self.previous_value) * 100
+        return _pct(self.value, self.previous_value) if self.is_new else None
+
+    @property
+    def prior_change_pct(self) -> float | None:
+        return _pct(self.value, self.prior_value)
+
+
+def _pct(value: float, base: float | None) -> float | None:
+    if base is None or base == 0:
+        return None
+    return (value - base) / abs(base) * 100
 
 
 @dataclass
 class SourceLine:
-    name: str
+    """A configured source for the appendix: the indicators app's health plus its citation."""
+
+    health: SourceHealth
     publisher: str
     citation: str
     confidence: str
-    last_run_at: dt.datetime | None
-    last_status: str | None
-    last_success_at: dt.datetime | None
-    is_stale: bool
+    confidence_note: str
+
+    @property
+    def name(self) -> str:
+        return self.health.name
+
+    @property
+    def is_stale(self) -> bool:
+        return self.health.stale
 
 
 @dataclass
@@ -185,45 +222,62 @@ def _as_of(period: BriefingPeriod) -> dt.date:
     return min(period.end, timezone.localdate())
 
 
-def _kpi_line(kpi: Kpi, fact: KpiFact, as_of: dt.date, limits: Thresholds) -> KpiLine:
+def _kpi_series(kpi: Kpi, fact: KpiFact, as_of: dt.date, lang: str) -> KpiSeries:
+    """The dashboards' KPI series, cut at `as_of`: later values did not exist on that day."""
     values = sorted(v for v in fact.values if v[0] <= as_of)
-    fact = KpiFact(
+    trimmed = KpiFact(
         fact.name, fact.unit, fact.higher_is_better, fact.targets, values, fact.baseline
     )
-    projection = project_kpi(fact, as_of)
-    upcoming = [t for t in sorted(fact.targets) if t[0] >= as_of] or sorted(fact.targets)[-1:]
-    target_date, target = upcoming[0] if upcoming else (None, None)
-    latest = values[-1] if values else None
-    attainment = None
-    if latest and target and latest[1]:
-        ratio = latest[1] / target if fact.higher_is_better else target / latest[1]
-        attainment = ratio * 100
-    rag = "grey"
-    if projection is not None:
-        shortfall = projection.shortfall
-        rag = (
-            "green"
-            if shortfall <= 0
-            else "amber"
-            if shortfall <= limits.amber_max_kpi_shortfall
-            else "red"
-        )
+    owner = kpi.project or kpi.initiative
+    return KpiSeries(
+        kpi=kpi,
+        name=fact.name,
+        unit=fact.unit,
+        higher_is_better=fact.higher_is_better,
+        baseline=fact.baseline,
+        targets=sorted(fact.targets),
+        values=values,
+        projection=project_kpi(trimmed, as_of),
+        owner_name=owner.display_name(lang) if owner else "",
+    )
+
+
+def _kpi_rag(series: KpiSeries, limits: Thresholds) -> str:
+    projection = series.projection
+    if projection is None:
+        return "grey"
+    if projection.shortfall <= 0:
+        return "green"
+    return "amber" if projection.shortfall <= limits.amber_max_kpi_shortfall else "red"
+
+
+def _kpi_line(kpi: Kpi, series: KpiSeries, as_of: dt.date, limits: Thresholds) -> KpiLine:
+    """Table row of a KPI: latest value vs this year's target, the figures the charts show."""
+    from ..charts.kpi import progress_ratio
+
+    latest = series.latest
+    target = series.target_for_year(as_of.year)
+    ratio = (
+        progress_ratio(latest[1], target[1], series.higher_is_better)
+        if latest and target
+        else None
+    )
     return KpiLine(
         code=kpi.code,
-        name=fact.name,
+        name=series.name,
         unit=kpi.unit,
-        higher_is_better=fact.higher_is_better,
+        higher_is_better=series.higher_is_better,
         is_headline=kpi.is_headline,
         latest=latest[1] if latest else None,
         latest_date=latest[0] if latest else None,
-        previous=values[-2][1] if len(values) > 1 else None,
-        target=target,
-        target_date=target_date,
-        attainment_pct=attainment,
-        projected=projection.projected if projection else None,
-        rag=rag,
+        previous=series.values[-2][1] if len(series.values) > 1 else None,
+        target=target[1] if target else None,
+        target_date=target[0] if target else None,
+        attainment_pct=ratio * 100 if ratio is not None else None,
+        projected=series.projection.projected if series.projection else None,
+        rag=_kpi_rag(series, limits),
         source_note=kpi.source_note,
-        fact=fact,
+        series=series,
     )
 
 
@@ -231,7 +285,7 @@ def _kpis_by_initiative(as_of: dt.date, lang: str) -> dict[int, list[KpiLine]]:
     """Initiative KPIs and headline project KPIs, with trajectories. Three queries."""
     kpis = list(
         Kpi.objects.filter(Q(initiative__isnull=False) | Q(is_headline=True))
-        .select_related("project")
+        .select_related("initiative", "project")
         .prefetch_related(
             Prefetch("targets", queryset=KpiTarget.objects.order_by("target_date")),
             Prefetch(
@@ -241,13 +295,15 @@ def _kpis_by_initiative(as_of: dt.date, lang: str) -> dict[int, list[KpiLine]]:
                 ),
             ),
         )
+        .order_by("order", "pk")
     )
     facts = kpi_facts(kpis, lang)
     limits = Thresholds.from_settings()
     grouped: dict[int, list[KpiLine]] = defaultdict(list)
     for kpi in kpis:
         initiative_id = kpi.initiative_id or kpi.project.initiative_id
-        grouped[initiative_id].append(_kpi_line(kpi, facts[kpi.pk], as_of, limits))
+        series = _kpi_series(kpi, facts[kpi.pk], as_of, lang)
+        grouped[initiative_id].append(_kpi_line(kpi, series, as_of, limits))
     return grouped
 
 
@@ -293,69 +349,85 @@ def _milestones(
     return completed, overdue
 
 
-def _indicators(as_of: dt.date, lang: str) -> list[IndicatorLine]:
-    """Latest figure of every series up to `as_of`, with the one before it. One query."""
-    from indicators.models import Observation
+def _series_lines(rows: list[Any], previous_end: dt.date, fresh: Any, lang: str) -> IndicatorLine:
+    """One series' observations (oldest first) → its line, provenance by the indicators app."""
+    from indicators.selectors import _value_row
 
-    series: dict[tuple[int, str, str], list[Any]] = defaultdict(list)
+    last = rows[-1]
+    shown = _value_row(last, fresh, lang)
+    before = rows[-2] if len(rows) > 1 else None
+    then = next((o for o in reversed(rows) if o.period_start <= previous_end), None)
+    indicator = last.indicator
+    return IndicatorLine(
+        code=indicator.code,
+        name=indicator.display_name(lang),
+        area=shown.area_name,
+        dimension=last.dimension,
+        unit=indicator.unit,
+        decimals=indicator.decimals,
+        period=last.period,
+        value=last.value,
+        provenance=shown.provenance,
+        previous_period=then.period if then else None,
+        previous_value=then.value if then else None,
+        prior_period=before.period if before else None,
+        prior_value=before.value if before else None,
+    )
+
+
+def _indicators(
+    period: BriefingPeriod, as_of: dt.date, lang: str
+) -> tuple[list[IndicatorLine], dict[int, SourceHealth]]:
+    """Every series up to `as_of` with provenance and staleness from the indicators app.
+
+    Two queries (observations with their runs and sources; source health), three when a
+    derived indicator is among them (its inputs' freshness). Staleness is the indicators
+    app's rule, judged now: it says whether the pipeline behind a figure is still delivering,
+    which is what a reader of any briefing, old or new, needs to know.
+    """
+    from indicators.models import Observation
+    from indicators.selectors import _freshness
+
+    series: dict[tuple[int, int, str], list[Any]] = defaultdict(list)
     observations = (
         Observation.objects.filter(period_start__lte=as_of)
-        .select_related("indicator", "area")
-        .order_by("indicator__category", "indicator__order", "area__code", "period_start")
+        .select_related("indicator", "area", "run", "run__source")
+        .order_by(
+            "indicator__category",
+            "indicator__order",
+            "indicator__code",
+            "area__order",
+            "area__code",
+            "dimension",
+            "period_start",
+        )
     )
     for obs in observations:
         series[(obs.indicator_id, obs.area_id, obs.dimension)].append(obs)
+    fresh = _freshness({rows[-1].indicator for rows in series.values()})
+    previous_end = period.previous().end
+    lines = [_series_lines(rows, previous_end, fresh, lang) for rows in series.values()]
+    return lines, fresh.health
+
+
+def _sources(health: dict[int, SourceHealth]) -> list[SourceLine]:
+    """Each configured source with its health (runs) and citation. One query."""
+    from indicators.models import Confidence, Source
+
     lines = []
-    for rows in series.values():
-        last, before = rows[-1], (rows[-2] if len(rows) > 1 else None)
-        ind = last.indicator
-        max_age = STALE_AFTER_DAYS.get(ind.frequency, 913)
-        lines.append(
-            IndicatorLine(
-                code=ind.code,
-                name=ind.display_name(lang),
-                area=last.area.display_name(lang),
-                dimension=last.dimension,
-                unit=ind.unit,
-                decimals=ind.decimals,
-                period=last.period,
-                value=last.value,
-                previous_period=before.period if before else None,
-                previous_value=before.value if before else None,
-                confidence=str(ind.get_confidence_display()),
-                confidence_note=ind.confidence_note,
-                is_stale=(as_of - last.period_start).days > max_age,
-                updated_at=last.updated_at,
-            )
-        )
-    return lines
-
-
-def _sources(as_of: dt.date) -> list[SourceLine]:
-    """Each configured source with its last run and last success. One query."""
-    from indicators.models import IngestionRun, RunStatus, Source
-
-    latest = IngestionRun.objects.filter(source=OuterRef("pk")).order_by("-started_at")
-    rows = Source.objects.annotate(
-        last_run_at=Max("runs__started_at"),
-        last_success_at=Max("runs__finished_at", filter=Q(runs__status=RunStatus.SUCCEEDED)),
-        last_status=Subquery(latest.values("status")[:1]),
-    ).order_by("code")
-    limit = dt.datetime.combine(as_of, dt.time.max, tzinfo=dt.UTC)
-    lines = []
-    for source in rows:
-        ok = source.last_success_at
-        stale = source.enabled and (ok is None or (limit - ok).days > source.expected_every_days)
+    for source in Source.objects.order_by("code"):
+        state = health.get(source.pk)
+        if state is None:  # created between the two reads: report it on the next briefing
+            continue
         lines.append(
             SourceLine(
-                name=source.name,
+                health=state,
                 publisher=source.publisher,
                 citation=source.citation,
-                confidence=str(source.get_confidence_display()),
-                last_run_at=source.last_run_at,
-                last_status=source.last_status,
-                last_success_at=ok,
-                is_stale=stale,
+                confidence=str(Confidence(source.confidence).label)
+                if source.confidence in Confidence.values
+                else source.confidence,
+                confidence_note=source.confidence_note,
             )
         )
     return lines
@@ -364,8 +436,10 @@ def _sources(as_of: dt.date) -> list[SourceLine]:
 def briefing_facts(period: BriefingPeriod, *, lang: str = "zh-hans") -> BriefingFacts:
     """Everything a briefing states, as of the end of `period`.
 
-    Sixteen queries whatever the data size: the 4+1 overview (9), KPIs with targets and
-    values (3), milestones and their owners (2), observations (1), sources with runs (1).
+    Seventeen queries whatever the data size (eighteen with derived indicators): the 4+1
+    overview (9), KPIs with targets and values (3), milestones and their owners (2),
+    observations with runs and sources (1), source health (1, +1 for derived inputs) and the
+    sources' citations (1).
     """
     as_of = _as_of(period)
     rows: list[InitiativeRow] = initiative_overview(BRIEFING_READER, today=as_of, lang=lang)
@@ -386,11 +460,12 @@ def briefing_facts(period: BriefingPeriod, *, lang: str = "zh-hans") -> Briefing
         )
         for row in rows
     ]
+    indicators, health = _indicators(period, as_of, lang)
     return BriefingFacts(
         period=period,
         as_of=as_of,
         lang=lang,
         initiatives=sections,
-        indicators=_indicators(as_of, lang),
-        sources=_sources(as_of),
+        indicators=indicators,
+        sources=_sources(health),
     )

@@ -1,64 +1,118 @@
-"""Briefing chart builders are pure (frame in, figure out); export reuses one warm browser."""
+"""The briefing draws the dashboards' own figures; export reuses one warm browser."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+from typing import Any
+
 import pandas as pd
+import pytest
 
+from policy.briefings.periods import parse_period
+from policy.briefings.render import briefing_figures
 from policy.charts import export
-from policy.charts.briefing import initiative_status_bars, kpi_attainment_bars, kpi_trajectory
-from policy.charts.theme import STATUS_COLOURS
+from policy.charts.kpi import kpi_progress
+from policy.charts.pages import figure_json, kpi_charts, overview_charts
+from policy.models import Kpi, KpiTarget, KpiValue, Project
+from policy.selectors.briefing import briefing_facts
+from policy.selectors.dashboard import initiative_detail, program_overview
 
 
-def test_attainment_bars_colour_by_status_and_mark_the_target() -> None:
-    df = pd.DataFrame(
+def _progress_frame() -> pd.DataFrame:
+    return pd.DataFrame(
         {
-            "name": ["四川算力总规模", "平均 PUE"],
-            "pct": [78.6, 104.0],
-            "label": ["22,000 / 28,000 P", "1.3 / 1.35"],
-            "rag": ["amber", "green"],
+            "name": ["测试指标"],
+            "value": [5.0],
+            "target": [10.0],
+            "unit": ["P"],
+            "ratio": [0.5],
+            "rag": ["red"],
+            "target_year": [2026],
         }
     )
-    fig = kpi_attainment_bars(df, title="完成度", target_label="目标")
-    bar = fig.data[0]
-    assert list(bar.y) == ["平均 PUE", "四川算力总规模"]  # first row drawn on top
-    assert list(bar.marker.color) == [STATUS_COLOURS["green"], STATUS_COLOURS["amber"]]
-    assert fig.layout.shapes[0].x0 == 100
-    assert fig.layout.xaxis.range[1] >= 110
 
 
-def test_trajectory_draws_actuals_from_the_baseline_and_dashed_targets() -> None:
-    df = pd.DataFrame(
-        {
-            "date": pd.to_datetime(["2023-06-30", "2024-12-31", "2025-12-31", "2026-12-31"]),
-            "value": [5500.0, 12500.0, 22000.0, 28000.0],
-            "series": ["baseline", "actual", "actual", "target"],
-        }
+@pytest.fixture
+def headline_kpi(project: Project) -> Kpi:
+    """A headline KPI with baseline, two targets and two approved values (all before Nov)."""
+    kpi = Kpi.objects.create(
+        project=project,
+        code="t-cap",
+        name_zh="测试算力",
+        unit="P",
+        is_headline=True,
+        baseline_value=100,
+        baseline_date=dt.date(2023, 12, 31),
     )
-    fig = kpi_trajectory(df, title="四川算力", unit="P", actual_label="实际", target_label="目标")
-    target, actual = fig.data
-    assert target.line.dash == "dash"
-    assert list(target.y) == [28000.0]
-    assert list(actual.y) == [5500.0, 12500.0, 22000.0]
-    assert list(actual.text) == ["5,500", "12,500", "22,000"]
+    KpiTarget.objects.create(kpi=kpi, target_date=dt.date(2026, 12, 31), value=1000)
+    KpiTarget.objects.create(kpi=kpi, target_date=dt.date(2027, 12, 31), value=1500)
+    for period, end, value in [("2024", "2024-12-31", 300), ("2025", "2025-12-31", 500)]:
+        KpiValue.objects.create(
+            kpi=kpi,
+            period=period,
+            period_end=dt.date.fromisoformat(end),
+            value=value,
+            approved_value=value,
+            state="approved",
+        )
+    return kpi
 
 
-def test_status_bars_stack_project_counts_per_initiative() -> None:
-    df = pd.DataFrame(
-        {
-            "initiative": ["推理算力", "推理算力", "政务大模型", "政务大模型"],
-            "rag": ["green", "red", "green", "red"],
-            "count": [3, 1, 4, 0],
-        }
+@pytest.mark.django_db
+def test_the_kpi_trajectory_is_the_initiative_pages_figure(
+    headline_kpi: Kpi, official: Any
+) -> None:
+    facts = briefing_facts(parse_period("monthly", "2026-10"))
+    figures = briefing_figures(facts)
+    code = headline_kpi.project.initiative.code
+    ours = figure_json(figures[f"trajectory-{code}"])
+    page = initiative_detail(official, code, today=facts.as_of)
+    web = next(
+        c
+        for c in kpi_charts(page.kpis, facts.as_of, "zh-hans")
+        if c["id"] == f"fig-kpi-{headline_kpi.pk}"
     )
-    labels = {"green": "绿灯", "amber": "黄灯", "red": "红灯", "grey": "无数据"}
-    fig = initiative_status_bars(df, title="状态", labels=labels)
-    assert [t.name for t in fig.data] == ["绿灯", "红灯"]
-    assert fig.layout.barmode == "stack"
+    assert ours == web["figure"]
+    # Baseline, target trajectory, actuals and the status projection are all drawn.
+    assert {t["meta"] for t in ours["data"]} == {"target", "baseline", "actual", "projection"}
+
+
+@pytest.mark.django_db
+def test_progress_and_status_are_the_overview_pages_figures(
+    headline_kpi: Kpi, official: Any, settings: Any
+) -> None:
+    facts = briefing_facts(parse_period("monthly", "2026-10"))
+    figures = briefing_figures(facts)
+    overview = program_overview(official, today=facts.as_of)
+    amber = settings.STATUS_AMBER_MAX_KPI_SHORTFALL
+    web = {c["id"]: c["figure"] for c in overview_charts(overview, "zh-hans", amber)}
+    code = headline_kpi.project.initiative.code
+    progress = figure_json(figures[f"progress-{code}"])
+    assert progress == web["fig-kpi-progress"]  # the only headline KPI in the data
+    assert progress["data"][0]["meta"] == "progress"
+    assert json.dumps(figure_json(figures["status"])) == json.dumps(web["fig-status"])
+
+
+@pytest.mark.django_db
+def test_a_value_after_the_period_end_is_not_drawn(headline_kpi: Kpi) -> None:
+    KpiValue.objects.create(
+        kpi=headline_kpi,
+        period="2026-11",
+        period_end=dt.date(2026, 11, 30),
+        value=900,
+        approved_value=900,
+        state="approved",
+    )
+    facts = briefing_facts(parse_period("monthly", "2026-10"))
+    figure = figure_json(briefing_figures(facts)["trajectory-inference-compute"])
+    actual = next(t for t in figure["data"] if t["meta"] == "actual")
+    assert actual["y"] == [300.0, 500.0]
 
 
 def test_export_gives_svg_with_chinese_text_from_one_warm_browser() -> None:
-    df = pd.DataFrame({"name": ["测试指标"], "pct": [50.0], "label": ["5 / 10"], "rag": ["red"]})
-    fig = kpi_attainment_bars(df, title="测试图表", target_label="目标")
+    fig = kpi_progress(_progress_frame())
+    fig.update_layout(title={"text": "测试图表"})
     first = export.figure_to_svg(fig, width=400, height=200)
     browser = export._browser._kaleido
     second = export.figure_to_svg(fig, width=400, height=200)
@@ -70,12 +124,9 @@ def test_export_gives_svg_with_chinese_text_from_one_warm_browser() -> None:
 
 
 def test_a_crashed_browser_fails_one_export_and_is_replaced_for_the_next() -> None:
-    import pytest
-
     from policy.exceptions import ChartExportError
 
-    df = pd.DataFrame({"name": ["指标"], "pct": [50.0], "label": ["5 / 10"], "rag": ["red"]})
-    fig = kpi_attainment_bars(df, title="图表", target_label="目标")
+    fig = kpi_progress(_progress_frame())
     export.figure_to_svg(fig, width=300, height=150)
     crashed = export._browser._kaleido
     crashed.subprocess.kill()  # chromium dies between two charts
@@ -83,5 +134,17 @@ def test_a_crashed_browser_fails_one_export_and_is_replaced_for_the_next() -> No
     with pytest.raises(ChartExportError):
         export.figure_to_svg(fig, width=300, height=150)
     svg = export.figure_to_svg(fig, width=300, height=150)
-    assert "图表" in svg
+    assert "测试指标" in svg
     assert export._browser._kaleido is not crashed
+
+
+def test_a_batch_of_charts_comes_back_in_order_over_the_warm_tabs() -> None:
+    figures = []
+    for name in ["第一图", "第二图", "第三图"]:
+        fig = kpi_progress(_progress_frame())
+        fig.update_layout(title={"text": name})
+        figures.append((fig, 300, 150))
+    first, second, third = export.figures_to_svg(figures)
+    assert ("第一图" in first, "第二图" in second, "第三图" in third) == (True, True, True)
+    assert "第二图" not in first
+    assert export.figures_to_svg([]) == []

@@ -14,14 +14,17 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from policy.models import Briefing, BriefingStatus, Initiative, Milestone
 
 TITLE_ZH = "四川省人工智能一号创新工程·四个大后方+一个创新探索进展简报"
 
 
-def _text(pdf: Path) -> str:
-    out = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, check=True, text=True)
+def _text(pdf: Path, *, raw: bool = False) -> str:
+    """The PDF's text; `raw` keeps content-stream order (a table cell's lines stay together)."""
+    args = ["pdftotext", *(["-raw"] if raw else []), str(pdf), "-"]
+    out = subprocess.run(args, capture_output=True, check=True, text=True)
     return out.stdout
 
 
@@ -97,6 +100,20 @@ def test_monthly_chinese_briefing_from_demo_data(demo: None, tmp_path: Path) -> 
     assert "四、外部指标" in flat
     assert "附录：数据来源与可信度" in flat
     assert "全国算力总规模" in flat
+    # Change vs the previous briefing period: the demo's annual figures had no new release.
+    assert "较上期简报" in flat
+    assert "无新数据" in flat
+    # Appendix: every seeded source with its run time, result and confidence (provenance).
+    from indicators.models import IngestionRun, Source
+
+    assert "数据来源与采集记录" in flat
+    cells = _flat(_text(target, raw=True))
+    run_day = timezone.localtime(IngestionRun.objects.latest("started_at").started_at)
+    for source in Source.objects.all():
+        assert _flat(source.name) in cells, source.name
+    assert f"{run_day:%Y-%m-%d%H:%M}成功" in cells  # last run and its result
+    assert "预测2022为估计" in cells  # the HBM source's confidence and its note
+    assert "SKhynix•世界2023HBM市场份额（TrendForce）#" in cells  # value → source, run
     _assert_fonts_embedded(target)
     pages = _pages(target)
     assert 6 <= pages <= 30
@@ -141,6 +158,9 @@ def test_english_briefing_has_english_text_and_embedded_cjk_fonts(
     assert "22,000 P" in joined
     assert "Issued by: Sichuan AI No. 1 Innovation Project Task Force" in joined
     assert "Appendix" in joined
+    assert "vs previous briefing" in joined
+    assert "no new data" in joined
+    assert "Data sources and ingestion runs" in joined
     # The Chinese title stays on the English cover, so the fonts are CJK there too.
     assert TITLE_ZH in _flat(text)
     _assert_fonts_embedded(target)

@@ -6,11 +6,13 @@ import datetime as dt
 from typing import Any
 
 import pytest
+import time_machine
+from django.utils import timezone
 
 from policy.briefings.content import executive_summary
 from policy.briefings.periods import parse_period
 from policy.models import Kpi, KpiTarget, KpiValue, Milestone, Project
-from policy.selectors.briefing import briefing_facts, briefing_list
+from policy.selectors.briefing import BRIEFING_READER, briefing_facts, briefing_list
 
 
 @pytest.fixture
@@ -76,20 +78,105 @@ def test_facts_take_a_fixed_number_of_queries(
     milestone: Milestone, owner: Any, kpi: Kpi, django_assert_num_queries: Any
 ) -> None:
     period = parse_period("monthly", "2026-10")
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(17):
         briefing_facts(period)
     for n in range(5):
         Milestone.objects.create(
             project=milestone.project, title_zh=f"逾期 {n}", due_date=dt.date(2026, 1, n + 1)
         )
-    with django_assert_num_queries(16):
-        briefing_facts(period)
+    _series(["2026-08", "2026-09", "2026-10"], [1.0, 2.0, 3.0], code="m-a")
+    _series(["2024", "2025"], [1.0, 2.0], code="a-b")
+    with django_assert_num_queries(17):
+        facts = briefing_facts(period)
+    assert len(facts.indicators) == 2
 
 
 @pytest.mark.django_db
 def test_the_archive_is_empty_for_a_user_without_a_role(outsider: Any, official: Any) -> None:
     assert briefing_list(outsider).count() == 0
     assert briefing_list(official).model.__name__ == "Briefing"
+
+
+def _series(
+    periods: list[str], values: list[float], *, code: str, source: Any = None, freq: str = "M"
+) -> Any:
+    """An indicator for Sichuan with one observation per period, delivered by `source`."""
+    from indicators.models import Indicator, IngestionRun, Observation, RunStatus
+    from indicators.periods import parse_period as parse_indicator_period
+    from policy.models import Region
+
+    indicator = Indicator.objects.create(
+        code=code, name_zh=f"指标{code}", unit="元", frequency=freq
+    )
+    run = None
+    if source is not None:
+        now = timezone.now()
+        run = IngestionRun.objects.create(
+            source=source, status=RunStatus.SUCCEEDED, started_at=now, finished_at=now
+        )
+    area = Region.objects.get(code="510000")
+    for period, value in zip(periods, values, strict=True):
+        parsed = parse_indicator_period(period)
+        Observation.objects.create(
+            indicator=indicator,
+            area=area,
+            period=parsed.code,
+            period_start=parsed.start,
+            value=value,
+            run=run,
+        )
+    return indicator
+
+
+@pytest.mark.django_db
+def test_change_is_against_the_value_at_the_previous_briefing_period() -> None:
+    _series(["2026-08", "2026-09", "2026-10", "2026-11"], [10.0, 12.0, 15.0, 99.0], code="m")
+    _series(["2024", "2025"], [100.0, 120.0], code="a", freq="A")
+    _series(["2026-10"], [7.0], code="new")
+    facts = briefing_facts(parse_period("monthly", "2026-10"))
+    lines = {i.code: i for i in facts.indicators}
+    monthly = lines["m"]
+    assert (monthly.period, monthly.value) == ("2026-10", 15.0)  # November is after the end
+    assert (monthly.previous_period, monthly.previous_value) == ("2026-09", 12.0)
+    assert monthly.is_new
+    assert monthly.change == pytest.approx(3.0)
+    assert monthly.change_pct == pytest.approx(25.0)
+    annual = lines["a"]
+    # The September briefing showed the same 2025 release: no new data, no invented change.
+    assert (annual.previous_period, annual.is_new, annual.change) == ("2025", False, None)
+    assert annual.prior_period == "2024"
+    assert annual.prior_change_pct == pytest.approx(20.0)
+    first = lines["new"]
+    assert (first.has_previous, first.change, first.change_pct) == (False, None, None)
+    summary = executive_summary(facts)
+    assert any("较上期简报有新数据的 1 个" in line for line in summary)
+
+
+@pytest.mark.django_db
+def test_provenance_and_staleness_come_from_the_indicators_app() -> None:
+    from indicators.models import Source
+    from indicators.selectors import indicator_detail
+
+    fresh = Source.objects.create(
+        code="fresh", name="新鲜来源", kind="csv", confidence="high", expected_every_days=35
+    )
+    old = Source.objects.create(code="old", name="过期来源", kind="csv", expected_every_days=1)
+    _series(["2026-09", "2026-10"], [1.0, 2.0], code="f", source=fresh)
+    _series(["2026-09", "2026-10"], [1.0, 2.0], code="o", source=old)
+    with time_machine.travel(timezone.now() + dt.timedelta(days=3)):
+        facts = briefing_facts(parse_period("monthly", "2026-10"))
+        web = indicator_detail(BRIEFING_READER, "o")
+    lines = {i.code: i for i in facts.indicators}
+    assert lines["f"].provenance.source_name == "新鲜来源"
+    assert lines["f"].provenance.confidence_label == "高"
+    assert lines["f"].provenance.run_id is not None
+    assert lines["f"].provenance.fetched_at is not None
+    assert lines["f"].is_stale is False
+    assert lines["o"].is_stale is True
+    assert web is not None
+    assert web.rows[-1].provenance.stale is True
+    assert [i.code for i in facts.stale_indicators] == ["o"]
+    assert [s.name for s in facts.stale_sources] == ["过期来源"]
 
 
 @pytest.mark.django_db
@@ -101,12 +188,12 @@ def test_a_source_without_a_recent_success_is_listed_as_stale() -> None:
     )
     old = Source.objects.create(code="old", name="过期来源", kind="csv", expected_every_days=35)
     Source.objects.create(code="never", name="从未运行", kind="csv")
-    Source.objects.create(code="off", name="已停用", kind="csv", enabled=False)
-    when = dt.datetime(2026, 10, 20, 8, 0, tzinfo=dt.UTC)
+    now = timezone.now()
+    when = now - dt.timedelta(days=5)
     IngestionRun.objects.create(
         source=fresh, status=RunStatus.SUCCEEDED, started_at=when, finished_at=when
     )
-    long_ago = dt.datetime(2026, 8, 1, 8, 0, tzinfo=dt.UTC)
+    long_ago = now - dt.timedelta(days=90)
     IngestionRun.objects.create(
         source=old, status=RunStatus.SUCCEEDED, started_at=long_ago, finished_at=long_ago
     )
@@ -114,6 +201,7 @@ def test_a_source_without_a_recent_success_is_listed_as_stale() -> None:
     facts = briefing_facts(parse_period("monthly", "2026-10"))
     assert [s.name for s in facts.stale_sources] == ["从未运行", "过期来源"]  # by code
     by_name = {s.name: s for s in facts.sources}
-    assert by_name["过期来源"].last_status == "failed"
-    assert by_name["过期来源"].last_success_at == long_ago
+    assert by_name["过期来源"].health.last_status == "failed"
+    assert by_name["过期来源"].health.last_good_at == long_ago
+    assert by_name["过期来源"].health.last_run_at == when
     assert by_name["新鲜来源"].is_stale is False
