@@ -212,7 +212,7 @@ def _source_health() -> dict[int, SourceHealth]:
 # -- provenance ------------------------------------------------------------------------------
 
 
-def _freshness(indicators: Iterable[Indicator]) -> Freshness:
+def indicator_freshness(indicators: Iterable[Indicator]) -> Freshness:
     """Source health (one query) plus, when derived indicators are among ``indicators``, which
     derived values rest on a stale input (one more query)."""
     health = _source_health()
@@ -280,7 +280,7 @@ def _is_stale(obs: Observation, source: Source | None, kind: str, fresh: Freshne
     return bool(health and health.stale)
 
 
-def _value_row(obs: Observation, fresh: Freshness, lang: str) -> ValueRow:
+def value_row_for(obs: Observation, fresh: Freshness, lang: str) -> ValueRow:
     return ValueRow(
         area_code=obs.area.code,
         area_name=obs.area.display_name(lang),
@@ -329,7 +329,7 @@ def _latest_rows(
         query = query.filter(indicator_id__in=indicator_ids)
     rows: dict[int, list[ValueRow]] = defaultdict(list)
     for obs in query.order_by("indicator_id", "area__order", "area__code", "dimension"):
-        rows[obs.indicator_id].append(_value_row(obs, fresh, lang))
+        rows[obs.indicator_id].append(value_row_for(obs, fresh, lang))
     return rows
 
 
@@ -342,7 +342,7 @@ def indicator_catalogue(user: Any, *, lang: str = "zh-hans") -> list[CategoryGro
     if not user_scope(user).can_read:
         return []
     indicators = list(Indicator.objects.annotate(n_obs=Count("observations")))
-    latest = _latest_rows(None, _freshness(indicators), lang)
+    latest = _latest_rows(None, indicator_freshness(indicators), lang)
     groups: dict[str, list[IndicatorSummary]] = defaultdict(list)
     for indicator in indicators:
         groups[indicator.category].append(
@@ -371,7 +371,7 @@ def key_indicator_figures(user: Any, *, lang: str = "zh-hans") -> list[KeyFigure
     if not user_scope(user).can_read:
         return []
     indicators = {i.code: i for i in Indicator.objects.filter(code__in=KEY_INDICATOR_CODES)}
-    fresh = _freshness(indicators.values())
+    fresh = indicator_freshness(indicators.values())
     latest = _latest_rows([i.pk for i in indicators.values()], fresh, lang)
     figures = []
     for code in KEY_INDICATOR_CODES:
@@ -424,9 +424,9 @@ def indicator_detail(user: Any, code: str, *, lang: str = "zh-hans") -> Indicato
     indicator = Indicator.objects.filter(code=code).first()
     if indicator is None:
         return None
-    fresh = _freshness([indicator])
+    fresh = indicator_freshness([indicator])
     rows = [
-        _value_row(obs, fresh, lang)
+        value_row_for(obs, fresh, lang)
         for obs in _observations()
         .filter(indicator=indicator)
         .order_by("area__order", "area__code", "dimension", "period_start")

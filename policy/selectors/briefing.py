@@ -351,10 +351,10 @@ def _milestones(
 
 def _series_lines(rows: list[Any], previous_end: dt.date, fresh: Any, lang: str) -> IndicatorLine:
     """One series' observations (oldest first) → its line, provenance by the indicators app."""
-    from indicators.selectors import _value_row
+    from indicators.selectors import value_row_for
 
     last = rows[-1]
-    shown = _value_row(last, fresh, lang)
+    shown = value_row_for(last, fresh, lang)
     before = rows[-2] if len(rows) > 1 else None
     then = next((o for o in reversed(rows) if o.period_start <= previous_end), None)
     indicator = last.indicator
@@ -386,7 +386,7 @@ def _indicators(
     which is what a reader of any briefing, old or new, needs to know.
     """
     from indicators.models import Observation
-    from indicators.selectors import _freshness
+    from indicators.selectors import indicator_freshness
 
     series: dict[tuple[int, int, str], list[Any]] = defaultdict(list)
     observations = (
@@ -404,7 +404,7 @@ def _indicators(
     )
     for obs in observations:
         series[(obs.indicator_id, obs.area_id, obs.dimension)].append(obs)
-    fresh = _freshness({rows[-1].indicator for rows in series.values()})
+    fresh = indicator_freshness({rows[-1].indicator for rows in series.values()})
     previous_end = period.previous().end
     lines = [_series_lines(rows, previous_end, fresh, lang) for rows in series.values()]
     return lines, fresh.health
