@@ -8,9 +8,10 @@ import io
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from policy.api.errors import ErrorOut
+from policy.api.errors import ApiError, ErrorOut
 from policy.api.pagination import PageIn, page_of
 from policy.api.schemas import NO_NUL, IsoDate
 
@@ -202,12 +203,11 @@ def _series(request: HttpRequest, code: str, filters: SeriesFilter) -> tuple[Any
     )
     points = list(qs[: SERIES_MAX_POINTS + 1])
     if len(points) > SERIES_MAX_POINTS:
-        from ninja.errors import HttpError
-
-        raise HttpError(
+        raise ApiError(
             422,
-            f"该序列超过 {SERIES_MAX_POINTS} 个数值："
-            "请用 areas 或 period_from/period_to 缩小范围。",
+            _("该序列超过 %(max)s 个数值：请用 areas 或 period_from/period_to 缩小范围。")
+            % {"max": SERIES_MAX_POINTS},
+            "too_many_points",
         )
     return indicator, points
 
