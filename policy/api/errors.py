@@ -33,7 +33,10 @@ Problem = tuple[int, str, str, dict[str, Any]]  # status, detail, code, fields
 def _validation_fields(errors: list[dict[str, Any]]) -> dict[str, str]:
     fields: dict[str, str] = {}
     for error in errors:
-        loc = [str(part) for part in error.get("loc", []) if part not in ("query", "path", "body")]
+        loc = [str(part) for part in error.get("loc", [])]
+        if loc[:1] == ["body"]:
+            loc = loc[2:]  # ("body", <the view's parameter name>, field, ...): name the field
+        loc = [part for part in loc if part not in ("query", "path", "body")]
         fields[".".join(loc) or "request"] = str(error.get("msg", "invalid"))
     return fields
 
