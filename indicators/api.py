@@ -164,7 +164,7 @@ def _areas(raw: str | None) -> list[str]:
 def _indicator(request: HttpRequest, code: str) -> Any:
     indicator = indicator_search(request.auth).filter(code=code).first()
     if indicator is None:
-        raise Http404("指标不存在。")
+        raise Http404(_("指标不存在。"))
     return indicator
 
 

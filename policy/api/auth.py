@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import check_csrf
 
@@ -42,8 +43,11 @@ class ActiveSessionAuth(SessionAuth):
             return None
         if not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
             raise CsrfRejected(
-                "CSRF 校验失败：浏览器会话的写操作须在 X-CSRFToken 请求头中带上 csrftoken "
-                "Cookie 的值（请刷新页面后重试）；其他系统请改用 Authorization: Bearer <token>。"
+                _(
+                    "CSRF 校验失败：浏览器会话的写操作须在 X-CSRFToken 请求头中带上 "
+                    "csrftoken Cookie 的值（请刷新页面后重试）；"
+                    "其他系统请改用 Authorization: Bearer <token>。"
+                )
             )
         return user
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from ..models import KpiValue, MilestoneUpdate
@@ -168,7 +169,7 @@ def _update_or_404(request: HttpRequest, update_id: int) -> MilestoneUpdate:
     if update is None:
         from django.http import Http404
 
-        raise Http404("更新申请不存在。")
+        raise Http404(_("更新申请不存在。"))
     return update
 
 
@@ -242,7 +243,7 @@ def _value_or_404(request: HttpRequest, value_id: int) -> None:
     if not KpiValue.objects.filter(pk=value_id).exists():
         from django.http import Http404
 
-        raise Http404("指标填报不存在。")
+        raise Http404(_("指标填报不存在。"))
 
 
 @router.post(

@@ -460,3 +460,17 @@ def _no_role_user() -> Any:
     from tests.conftest import make_user
 
     return make_user("nobody")
+
+
+def test_errors_follow_the_chosen_language(owner: Any, milestone: Milestone) -> None:
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    error = error_of(client.get("/api/v1/projects"), 401, "unauthenticated")
+    assert error["detail"] == "Sign in or send a valid API token (Authorization: Bearer <token>)."
+    english = TokenClient(owner)
+    english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    missing = error_of(english.get("/api/v1/briefings/987654/pdf"), 404, "not_found")
+    assert missing["detail"] == "No such briefing."
