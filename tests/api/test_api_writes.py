@@ -474,3 +474,33 @@ def test_errors_follow_the_chosen_language(owner: Any, milestone: Milestone) -> 
     english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     missing = error_of(english.get("/api/v1/briefings/987654/pdf"), 404, "not_found")
     assert missing["detail"] == "No such briefing."
+
+
+def test_an_initiative_kpi_is_reported_by_its_lead_only(
+    owner: Any, lead: Any, other_lead: Any, initiative: Any
+) -> None:
+    kpi = Kpi.objects.create(
+        initiative=initiative, code="test-init-share", name_zh="国产芯片占比", unit="%"
+    )
+    url = f"/api/v1/kpis/{kpi.pk}/values"
+    body = {"period": "2025", "value": 35}
+    denied = error_of(post(TokenClient(owner), url, body), 403, "forbidden")
+    assert "国产芯片占比" in denied["detail"]
+    error_of(post(TokenClient(other_lead), url, body), 403, "forbidden")
+    assert not KpiValue.objects.filter(kpi=kpi).exists()
+    direct = post(TokenClient(lead), url, body)
+    assert direct.status_code == 200
+    assert direct.json()["state"] == "approved"
+    record = KpiValue.objects.get(kpi=kpi).history.order_by("-history_id").first()
+    assert parse_change_reason(record.history_change_reason) == ("api", "direct")
+
+
+def test_an_automatically_fed_kpi_refuses_manual_values(lead: Any, kpi: Kpi) -> None:
+    kpi.indicator = Indicator.objects.create(code="test-fed", name_zh="自动采集", unit="P")
+    kpi.save()
+    error = error_of(
+        post(TokenClient(lead), f"/api/v1/kpis/{kpi.pk}/values", {"period": "2025", "value": 1}),
+        400,
+        "invalid",
+    )
+    assert "自动采集" in error["detail"]
