@@ -6,10 +6,12 @@ Endpoints only raise; the handlers registered here turn exceptions into response
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.urls import URLPattern, URLResolver, re_path, reverse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -118,3 +120,61 @@ class ApiError(HttpError):
     def __init__(self, status_code: int, message: str, code: str) -> None:
         super().__init__(status_code, message)
         self.code = code
+
+
+def _error_response(
+    api: NinjaAPI, request: HttpRequest, status: int, detail: str, code: str
+) -> HttpResponse:
+    body = {"detail": detail, "code": code, "fields": {}}
+    return api.create_response(request, body, status=status)
+
+
+def _unknown_path(request: HttpRequest, *args: Any, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
+    docs = reverse(f"{api.urls_namespace}:openapi-view")
+    detail = _("没有这个接口地址：%(path)s。可用的接口见 %(docs)s。") % {
+        "path": request.path,
+        "docs": docs,
+    }
+    return _error_response(api, request, 404, detail, "not_found")
+
+
+def _shaped(pattern: URLPattern, api: NinjaAPI) -> URLPattern:
+    """The same view, but ninja's bare-text 405 comes back in the one error shape."""
+    view = pattern.callback
+
+    def shaped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if isinstance(response, HttpResponseNotAllowed):
+            allowed = response["Allow"]
+            detail = _("此地址不支持 %(method)s 方法，只支持：%(allowed)s。") % {
+                "method": request.method,
+                "allowed": allowed,
+            }
+            response = _error_response(api, request, 405, detail, "method_not_allowed")
+            response["Allow"] = allowed
+        return response
+
+    shaped.csrf_exempt = getattr(view, "csrf_exempt", False)  # type: ignore[attr-defined]
+    return URLPattern(pattern.pattern, shaped, pattern.default_args, pattern.name)
+
+
+class ShapedNinjaAPI(NinjaAPI):
+    """A NinjaAPI whose every answer under its prefix is JSON in the one error shape.
+
+    ninja answers a wrong method with a text/html 405 and leaves unknown paths to Django's
+    HTML 404 page; here a wrong method is a 405 ``method_not_allowed`` (with ``Allow``) and an
+    unknown path, including the bare root, a 404 ``not_found`` that points at the docs.
+    """
+
+    def _get_urls(self) -> list[URLPattern | URLResolver]:
+        urls: list[URLPattern | URLResolver] = []
+        for pattern in super()._get_urls():
+            if isinstance(pattern, URLPattern) and pattern.name == "api-root":
+                pattern = URLPattern(
+                    pattern.pattern, partial(_unknown_path, api=self), name=pattern.name
+                )
+            elif isinstance(pattern, URLPattern):
+                pattern = _shaped(pattern, self)
+            urls.append(pattern)
+        urls.append(re_path(r"^.+$", partial(_unknown_path, api=self), name="api-unknown"))
+        return urls

@@ -515,3 +515,23 @@ def test_a_bearer_token_needs_no_csrf_token(world: World) -> None:
     response = call(client, MATRIX["update_milestone_progress"], world, headers)
     assert response.status_code == 200
     assert response.json()["applied"] is False
+
+
+@pytest.mark.parametrize("operation_id", sorted(OPERATIONS))
+def test_a_wrong_method_is_405_in_the_error_shape(operation_id: str, world: World) -> None:
+    method, _path = OPERATIONS[operation_id]
+    op = MATRIX[operation_id]
+    client, headers = client_as("admin", "token", world)
+    before = fingerprint()
+    wrong = client.delete if method == "POST" else client.put
+    body = assert_error(wrong(op.url(world), **headers), 405, "method_not_allowed")
+    assert method in body["detail"]
+    allowed = {m.strip() for m in wrong(op.url(world), **headers)["Allow"].split(",")}
+    assert method in allowed
+    assert fingerprint() == before
+
+
+@pytest.mark.parametrize("path", ["/api/v1/", "/api/v1/nope", "/api/v1/projects/abc/xyz"])
+def test_an_unknown_api_path_is_404_in_the_error_shape(path: str, official: Any) -> None:
+    body = assert_error(client_for(official).get(path), 404, "not_found")
+    assert "/api/v1/docs" in body["detail"]
