@@ -9,9 +9,10 @@ import json
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from policy.api.errors import ErrorOut
+from policy.api.errors import ApiError, ErrorOut
 from policy.api.pagination import PageIn, page_of
 from policy.api.schemas import NO_NUL, IsoDate
 from policy.permissions import require_read
@@ -166,7 +167,7 @@ def _areas(raw: str | None) -> list[str]:
 def _indicator(request: HttpRequest, code: str) -> Any:
     indicator = indicator_search(request.auth).filter(code=code).first()
     if indicator is None:
-        raise Http404("指标不存在。")
+        raise Http404(_("指标不存在。"))
     return indicator
 
 
@@ -205,12 +206,11 @@ def _series(request: HttpRequest, code: str, filters: SeriesFilter) -> tuple[Any
     )
     points = list(qs[: SERIES_MAX_POINTS + 1])
     if len(points) > SERIES_MAX_POINTS:
-        from ninja.errors import HttpError
-
-        raise HttpError(
+        raise ApiError(
             422,
-            f"该序列超过 {SERIES_MAX_POINTS} 个数值："
-            "请用 areas 或 period_from/period_to 缩小范围。",
+            _("该序列超过 %(max)s 个数值：请用 areas 或 period_from/period_to 缩小范围。")
+            % {"max": SERIES_MAX_POINTS},
+            "too_many_points",
         )
     return indicator, points
 
@@ -242,11 +242,27 @@ def get_indicator_series(request: HttpRequest, code: str, filters: Query[SeriesF
 CSV_COLUMNS = list(ObservationOut.model_fields)
 
 
+def _csv_header() -> dict[str, str]:
+    """Column titles in the request's language (Chinese by default), same order as the JSON."""
+    return {
+        "indicator": _("指标代码"),
+        "area": _("地区代码"),
+        "area_name_zh": _("地区"),
+        "period": _("期间"),
+        "period_start": _("期初日期"),
+        "dimension": _("维度"),
+        "value": _("数值"),
+        "run_id": _("采集记录"),
+        "source": _("来源"),
+        "fetched_at": _("采集时间"),
+    }
+
+
 @router.get(
     "/indicators/{code}/series.csv",
     response={200: str, **ONE_ERRORS},
     operation_id="get_indicator_series_csv",
-    summary="同上，CSV（UTF-8 带 BOM，Excel 直接打开不乱码）",
+    summary="同上，CSV（UTF-8 带 BOM，中文列名，Excel 直接打开不乱码）",
     openapi_extra={
         "responses": {
             200: {
@@ -263,7 +279,7 @@ def get_indicator_series_csv(
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS)
-    writer.writeheader()
+    writer.writerow(_csv_header())
     for obs in points:
         writer.writerow(_observation_out(obs))
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")

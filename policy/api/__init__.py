@@ -6,17 +6,15 @@ on writes). Each area contributes a router; errors share one shape (see errors.p
 
 from __future__ import annotations
 
-from ninja import NinjaAPI
-
 from indicators.api import router as indicators_router
 
 from .auth import API_AUTH
 from .briefings import router as briefings_router
-from .errors import install_error_handlers
+from .errors import ShapedNinjaAPI, install_error_handlers
 from .program import router as program_router
 from .work import router as work_router
 
-api = NinjaAPI(
+api = ShapedNinjaAPI(
     title="四个大后方+一个创新探索 · 数据接口",
     version="1.0.0",
     description=(

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja.security import HttpBearer, SessionAuth
+from ninja.utils import check_csrf
 
 from ..services.api_tokens import api_token_authenticate
+
+
+class CsrfRejected(PermissionDenied):
+    """A signed-in browser session sent a write without a valid CSRF token."""
+
+    code = "csrf_failed"
 
 
 class TokenAuth(HttpBearer):
@@ -21,11 +30,29 @@ class TokenAuth(HttpBearer):
 
 
 class ActiveSessionAuth(SessionAuth):
-    """Django's session; ninja checks the CSRF token on unsafe methods for cookie auth."""
+    """Django's session; writes must carry the CSRF token (``X-CSRFToken`` header).
+
+    The CSRF check runs only for a signed-in session: a request with no session (or a bad
+    token) is unauthenticated (401), not a CSRF failure — ninja's stock cookie auth checks
+    CSRF first and so answered an anonymous write with 403.
+    """
+
+    def __call__(self, request: HttpRequest) -> Any | None:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not user.is_active:
+            return None
+        if not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
+            raise CsrfRejected(
+                _(
+                    "CSRF 校验失败：浏览器会话的写操作须在 X-CSRFToken 请求头中带上 "
+                    "csrftoken Cookie 的值（请刷新页面后重试）；"
+                    "其他系统请改用 Authorization: Bearer <token>。"
+                )
+            )
+        return user
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any | None:
-        user = getattr(request, "user", None)
-        return user if user is not None and user.is_authenticated and user.is_active else None
+        return self(request)
 
 
 API_AUTH = [TokenAuth(), ActiveSessionAuth()]

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import FileResponse, Http404, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from ..selectors.briefing import briefing_list
@@ -93,7 +94,7 @@ def list_briefings(
 def _get(request: HttpRequest, briefing_id: int) -> Any:
     briefing = _archive(request).filter(pk=briefing_id).first()
     if briefing is None:
-        raise Http404("简报不存在。")
+        raise Http404(_("简报不存在。"))
     return briefing
 
 
@@ -124,11 +125,11 @@ def get_briefing(request: HttpRequest, briefing_id: int) -> Any:
 def download_briefing_pdf(request: HttpRequest, briefing_id: int) -> FileResponse:
     briefing = _get(request, briefing_id)
     if not briefing.file:
-        raise Http404("这份简报还没有 PDF。")
+        raise Http404(_("这份简报还没有 PDF。"))
     try:
         handle = briefing.file.open("rb")
     except FileNotFoundError:
-        raise Http404("这份简报的 PDF 文件不在存储中，请重新生成。") from None
+        raise Http404(_("这份简报的 PDF 文件不在存储中，请重新生成。")) from None
     return FileResponse(
         handle, as_attachment=True, filename=briefing.download_name, content_type="application/pdf"
     )

@@ -7,6 +7,7 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from ninja import Query, Router
 
 from ..models import Kpi, Milestone, Project
@@ -94,7 +95,7 @@ def get_initiative(request: HttpRequest, code: str) -> Any:
     for row in _initiative_rows(request):
         if row["code"] == code:
             return row
-    raise Http404("任务方向不存在。")
+    raise Http404(_("任务方向不存在。"))
 
 
 def _project_out(project: Project, status: Status) -> dict[str, Any]:

@@ -11,8 +11,13 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from ..models import KpiValue, MilestoneUpdate
-from ..permissions import require_read
-from ..selectors.records import milestone_get
+from ..selectors.records import (
+    kpi_get,
+    kpi_value_get,
+    milestone_get,
+    milestone_update_get,
+    milestone_update_search,
+)
 from ..services.kpis import kpi_value_approve, kpi_value_record, kpi_value_return
 from ..services.milestones import (
     milestone_record_progress,
@@ -158,20 +163,6 @@ def update_milestone_progress(
     }
 
 
-def _update_or_404(request: HttpRequest, update_id: int) -> MilestoneUpdate:
-    require_read(request.auth)
-    update = (
-        MilestoneUpdate.objects.select_related("submitted_by", "reviewed_by")
-        .filter(pk=update_id)
-        .first()
-    )
-    if update is None:
-        from django.http import Http404
-
-        raise Http404("更新申请不存在。")
-    return update
-
-
 @router.get(
     "/milestone-updates",
     response={200: MilestoneUpdatePage, **READ_ERRORS},
@@ -181,12 +172,7 @@ def _update_or_404(request: HttpRequest, update_id: int) -> MilestoneUpdate:
 def list_milestone_updates(
     request: HttpRequest, filters: Query[UpdateFilter], page: Query[PageIn]
 ) -> Any:
-    require_read(request.auth)
-    qs = MilestoneUpdate.objects.select_related("submitted_by", "reviewed_by").order_by("-pk")
-    if filters.state:
-        qs = qs.filter(state=filters.state)
-    if filters.milestone:
-        qs = qs.filter(milestone_id=filters.milestone)
+    qs = milestone_update_search(request.auth, state=filters.state, milestone=filters.milestone)
     result = page_of(qs, page)
     result["items"] = [_update_out(u) for u in result["items"]]
     return result
@@ -199,7 +185,7 @@ def list_milestone_updates(
     summary="牵头部门审核通过一条里程碑更新申请",
 )
 def approve_milestone_update(request: HttpRequest, update_id: int, payload: ReviewIn) -> Any:
-    _update_or_404(request, update_id)
+    milestone_update_get(request.auth, update_id)  # 404 before 403, as the pages do
     milestone = milestone_update_approve(
         actor=request.auth, update_id=update_id, note=payload.note, channel="api"
     )
@@ -213,7 +199,7 @@ def approve_milestone_update(request: HttpRequest, update_id: int, payload: Revi
     summary="牵头部门退回一条里程碑更新申请（须写明原因）",
 )
 def return_milestone_update(request: HttpRequest, update_id: int, payload: ReturnIn) -> Any:
-    _update_or_404(request, update_id)
+    milestone_update_get(request.auth, update_id)  # 404 before 403, as the pages do
     update = milestone_update_return(
         actor=request.auth, update_id=update_id, reason=payload.reason, channel="api"
     )
@@ -227,22 +213,12 @@ def return_milestone_update(request: HttpRequest, update_id: int, payload: Retur
     summary="填报一期指标值：负责人提交待审核，牵头部门直接生效",
 )
 def submit_kpi_value(request: HttpRequest, kpi_id: int, payload: KpiValueIn) -> Any:
-    from ..selectors.records import kpi_get
-
     kpi_get(request.auth, kpi_id)
     data = payload.dict()
     # JSON numbers arrive as floats; the value is stored as a decimal of what was written.
     data["value"] = Decimal(repr(data["value"])).quantize(Decimal("0.0001"))
     row = kpi_value_record(actor=request.auth, kpi_id=kpi_id, channel="api", **data)
     return _value_out(row)
-
-
-def _value_or_404(request: HttpRequest, value_id: int) -> None:
-    require_read(request.auth)
-    if not KpiValue.objects.filter(pk=value_id).exists():
-        from django.http import Http404
-
-        raise Http404("指标填报不存在。")
 
 
 @router.post(
@@ -252,7 +228,7 @@ def _value_or_404(request: HttpRequest, value_id: int) -> None:
     summary="牵头部门审核通过一期指标值",
 )
 def approve_kpi_value(request: HttpRequest, value_id: int, payload: KpiReviewIn) -> Any:
-    _value_or_404(request, value_id)
+    kpi_value_get(request.auth, value_id)
     row = kpi_value_approve(
         actor=request.auth,
         value_id=value_id,
@@ -269,7 +245,7 @@ def approve_kpi_value(request: HttpRequest, value_id: int, payload: KpiReviewIn)
     summary="牵头部门退回一期指标值（须写明原因）",
 )
 def return_kpi_value(request: HttpRequest, value_id: int, payload: KpiReturnIn) -> Any:
-    _value_or_404(request, value_id)
+    kpi_value_get(request.auth, value_id)
     row = kpi_value_return(
         actor=request.auth,
         value_id=value_id,

@@ -11,8 +11,9 @@ from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
-from ..models import Kpi, KpiTarget, KpiValue, Milestone, Project
+from ..models import Kpi, KpiTarget, KpiValue, Milestone, MilestoneUpdate, Project
 from ..permissions import require_read
 from ..status import Status
 from .program import project_statuses
@@ -130,3 +131,31 @@ def kpi_get(user: Any, pk: int) -> Kpi:
     if kpi is None:
         raise Http404("指标不存在或无权查看。")
     return kpi
+
+
+def milestone_update_search(
+    user: Any, *, state: str | None = None, milestone: int | None = None
+) -> QuerySet[MilestoneUpdate]:
+    """Owners' milestone updates, newest first (a lazy queryset: the caller slices one page)."""
+    require_read(user)
+    qs = MilestoneUpdate.objects.select_related("submitted_by", "reviewed_by").order_by("-pk")
+    if state:
+        qs = qs.filter(state=state)
+    if milestone is not None:
+        qs = qs.filter(milestone_id=milestone)
+    return qs
+
+
+def milestone_update_get(user: Any, pk: int) -> MilestoneUpdate:
+    update = milestone_update_search(user).filter(pk=pk).first()
+    if update is None:
+        raise Http404(_("更新申请不存在。"))
+    return update
+
+
+def kpi_value_get(user: Any, pk: int) -> KpiValue:
+    require_read(user)
+    row = KpiValue.objects.filter(pk=pk).first()
+    if row is None:
+        raise Http404(_("指标填报不存在。"))
+    return row

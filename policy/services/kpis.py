@@ -64,6 +64,11 @@ def _previous_value(kpi: Kpi, period_end: dt.date) -> Decimal | None:
     return row[0] if row[0] is not None else row[1]
 
 
+def _plain(value: Decimal) -> str:
+    """130.0000 → "130", not "1.3E+2" (what Decimal.normalize() alone would print)."""
+    return format(value.normalize(), "f")
+
+
 def _check_jump(kpi: Kpi, value: Decimal, period_end: dt.date, confirmed: bool) -> None:
     previous = _previous_value(kpi, period_end)
     if confirmed or previous is None or not is_implausible_jump(value, previous):
@@ -71,7 +76,7 @@ def _check_jump(kpi: Kpi, value: Decimal, period_end: dt.date, confirmed: bool) 
     message = _(
         "数值 %(value)s %(unit)s 是上一期 %(previous)s %(unit)s 的十倍以上（或十分之一以下），"
         "请核对单位（如万与亿、P 与 T）；确认无误请勾选“确认数值无误”后再提交。"
-    ) % {"value": value.normalize(), "previous": previous.normalize(), "unit": kpi.unit}
+    ) % {"value": _plain(value), "previous": _plain(previous), "unit": kpi.unit}
     raise NeedsConfirmation(message, fields={"value": [message]})
 
 
@@ -152,7 +157,7 @@ def _kpi_conflict(row: KpiValue | None) -> ConflictError:
     who = row.entered_by.get_full_name() or row.entered_by.username if row.entered_by else ""
     line = _("%(who)s 已填报该期数值 %(value)s（%(state)s）") % {
         "who": who or _("他人"),
-        "value": row.value.normalize(),
+        "value": _plain(row.value),
         "state": row.get_state_display(),
     }
     return ConflictError(
