@@ -11,6 +11,7 @@ from indicators.api import router as indicators_router
 from .auth import API_AUTH
 from .briefings import router as briefings_router
 from .errors import ShapedNinjaAPI, install_error_handlers
+from .parser import StrictParser
 from .program import router as program_router
 from .work import router as work_router
 
@@ -24,6 +25,7 @@ api = ShapedNinjaAPI(
     ),
     auth=API_AUTH,
     urls_namespace="api-v1",
+    parser=StrictParser(),
 )
 install_error_handlers(api)
 

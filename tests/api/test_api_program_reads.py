@@ -186,3 +186,10 @@ def test_an_inactive_users_token_is_refused(db: Any) -> None:
     user.is_active = False
     user.save()
     assert client.get("/api/v1/initiatives").status_code == 401
+
+
+def test_a_scalar_parameter_given_twice_is_a_422_naming_it(api_official: TokenClient) -> None:
+    response = api_official.get("/api/v1/projects?q=a&q=b")
+    assert response.status_code == 422
+    assert "q" in response.json()["fields"]
+    assert api_official.get("/api/v1/projects?q=a").status_code == 200
