@@ -131,19 +131,24 @@ class Command(BaseCommand):
         results["cold_overview"]["ratio_to_trivial_p95"] = round(
             results["cold_overview"]["p95_ms"] / max(trivial.p95_ms, 0.001), 1
         )
+        self._save(results, options["out"])  # keep what is measured if a later step fails
         if options["ingest_rows"]:
             self._log("ingestion against COPY")
             results["ingestion"] = measure.ingestion_vs_copy(options["ingest_rows"], self._log)
+        self._save(results, options["out"])
         self._log("monthly briefing")
         results["briefing"] = measure.monthly_briefing_seconds()
         results["targets"] = TARGETS
         self._print(results)
-        out = Path(options["out"])
+        self._save(results, options["out"])
+        self.stdout.write(f"figures written to {options['out']}")
+
+    def _save(self, results: dict[str, Any], path: str) -> None:
+        out = Path(path)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(
             json.dumps(results, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
         )
-        self.stdout.write(f"figures written to {out}")
 
     def _print(self, results: dict[str, Any]) -> None:
         w = self.stdout.write
