@@ -27,7 +27,10 @@ REVISION_KEY = "program:revision"
 FRAGMENT_TIMEOUT = 24 * 3600  # keys carry the revision and the date: old ones just expire
 
 # Models whose rows no page shows: writing them must not throw the page caches away.
-IGNORED = {"WorkerPing", "ApiToken"}
+# Observations are written only in bulk (ingestion calls program_changed itself), and a
+# receiver on them would make Django delete an indicator's million rows one by one, with a
+# signal each, instead of in one statement; deleting the indicator itself still signals.
+IGNORED = {"WorkerPing", "ApiToken", "Observation"}
 
 
 def program_revision() -> str:

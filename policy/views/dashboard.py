@@ -6,12 +6,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from ..charts.pages import chart, gantt_chart, kpi_charts, location_chart, map_figures
+from ..models import Initiative
 from ..permissions import require_read
 from ..revision import cached_body
 from ..selectors.dashboard import MAP_METRICS, initiative_detail, map_data, project_detail
@@ -27,13 +28,24 @@ def initiative(request: HttpRequest, code: str) -> HttpResponse:
     """One initiative: projects table, KPI charts, milestone timeline across its projects."""
     require_read(request.user)
     lang = _lang()
-    detail = initiative_detail(request.user, code, lang=lang)
-    charts = kpi_charts(detail.kpis, detail.today, lang)
-    gantt = gantt_chart(detail.projects, detail.milestones, detail.today, lang)
+    initiative = Initiative.objects.filter(code=code).first()
+    if initiative is None:
+        raise Http404(_("没有这个任务方向。"))
+
+    def build() -> dict[str, Any]:
+        detail = initiative_detail(request.user, code, lang=lang)
+        charts = kpi_charts(detail.kpis, detail.today, lang)
+        gantt = gantt_chart(detail.projects, detail.milestones, detail.today, lang)
+        return {"detail": detail, "kpi_charts": charts, "gantt": gantt}
+
+    # Every role sees the same initiative page: built once per data revision and served warm.
+    body = cached_body(
+        request, "initiative", code, template="policy/_initiative_body.html", context=build
+    )
     return render(
         request,
         "policy/initiative_detail.html",
-        {"detail": detail, "kpi_charts": charts, "gantt": gantt},
+        {"title": initiative.display_name(lang), "body": body},
     )
 
 

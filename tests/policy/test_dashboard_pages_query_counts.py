@@ -125,7 +125,7 @@ PAGES = {
 # plus the change history 6 (its evidence prefetch runs because submissions exist).
 EXPECTED = {
     "overview": 4 + 7 + 2 + 1 + 2,
-    "initiative": 4 + 7 + 2,
+    "initiative": 4 + 7 + 2 + 1,  # + the initiative for its title and 404 (body cached)
     "project": 4 + 7 + 2 + 1 + 6,
     "map": 4 + 8,
 }
