@@ -59,14 +59,21 @@ def _quarter_end(year: int, quarter: int) -> dt.date:
 
 
 def clear_program() -> None:
-    """Remove projects, KPIs and indicator figures (keeps initiatives, regions, users)."""
-    from indicators.models import Indicator, IngestionRun, Observation
+    """Remove the synthetic rows of an earlier build (codes starting with "bench-").
 
-    with connection.cursor() as cursor:
-        for model in (Observation, KpiValue, KpiTarget, Kpi, Milestone, Membership, Project):
-            cursor.execute(f'TRUNCATE TABLE "{model._meta.db_table}" CASCADE')
-    Indicator.objects.all().delete()
-    IngestionRun.objects.all().delete()
+    The demo program stays, so the large dataset has the same kinds of rows as the demo
+    (derived indicators, sources, briefings) and query counts compare like with like.
+    """
+    from indicators.models import Indicator, Observation
+
+    Observation.objects.filter(indicator__code__startswith="bench-").delete()
+    Indicator.objects.filter(code__startswith="bench-").delete()
+    KpiValue.objects.filter(kpi__code__startswith="bench-").delete()
+    KpiTarget.objects.filter(kpi__code__startswith="bench-").delete()
+    Kpi.objects.filter(code__startswith="bench-").delete()
+    Milestone.objects.filter(project__code__startswith="bench-").delete()
+    Membership.objects.filter(project__code__startswith="bench-").delete()
+    Project.objects.filter(code__startswith="bench-").delete()
 
 
 def build(sizes: Sizes, log: Callable[[str], None] = print) -> BuildReport:  # noqa: C901

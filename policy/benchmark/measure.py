@@ -43,24 +43,25 @@ def cold_overview(base: str, cookie: str, samples: int = 10) -> dict[str, float]
 
 
 def change_visible(base: str, cookie: str) -> bool:
-    """Complete a milestone the way a lead's edit does, then look for it on the next request."""
+    """Rename an initiative the way an admin edit does; the very next overview must show it."""
     import requests
 
-    from policy.models import Milestone
+    from policy.models import Initiative
 
     session = requests.Session()
     session.get(f"{base}/", headers={"Cookie": cookie}, timeout=120)  # warm the cache
-    milestone = Milestone.objects.filter(status="in_progress").order_by("pk").first()
-    if milestone is None:
+    initiative = Initiative.objects.order_by("order").first()
+    if initiative is None:
         return False
-    title = f"基准变更检查 {dt.datetime.now():%H%M%S%f}"
-    milestone.title_zh = title
-    milestone.status = "done"
-    milestone.completed_on = dt.date.today()
-    milestone.percent_complete = 100
-    milestone.save()
-    body = session.get(f"{base}/", headers={"Cookie": cookie}, timeout=120).text
-    return title in body
+    original = initiative.name_zh
+    initiative.name_zh = f"{original}（基准变更检查 {dt.datetime.now():%H%M%S%f}）"
+    initiative.save()
+    try:
+        body = session.get(f"{base}/", headers={"Cookie": cookie}, timeout=120).text
+        return initiative.name_zh in body
+    finally:
+        initiative.name_zh = original
+        initiative.save()
 
 
 def ingestion_vs_copy(rows: int, log: Any) -> dict[str, float]:

@@ -102,6 +102,9 @@ class Command(BaseCommand):
         self._log("small demo: seed_demo and query counts")
         dataset.clear_program()
         call_command("seed_demo", "--password", password, stdout=StringIO())
+        from django.core.cache import cache
+
+        cache.clear()
         official = get_user_model().objects.get(username="official")
         results["queries_demo"] = load.query_counts(official, _pages())
 
