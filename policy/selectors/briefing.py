@@ -12,7 +12,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from ..briefings.periods import BriefingPeriod
@@ -349,14 +350,14 @@ def _milestones(
     return completed, overdue
 
 
-def _series_lines(rows: list[Any], previous_end: dt.date, fresh: Any, lang: str) -> IndicatorLine:
-    """One series' observations (oldest first) → its line, provenance by the indicators app."""
+def _series_lines(rows: list[Any], then: Any, fresh: Any, lang: str) -> IndicatorLine:
+    """A series' last two observations (oldest first) and its value at the end of the previous
+    briefing period → its line, provenance by the indicators app."""
     from indicators.selectors import value_row_for
 
     last = rows[-1]
     shown = value_row_for(last, fresh, lang)
     before = rows[-2] if len(rows) > 1 else None
-    then = next((o for o in reversed(rows) if o.period_start <= previous_end), None)
     indicator = last.indicator
     return IndicatorLine(
         code=indicator.code,
@@ -380,17 +381,40 @@ def _indicators(
 ) -> tuple[list[IndicatorLine], dict[int, SourceHealth]]:
     """Every series up to `as_of` with provenance and staleness from the indicators app.
 
-    Two queries (observations with their runs and sources; source health), three when a
-    derived indicator is among them (its inputs' freshness). Staleness is the indicators
+    Three queries (each series' last two observations with runs and sources; each series'
+    value at the end of the previous period; source health), four when a derived indicator is
+    among them (its inputs' freshness). Window functions pick the rows in the database: at
+    provincial scale there are a million observations and a briefing needs two or three of
+    each series. Staleness is the indicators
     app's rule, judged now: it says whether the pipeline behind a figure is still delivering,
     which is what a reader of any briefing, old or new, needs to know.
     """
     from indicators.models import Observation
     from indicators.selectors import indicator_freshness
 
+    def latest(until: dt.date, n: int) -> Any:
+        return (
+            Observation.objects.filter(period_start__lte=until)
+            .annotate(
+                rank=Window(
+                    RowNumber(),
+                    partition_by=[F("indicator_id"), F("area_id"), F("dimension")],
+                    order_by=F("period_start").desc(),
+                )
+            )
+            .filter(rank__lte=n)
+        )
+
+    previous_end = period.previous().end
+    then = {
+        (o.indicator_id, o.area_id, o.dimension): o
+        for o in latest(previous_end, 1).only(
+            "indicator_id", "area_id", "dimension", "period", "period_start", "value"
+        )
+    }
     series: dict[tuple[int, int, str], list[Any]] = defaultdict(list)
     observations = (
-        Observation.objects.filter(period_start__lte=as_of)
+        latest(as_of, 2)
         .select_related("indicator", "area", "run", "run__source")
         .order_by(
             "indicator__category",
@@ -405,8 +429,7 @@ def _indicators(
     for obs in observations:
         series[(obs.indicator_id, obs.area_id, obs.dimension)].append(obs)
     fresh = indicator_freshness({rows[-1].indicator for rows in series.values()})
-    previous_end = period.previous().end
-    lines = [_series_lines(rows, previous_end, fresh, lang) for rows in series.values()]
+    lines = [_series_lines(rows, then.get(key), fresh, lang) for key, rows in series.items()]
     return lines, fresh.health
 
 
