@@ -270,3 +270,58 @@ def work_callbacks(callbacks: list[Any]) -> list[Any]:
     from policy.revision import is_revision_bump
 
     return [c for c in callbacks if not is_revision_bump(c)]
+
+
+# --- A real Celery worker on the broker CI provides (Redis), sharing the test database. -------
+
+CELERY_TEST_BROKER = os.environ.get("CELERY_TEST_BROKER_URL", "")
+
+
+def start_celery_worker(**extra_env: str) -> Any:
+    """Start `celery -A policy worker` against the test database; the caller stops it.
+
+    Skips without CELERY_TEST_BROKER_URL (CI sets Redis) or without PostgreSQL (the worker is
+    another process and must see the rows the test committed). The broker's queue is emptied
+    first so a task left by an earlier run cannot be picked up.
+    """
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from celery import Celery
+    from django.db import connection
+
+    if not CELERY_TEST_BROKER:
+        pytest.skip("set CELERY_TEST_BROKER_URL (CI uses Redis)")
+    if connection.vendor != "postgresql":
+        pytest.skip("the worker must share the test database: needs PostgreSQL")
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "policy.settings",
+        "SECRET_KEY": "w",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
+        "CELERY_BROKER_URL": CELERY_TEST_BROKER,
+        **extra_env,
+    }
+    Celery(broker=CELERY_TEST_BROKER).connection_for_write().default_channel.client.flushdb()
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "policy",
+            "worker",
+            "--pool=solo",
+            "--without-heartbeat",
+            "--without-mingle",
+            "--without-gossip",
+            "-l",
+            "warning",
+        ],
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )

@@ -4,20 +4,18 @@ and a real Celery worker on Redis writing to the real test database."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from celery import Celery
 from celery.exceptions import Retry
-from django.db import connection
 from django_celery_beat.models import CrontabSchedule
 
 from indicators.models import Indicator, IngestionRun, Observation, RunStatus, Source
 from indicators.services import due_sources_enqueue
 from indicators.tasks import ingest_due_sources_task, ingest_source_task
+from tests.conftest import start_celery_worker
 from tests.indicators.http_server import Reply
 
 REPO = Path(__file__).resolve().parents[2]
@@ -142,46 +140,10 @@ def test_beat_fans_out_only_sources_whose_schedule_is_due(
 # -- a real worker ---------------------------------------------------------------------------
 
 
-def _database_url() -> str:
-    s = connection.settings_dict
-    return f"postgres://{s['USER']}@{s['HOST']}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
 @pytest.fixture
 def worker(transactional_db: None):  # type: ignore[no-untyped-def]
-    if not BROKER:
-        pytest.skip("set CELERY_TEST_BROKER_URL (CI uses Redis)")
-    if connection.vendor != "postgresql":
-        pytest.skip("the worker must share the test database: needs PostgreSQL")
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "policy.settings",
-        "SECRET_KEY": "w",
-        "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": BROKER,
-        "INDICATORS_ALLOWED_HOSTS": "127.0.0.1",
-        "INDICATORS_ALLOW_PRIVATE_ADDRESSES": "1",
-    }
-    Celery(broker=BROKER).connection_for_write().default_channel.client.flushdb()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "policy",
-            "worker",
-            "--pool=solo",
-            "--without-heartbeat",
-            "--without-mingle",
-            "--without-gossip",
-            "-l",
-            "warning",
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    proc = start_celery_worker(
+        INDICATORS_ALLOWED_HOSTS="127.0.0.1", INDICATORS_ALLOW_PRIVATE_ADDRESSES="1"
     )
     yield proc
     proc.terminate()

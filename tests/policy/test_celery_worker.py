@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from celery import Celery
-from django.db import connection
 
 from policy.models import WorkerPing
+from tests.conftest import start_celery_worker
 
 REPO = Path(__file__).resolve().parents[2]
 BROKER = os.environ.get("CELERY_TEST_BROKER_URL", "")
@@ -23,43 +21,9 @@ pytestmark = [
 ]
 
 
-def _database_url() -> str:
-    s = connection.settings_dict
-    return f"postgres://{s['USER']}@{s['HOST']}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
 @pytest.fixture
 def worker(transactional_db: None):  # type: ignore[no-untyped-def]
-    if connection.vendor != "postgresql":
-        pytest.skip("the worker must share the test database: needs PostgreSQL")
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "policy.settings",
-        "SECRET_KEY": "w",
-        "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": BROKER,
-    }
-    Celery(broker=BROKER).connection_for_write().default_channel.client.flushdb()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "policy",
-            "worker",
-            "--pool=solo",
-            "--without-heartbeat",
-            "--without-mingle",
-            "--without-gossip",
-            "-l",
-            "warning",
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    proc = start_celery_worker()
     yield proc
     proc.terminate()
     proc.wait(timeout=20)
