@@ -207,19 +207,20 @@ def _kpi_out(kpi: Kpi) -> dict[str, Any]:
         "definition": kpi.definition,
         "definition_version": kpi.definition_version,
         "targets": [{"target_date": t.target_date, "value": t.value} for t in kpi.targets.all()],
-        "values": [
-            {
-                "id": v.pk,
-                "period": v.period,
-                "period_end": v.period_end,
-                "value": v.value,
-                "approved_value": v.approved_value,
-                "state": v.state,
-                "comment": v.comment,
-                "version": v.version,
-            }
-            for v in kpi.values.all()
-        ],
+        "values": [_value_out(v) for v in kpi.values.all()],
+    }
+
+
+def _value_out(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.pk,
+        "period": row.period,
+        "period_end": row.period_end,
+        "value": row.value,
+        "approved_value": row.approved_value,
+        "state": row.state,
+        "comment": row.comment,
+        "version": row.version,
     }
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from ..models import KpiValue, MilestoneUpdate
+from ..models import MilestoneUpdate
 from ..selectors.records import (
     kpi_get,
     kpi_value_get,
@@ -26,7 +26,7 @@ from ..services.milestones import (
 )
 from .errors import ErrorOut
 from .pagination import PageIn, page_of
-from .program import _milestone_out
+from .program import _milestone_out, _value_out
 from .schemas import NO_NUL, IsoDate, KpiValueOut, MilestoneOut
 
 router = Router(tags=["updates"])
@@ -127,19 +127,6 @@ def _update_out(update: MilestoneUpdate) -> dict[str, Any]:
         "submitted_at": update.submitted_at,
         "reviewed_by": _user_name(update.reviewed_by),
         "review_note": update.review_note,
-    }
-
-
-def _value_out(row: KpiValue) -> dict[str, Any]:
-    return {
-        "id": row.pk,
-        "period": row.period,
-        "period_end": row.period_end,
-        "value": row.value,
-        "approved_value": row.approved_value,
-        "state": row.state,
-        "comment": row.comment,
-        "version": row.version,
     }
 
 
