@@ -16,6 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
+from ..formatting import number, yuan
 from ..status import RAG_ORDER
 from .kpi import kpi_progress, kpi_trajectory, progress_ratio
 from .maps import hubs_map, prefecture_choropleth
@@ -160,8 +161,6 @@ def _projects_by_prefecture(rows: Sequence[ProjectRow], shown: int = 5) -> dict[
 
 def map_frames(data: MapData, metric: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Values (with a shown label) per prefecture for the metric, and the project points."""
-    from ..templatetags.policy_tags import number, yuan
-
     names = _projects_by_prefecture(data.projects)
     rows = []
     for p in data.prefectures:
@@ -282,8 +281,6 @@ def kpi_charts(kpis: Sequence[KpiSeries], today: dt.date, lang: str) -> list[dic
 
 def kpi_summary(series: KpiSeries) -> str:
     """One sentence a screen reader (and the PDF) can use instead of the chart."""
-    from ..templatetags.policy_tags import number
-
     parts = []
     if series.latest:
         parts.append(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from .policy_tags import number
+from ..formatting import number
 
 register = template.Library()
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django import template
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
+
+from ..formatting import number, yuan
+from ..status import RAG_ORDER
 
 register = template.Library()
 
@@ -26,37 +29,8 @@ def display_name(obj: Any, lang: str | None = None) -> str:
     return obj.display_name(lang or get_language() or "zh-hans")
 
 
-@register.filter
-def yuan(value: Decimal | float | int | None) -> str:
-    """An amount in yuan as 万元 or 亿元; in English as million or billion yuan."""
-    if value is None or value == "":
-        return "—"
-    amount = Decimal(value)
-
-    def fmt(number: Decimal, places: int) -> str:
-        return f"{number:,.{places}f}".rstrip("0").rstrip(".")
-
-    if (get_language() or "").startswith("en"):
-        if abs(amount) >= Decimal("1000000000"):
-            return f"{fmt(amount / Decimal('1000000000'), 2)} billion yuan"
-        return f"{fmt(amount / Decimal('1000000'), 1)} million yuan"
-    if abs(amount) >= Decimal("100000000"):
-        return f"{fmt(amount / Decimal('100000000'), 2)}亿元"
-    return f"{fmt(amount / Decimal('10000'), 1)}万元"
-
-
-@register.filter
-def number(value: Decimal | float | int | None, decimals: int | str | None = 1) -> str:
-    """A figure with thousands separators and trailing zeros removed.
-
-    `decimals` may come from an object that lacks it (the template then passes ""): one
-    decimal place is used.
-    """
-    if value is None or value == "":
-        return "—"
-    places = int(decimals) if decimals not in (None, "") else 1
-    text = f"{float(value):,.{places}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+register.filter(yuan)
+register.filter(number)
 
 
 @register.simple_tag
@@ -103,8 +77,6 @@ def milestone_counts(counts: dict[str, int]) -> str:
 
 
 def format_html_join_safe(parts: list[str]) -> str:
-    from django.utils.safestring import mark_safe
-
     return mark_safe(" ".join(parts))  # noqa: S308 — every part went through format_html
 
 
@@ -135,8 +107,6 @@ def projection_text(series: Any) -> str:
 @register.filter
 def rag_rank(rag: str) -> int:
     """Sort key for a status column: red 3, amber 2, green 1, no data 0."""
-    from ..status import RAG_ORDER
-
     return RAG_ORDER.get(rag, 0)
 
 

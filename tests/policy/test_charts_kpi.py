@@ -92,7 +92,7 @@ def test_progress_bars_are_coloured_by_status_and_capped() -> None:
 def test_amounts_read_in_chinese_units_and_in_english_words() -> None:
     from django.utils import translation
 
-    from policy.templatetags.policy_tags import yuan
+    from policy.formatting import yuan
 
     assert yuan(3_800_000_000) == "38亿元"
     assert yuan(520_000_000) == "5.2亿元"

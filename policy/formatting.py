@@ -1,0 +1,42 @@
+"""Figures as people read them: thousands separators, 万元/亿元 (million/billion yuan in English).
+
+Plain functions shared by the template filters (`policy_tags`), the chart builders and the PDF
+briefing, so a figure reads the same on a page, in a chart's hover text and in print.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.utils.translation import get_language
+
+
+def yuan(value: Decimal | float | int | None) -> str:
+    """An amount in yuan as 万元 or 亿元; in English as million or billion yuan."""
+    if value is None or value == "":
+        return "—"
+    amount = Decimal(value)
+
+    def fmt(number: Decimal, places: int) -> str:
+        return f"{number:,.{places}f}".rstrip("0").rstrip(".")
+
+    if (get_language() or "").startswith("en"):
+        if abs(amount) >= Decimal("1000000000"):
+            return f"{fmt(amount / Decimal('1000000000'), 2)} billion yuan"
+        return f"{fmt(amount / Decimal('1000000'), 1)} million yuan"
+    if abs(amount) >= Decimal("100000000"):
+        return f"{fmt(amount / Decimal('100000000'), 2)}亿元"
+    return f"{fmt(amount / Decimal('10000'), 1)}万元"
+
+
+def number(value: Decimal | float | int | None, decimals: int | str | None = 1) -> str:
+    """A figure with thousands separators and trailing zeros removed.
+
+    `decimals` may come from an object that lacks it (a template then passes ""): one
+    decimal place is used.
+    """
+    if value is None or value == "":
+        return "—"
+    places = int(decimals) if decimals not in (None, "") else 1
+    text = f"{float(value):,.{places}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
