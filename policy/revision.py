@@ -22,6 +22,10 @@ from django.apps import apps
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 REVISION_KEY = "program:revision"
 FRAGMENT_TIMEOUT = 24 * 3600  # keys carry the revision and the date: old ones just expire
@@ -84,11 +88,6 @@ def cached_body(
     The hour is in the key because some figures move with the clock alone: overdue days,
     ages, and a source turning stale when its interval passes (shown within the hour).
     """
-    from django.template.loader import render_to_string
-    from django.utils import timezone
-    from django.utils.safestring import mark_safe
-    from django.utils.translation import get_language
-
     html = cached_fragment(
         name,
         get_language() or "zh-hans",

@@ -25,17 +25,15 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import pandas as pd
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 from indicators.exceptions import ConnectorError
+from indicators.fetch import Fetcher
 from indicators.periods import parse_period
-
-if TYPE_CHECKING:
-    from indicators.fetch import Fetcher
 
 CANONICAL_COLUMNS = [
     "indicator",

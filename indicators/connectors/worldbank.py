@@ -16,7 +16,7 @@ the same country gets one code across sources. No kind-specific options.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.utils.translation import gettext as _
@@ -33,9 +33,7 @@ from indicators.connectors.base import (
     load_json,
 )
 from indicators.exceptions import ConnectorError
-
-if TYPE_CHECKING:
-    from indicators.fetch import Fetcher
+from indicators.fetch import Fetcher
 
 PER_PAGE = 1000
 # 50 pages of 1000 records is one indicator for every economy over 200 years, and about 12 MB of

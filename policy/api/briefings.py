@@ -9,6 +9,7 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
+from ..permissions import require_read
 from ..selectors.briefing import briefing_list
 from .errors import ErrorOut
 from .pagination import PageIn, page_of
@@ -66,8 +67,6 @@ def _out(b: Any) -> dict[str, Any]:
 
 
 def _archive(request: HttpRequest) -> Any:
-    from ..permissions import require_read
-
     require_read(request.auth)
     return briefing_list(request.auth).order_by("-period_end", "kind", "language", "-pk")
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router
 
 from ..models import Kpi, Milestone, Project
+from ..permissions import require_read
 from ..selectors import initiative_overview
 from ..selectors.records import (
     ProjectFilters,
@@ -76,8 +77,6 @@ def _initiative_rows(request: HttpRequest) -> list[dict[str, Any]]:
     summary="四个大后方+一个创新探索，含计算状态与原因",
 )
 def list_initiatives(request: HttpRequest, page: Query[PageIn]) -> Any:
-    from ..permissions import require_read
-
     require_read(request.auth)
     return page_of(_initiative_rows(request), page)
 
@@ -89,8 +88,6 @@ def list_initiatives(request: HttpRequest, page: Query[PageIn]) -> Any:
     summary="一个任务方向，含计算状态与原因",
 )
 def get_initiative(request: HttpRequest, code: str) -> Any:
-    from ..permissions import require_read
-
     require_read(request.auth)
     for row in _initiative_rows(request):
         if row["code"] == code:

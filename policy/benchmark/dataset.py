@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 
+from indicators.models import Indicator, Observation
 from policy.models import (
     Initiative,
     Kpi,
@@ -64,8 +65,6 @@ def clear_program() -> None:
     The demo program stays, so the large dataset has the same kinds of rows as the demo
     (derived indicators, sources, briefings) and query counts compare like with like.
     """
-    from indicators.models import Indicator, Observation
-
     Observation.objects.filter(indicator__code__startswith="bench-").delete()
     Indicator.objects.filter(code__startswith="bench-").delete()
     KpiValue.objects.filter(kpi__code__startswith="bench-").delete()
@@ -78,8 +77,6 @@ def clear_program() -> None:
 
 def build(sizes: Sizes, log: Callable[[str], None] = print) -> BuildReport:  # noqa: C901
     """Replace the program with a synthetic one of the given sizes. Needs PostgreSQL (COPY)."""
-    from indicators.models import Indicator, Observation
-
     if connection.vendor != "postgresql":
         raise RuntimeError("the benchmark dataset needs PostgreSQL (COPY)")
     rnd = random.Random(4_1)  # noqa: S311 — synthetic data, not security

@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import requests
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -108,8 +110,6 @@ def gunicorn(workers: int = 2) -> Iterator[str]:
 
 def login_cookie(base: str, username: str, password: str) -> str:
     """Sign in through the real login form; returns the Cookie header value."""
-    import requests
-
     session = requests.Session()
     page = session.get(f"{base}/accounts/login/", timeout=30)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
@@ -176,8 +176,6 @@ def run_wrk(
 
 def query_counts(user: Any, paths: dict[str, str]) -> dict[str, int]:
     """Queries each page runs in-process (after one warm-up request to fill caches)."""
-    from django.core.cache import cache
-
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
     counts = {}

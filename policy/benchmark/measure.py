@@ -9,7 +9,15 @@ import statistics
 import time
 from typing import Any
 
+import requests
 from django.db import connection
+
+from indicators.models import Indicator
+from indicators.services import IngestRequest, ingest
+from policy.briefings.periods import parse_period
+from policy.briefings.render import render_period
+from policy.models import Initiative, Region
+from policy.revision import program_changed
 
 
 def percentile(samples: list[float], pct: float) -> float:
@@ -23,9 +31,6 @@ def percentile(samples: list[float], pct: float) -> float:
 
 def cold_overview(base: str, cookie: str, samples: int = 10) -> dict[str, float]:
     """Overview latency right after a write invalidated the cached body (p50/p95 in ms)."""
-    import requests
-
-    from policy.revision import program_changed
 
     session = requests.Session()
     times = []
@@ -44,9 +49,6 @@ def cold_overview(base: str, cookie: str, samples: int = 10) -> dict[str, float]
 
 def change_visible(base: str, cookie: str) -> bool:
     """Rename an initiative the way an admin edit does; the very next overview must show it."""
-    import requests
-
-    from policy.models import Initiative
 
     session = requests.Session()
     session.get(f"{base}/", headers={"Cookie": cookie}, timeout=120)  # warm the cache
@@ -66,10 +68,6 @@ def change_visible(base: str, cookie: str) -> bool:
 
 def ingestion_vs_copy(rows: int, log: Any) -> dict[str, float]:
     """The same rows through the real ingest service and through a raw COPY into a bare table."""
-    from indicators.models import Indicator
-    from indicators.services import IngestRequest, ingest
-    from policy.models import Region
-
     areas = list(
         Region.objects.filter(level__in=["prefecture", "city"]).values_list("code", flat=True)
     )
@@ -134,9 +132,6 @@ def ingestion_vs_copy(rows: int, log: Any) -> dict[str, float]:
 
 def monthly_briefing_seconds() -> dict[str, float]:
     """Render last month's briefing twice (the first starts the chart browser)."""
-    from policy.briefings.periods import parse_period
-    from policy.briefings.render import render_period
-
     today = dt.date.today()
     last = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
     period = parse_period("monthly", last)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import base64
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import plotly.graph_objects as go
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -27,9 +28,6 @@ from ..selectors.briefing import BriefingFacts, InitiativeSection, briefing_fact
 from ..status import Thresholds
 from . import content
 from .periods import BriefingPeriod, parse_period
-
-if TYPE_CHECKING:
-    import plotly.graph_objects as go
 
 TEMPLATE = "pdf/briefing.html"
 # Width of a chart in CSS px: the A4 text column (176 mm) at 96 px/in is about 665 px;
@@ -127,6 +125,8 @@ def _data_only_fetcher() -> Any:
     Anything else (a stray http:// or file:// in a template) fails the render loudly instead
     of producing a document with a hole in it.
     """
+    # WeasyPrint is imported on the first render (here and in html_to_pdf): it takes a third
+    # of a second to import and only a process that renders a PDF needs it.
     try:
         from weasyprint.urls import URLFetcher  # WeasyPrint 68+
     except ImportError:  # pragma: no cover — older WeasyPrint takes a plain function
@@ -143,7 +143,7 @@ def _data_only_fetcher() -> Any:
 
 def html_to_pdf(html: str) -> tuple[bytes, int]:
     """PDF bytes and page count; fonts (Noto CJK) are found by fontconfig and embedded."""
-    from weasyprint import HTML
+    from weasyprint import HTML  # on first use, see _data_only_fetcher
 
     try:
         from weasyprint.urls import FatalURLFetchingError

@@ -20,7 +20,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import plotly
 import plotly.graph_objects as go
+from celery.signals import worker_process_shutdown
 from django.conf import settings
 from django.utils.translation import gettext as _
 
@@ -40,8 +42,6 @@ BLACKHOLE_PROXY = "127.0.0.1:9"
 
 
 def _plotly_js() -> Path:
-    import plotly
-
     return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
@@ -59,6 +59,8 @@ class WarmBrowser:
         return self._pid == os.getpid() and self._kaleido is not None
 
     def _start(self) -> None:
+        # Imported here, on the first export: only a process that draws PDF charts loads
+        # kaleido and its browser driver; web processes never pay for it.
         import kaleido
 
         path = settings.BRIEFING_CHROMIUM_PATH
@@ -144,6 +146,13 @@ class WarmBrowser:
 
 _browser = WarmBrowser()
 atexit.register(_browser.stop)
+
+
+@worker_process_shutdown.connect
+def _close_with_worker_process(**_: object) -> None:
+    # A prefork child leaves through os._exit, skipping atexit: close its browser here. The
+    # receiver exists only in processes that imported this module, the only ones with a browser.
+    _browser.stop()
 
 
 def _text(data: bytes | str) -> str:

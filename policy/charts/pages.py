@@ -10,27 +10,25 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
 from ..formatting import number, yuan
+from ..selectors.dashboard import (
+    InitiativeCard,
+    KpiSeries,
+    MapData,
+    MilestoneRow,
+    Overview,
+    ProjectRow,
+)
 from ..status import RAG_ORDER
 from .kpi import kpi_progress, kpi_trajectory, progress_ratio
 from .maps import hubs_map, prefecture_choropleth
 from .program import milestone_completion, milestone_gantt, status_bars
-
-if TYPE_CHECKING:
-    from ..selectors.dashboard import (
-        InitiativeCard,
-        KpiSeries,
-        MapData,
-        MilestoneRow,
-        Overview,
-        ProjectRow,
-    )
 
 
 def kpi_rag(series: KpiSeries, amber_max_shortfall: float) -> str:

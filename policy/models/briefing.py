@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
@@ -22,8 +24,6 @@ class PrivateStorage(FileSystemStorage):
 
     @property
     def location(self) -> str:  # type: ignore[override]
-        import os
-
         return os.path.abspath(self.base_location)
 
 

@@ -10,13 +10,17 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db.models import F, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
+from indicators.models import Confidence, Observation, Source
+from indicators.selectors import Provenance, SourceHealth, indicator_freshness, value_row_for
+
 from ..briefings.periods import BriefingPeriod
+from ..charts.kpi import progress_ratio
 from ..models import (
     Briefing,
     BriefingStatus,
@@ -34,9 +38,6 @@ from ..permissions import Scope, user_scope
 from ..status import KpiFact, Status, Thresholds, project_kpi
 from .dashboard import KpiSeries
 from .program import InitiativeRow, initiative_overview, kpi_facts
-
-if TYPE_CHECKING:
-    from indicators.selectors import Provenance, SourceHealth
 
 OPEN = (MilestoneStatus.NOT_STARTED, MilestoneStatus.IN_PROGRESS)
 
@@ -254,8 +255,6 @@ def _kpi_rag(series: KpiSeries, limits: Thresholds) -> str:
 
 def _kpi_line(kpi: Kpi, series: KpiSeries, as_of: dt.date, limits: Thresholds) -> KpiLine:
     """Table row of a KPI: latest value vs this year's target, the figures the charts show."""
-    from ..charts.kpi import progress_ratio
-
     latest = series.latest
     target = series.target_for_year(as_of.year)
     ratio = (
@@ -353,8 +352,6 @@ def _milestones(
 def _series_lines(rows: list[Any], then: Any, fresh: Any, lang: str) -> IndicatorLine:
     """A series' last two observations (oldest first) and its value at the end of the previous
     briefing period → its line, provenance by the indicators app."""
-    from indicators.selectors import value_row_for
-
     last = rows[-1]
     shown = value_row_for(last, fresh, lang)
     before = rows[-2] if len(rows) > 1 else None
@@ -389,8 +386,6 @@ def _indicators(
     app's rule, judged now: it says whether the pipeline behind a figure is still delivering,
     which is what a reader of any briefing, old or new, needs to know.
     """
-    from indicators.models import Observation
-    from indicators.selectors import indicator_freshness
 
     def latest(until: dt.date, n: int) -> Any:
         return (
@@ -435,8 +430,6 @@ def _indicators(
 
 def _sources(health: dict[int, SourceHealth]) -> list[SourceLine]:
     """Each configured source with its health (runs) and citation. One query."""
-    from indicators.models import Confidence, Source
-
     lines = []
     for source in Source.objects.order_by("code"):
         state = health.get(source.pk)

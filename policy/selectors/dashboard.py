@@ -19,6 +19,8 @@ from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from indicators.models import Observation
+
 from ..models import (
     Initiative,
     Kpi,
@@ -528,8 +530,6 @@ def _related_figures(project: Project, lang: str) -> list[RelatedFigure]:
     "Related" means reported for the project's prefecture or for Sichuan as a whole; the
     latest period per indicator, area and dimension is kept.
     """
-    from indicators.models import Observation
-
     if project.region is None:
         return []
     areas = [project.region_id]

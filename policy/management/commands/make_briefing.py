@@ -5,7 +5,9 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
+from policy.briefings.periods import last_complete
 from policy.exceptions import PolicyError
 from policy.models import BriefingKind, BriefingLanguage
 from policy.services.briefing import briefing_generate, briefing_request
@@ -29,9 +31,6 @@ class Command(BaseCommand):
         parser.add_argument("--output", help="also copy the PDF to this path")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from django.utils import timezone
-
-        from policy.briefings.periods import last_complete
 
         kind = options["kind"]
         period = options["period"] or last_complete(kind, timezone.localdate()).code

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import platform
 from dataclasses import asdict
 from io import StringIO
@@ -12,18 +13,18 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
+from indicators.models import Indicator
 from policy.benchmark import dataset, load, measure
+from policy.models import Initiative, Region
 
 
 def _pages() -> dict[str, str]:
     """The measured pages at the current data (codes differ between demo and large sets)."""
-    from indicators.models import Indicator
-    from policy.models import Initiative, Region
-
     initiative = Initiative.objects.order_by("order").first()
     if initiative is None:
         raise CommandError("No initiatives: run `manage.py migrate` first.")
@@ -102,8 +103,6 @@ class Command(BaseCommand):
         self._log("small demo: seed_demo and query counts")
         dataset.clear_program()
         call_command("seed_demo", "--password", password, stdout=StringIO())
-        from django.core.cache import cache
-
         cache.clear()
         official = get_user_model().objects.get(username="official")
         results["queries_demo"] = load.query_counts(official, _pages())
@@ -190,6 +189,4 @@ class Command(BaseCommand):
 
 
 def _cpus() -> int:
-    import os
-
     return os.cpu_count() or 0
