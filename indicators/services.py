@@ -11,6 +11,8 @@ Bad input never writes a single observation: validation happens before the trans
 any error inside it rolls the whole transaction back. The run row itself is written outside
 that transaction, so a failure stays on record with a message a person can act on.
 Re-running the same payload writes nothing (every row counts as "unchanged").
+
+The Celery tasks are defined right below the services that queue them (see policy.celery).
 """
 
 from __future__ import annotations
@@ -25,8 +27,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
@@ -36,7 +40,7 @@ from policy.models import Region, RegionLevel
 from policy.revision import program_changed
 
 from .connectors import ParseResult, get_connector
-from .exceptions import ConnectorError, IngestionError
+from .exceptions import ConnectorError, IngestionError, TransientFetchError
 from .fetch import Fetcher, display_url
 from .formula import Formula, FormulaError, code_to_name, parse_formula
 from .models import Category, Indicator, IngestionRun, Observation, RunStatus, Source
@@ -160,11 +164,7 @@ def ingest(request: IngestRequest) -> IngestionRun:
 
 def source_run_enqueue(*, source: Source, user: Any) -> None:
     """Queue a run of ``source`` once the current transaction commits ("run now")."""
-    from .tasks import ingest_source_task
-
-    transaction.on_commit(
-        lambda: ingest_source_task.delay(source.pk, trigger="manual", user_id=user.pk)
-    )
+    ingest_source_task.delay_on_commit(source.pk, trigger="manual", user_id=user.pk)
 
 
 def due_sources_enqueue(*, now: dt.datetime | None = None) -> list[int]:
@@ -172,8 +172,6 @@ def due_sources_enqueue(*, now: dt.datetime | None = None) -> list[int]:
 
     A source without a schedule runs only by hand. Returns the ids queued.
     """
-    from .tasks import ingest_source_task
-
     now = now or timezone.now()
     due = []
     for source in Source.objects.filter(enabled=True, schedule__isnull=False).select_related(
@@ -183,8 +181,56 @@ def due_sources_enqueue(*, now: dt.datetime | None = None) -> list[int]:
         if last is None or source.schedule.schedule.is_due(last).is_due:  # type: ignore[union-attr]
             due.append(source.pk)
     for pk in due:
-        transaction.on_commit(lambda pk=pk: ingest_source_task.delay(pk))
+        ingest_source_task.delay_on_commit(pk)
     return due
+
+
+@shared_task(
+    name="indicators.tasks.ingest_source_task",
+    bind=True,
+    acks_late=True,
+    autoretry_for=(TransientFetchError,),
+    retry_backoff=30,
+    retry_backoff_max=1800,
+    retry_jitter=True,
+    max_retries=5,
+    soft_time_limit=getattr(settings, "INDICATORS_TASK_SOFT_TIME_LIMIT", 600),
+)
+def ingest_source_task(
+    self: Task, source_id: int, trigger: str = "schedule", user_id: int | None = None
+) -> dict[str, Any]:
+    """Ingest one source. Safe to run twice: the second run of the same payload changes nothing.
+
+    Only ``TransientFetchError`` (timeout, 429, 5xx) is retried, with exponential backoff; every
+    attempt leaves its own run in the log. Permanent failures are recorded on the run and end
+    the task; a disabled or deleted source, or one already running, is skipped.
+    """
+    source = Source.objects.filter(pk=source_id, enabled=True).first()
+    if source is None:
+        return {"source": source_id, "status": "skipped", "reason": "missing or disabled"}
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    try:
+        run = source_ingest(source=source, trigger=trigger, triggered_by=user)
+    except SourceBusy:
+        return {"source": source_id, "status": "skipped", "reason": "already running"}
+    except TransientFetchError:
+        raise
+    except IngestionError as exc:
+        return {"source": source_id, "status": "failed", "error": exc.message}
+    return {
+        "source": source_id,
+        "run": run.pk,
+        "status": run.status,
+        "inserted": run.inserted,
+        "updated": run.updated,
+        "unchanged": run.unchanged,
+    }
+
+
+@shared_task(name="indicators.tasks.ingest_due_sources_task", soft_time_limit=60)
+def ingest_due_sources_task() -> dict[str, Any]:
+    """Beat fan-out: queue ``ingest_source_task`` for each source whose schedule is due."""
+    return {"queued": due_sources_enqueue()}
 
 
 def indicator_formula_check(*, formula: str) -> Formula:
@@ -727,6 +773,8 @@ __all__ = [
     "due_sources_enqueue",
     "indicator_formula_check",
     "ingest",
+    "ingest_due_sources_task",
+    "ingest_source_task",
     "source_ingest",
     "source_run_enqueue",
 ]

@@ -1,4 +1,13 @@
-"""The Celery application and the one beat schedule of the project."""
+"""The Celery application and the one beat schedule of the project.
+
+Every task is defined right below the service it calls (pretix's `invoice_pdf_task` sits in
+`services/invoices.py` the same way), so a service can queue a task, and a task can run a
+service, without an import cycle. Tasks are queued with `delay_on_commit()`, from Celery's
+`DjangoTask` base class: the worker never looks for a row that is not committed yet.
+
+Task names are pinned with `name=` to the names beat's rows and queued messages already carry
+(`policy.tasks.*`, `indicators.tasks.*`), from when each app kept its tasks in a tasks.py.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +19,18 @@ from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "policy.settings")
 
-app = Celery("policy")
+app = Celery(
+    "policy",
+    task_cls="celery.contrib.django.task:DjangoTask",
+    # The modules that define tasks: a worker imports them at start to register every task.
+    include=[
+        "policy.services.system",
+        "policy.services.reminders",
+        "policy.services.briefing",
+        "indicators.services",
+    ],
+)
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
 
 
 @app.on_after_configure.connect

@@ -3,7 +3,7 @@
 A briefing row is unique per kind, period and language; asking again re-queues the same row
 and its new file replaces the old one only once the new one is completely written. A failure
 is recorded on the row with its reason (the previous file stays downloadable) and the task
-retries it.
+retries it. The tasks are at the end of this module, next to the services they run.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import secrets
 import tempfile
 from typing import Any
 
+from celery import Task, shared_task
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, Storage
@@ -46,12 +47,6 @@ def can_generate(user: Any) -> bool:
     """Leads and admins may generate briefings on demand."""
     scope = user_scope(user)
     return scope.is_admin or bool(scope.led_initiative_ids)
-
-
-def _enqueue_generation(briefing_id: int) -> None:
-    from ..tasks import briefing_generate_task
-
-    transaction.on_commit(lambda: briefing_generate_task.delay(briefing_id))
 
 
 def briefing_request(
@@ -118,7 +113,7 @@ def briefing_request(
                 ]
             )
         if enqueue:
-            _enqueue_generation(briefing.pk)
+            briefing_generate_task.delay_on_commit(briefing.pk)
     return briefing
 
 
@@ -191,12 +186,14 @@ def _store(briefing: Briefing, rendered: RenderedBriefing) -> None:
         storage.delete(old)
 
 
-def briefing_generate(*, briefing_id: int) -> Briefing | None:
+def briefing_generate(*, briefing_id: int, mail_subscribers: bool = True) -> Briefing | None:
     """Claim the briefing, render it and store its PDF; None when there is nothing to do.
 
     Safe to run twice: only a pending, failed or stuck row is claimed. On any failure the
     row is marked failed with the reason, no file is written or replaced, and BriefingError
-    is raised (the task retries it).
+    is raised (the task retries it). A weekly or monthly briefing is then mailed to its
+    subscribers after commit; on-demand ones never are, and `make_briefing` passes
+    `mail_subscribers=False` (it archives a document, it does not send it).
     """
     if not _claim(briefing_id):
         return None
@@ -214,6 +211,8 @@ def briefing_generate(*, briefing_id: int) -> Briefing | None:
         logger.warning("briefing %s failed: %s", briefing_id, reason, exc_info=True)
         raise BriefingError(reason) from exc
     briefing.refresh_from_db()
+    if mail_subscribers and briefing.kind != BriefingKind.ON_DEMAND:
+        briefing_mail_task.delay_on_commit(briefing.pk)
     return briefing
 
 
@@ -323,3 +322,47 @@ def briefing_subscription_set(
         user=user, defaults={"weekly": weekly, "monthly": monthly, "language": language}
     )
     return subscription
+
+
+# --- Tasks: thin adapters, each right below the service it runs ----------------------------
+
+
+@shared_task(
+    name="policy.tasks.briefing_generate_task",
+    bind=True,
+    soft_time_limit=300,
+    time_limit=360,
+    acks_late=True,
+)
+def briefing_generate_task(self: Task, briefing_id: int) -> dict[str, object]:
+    """Generate one briefing; a failure is recorded on the row and retried with backoff."""
+    try:
+        briefing = briefing_generate(briefing_id=briefing_id)
+    except BriefingError as exc:
+        raise self.retry(
+            exc=exc,
+            countdown=60 * 2**self.request.retries,
+            max_retries=settings.BRIEFING_MAX_RETRIES,
+        ) from exc
+    if briefing is None:
+        return {"id": briefing_id, "status": "skipped"}
+    return {"id": briefing_id, "status": briefing.status, "pages": briefing.page_count}
+
+
+@shared_task(name="policy.tasks.briefing_schedule_task", soft_time_limit=60)
+def briefing_schedule_task(kind: str) -> dict[str, object]:
+    """From beat: queue the last complete week's or month's briefings (fans out per language)."""
+    return {"kind": kind, "queued": briefing_schedule(kind=kind)}
+
+
+@shared_task(
+    name="policy.tasks.briefing_mail_task",
+    soft_time_limit=120,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+    acks_late=True,
+)
+def briefing_mail_task(briefing_id: int) -> dict[str, object]:
+    """Email a ready briefing to its subscribers once (SMTP errors are retried)."""
+    return {"id": briefing_id, "sent": briefing_mail_subscribers(briefing_id=briefing_id)}

@@ -12,12 +12,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from ..models import Membership, Milestone, MilestoneStatus, ReminderSent, Role
 
@@ -120,3 +121,10 @@ def reminders_send(*, today: dt.date) -> ReminderReport:
     for user, items in sorted(leads.items(), key=lambda kv: kv[0].pk):
         _send_once(user, KIND_LEAD, items, today, report)
     return report
+
+
+@shared_task(name="policy.tasks.reminders_send_task", soft_time_limit=300)
+def reminders_send_task(day: str | None = None) -> dict[str, object]:
+    """Send the daily reminder emails (owners: due soon and overdue; leads: overdue digest)."""
+    today = dt.date.fromisoformat(day) if day else timezone.localdate()
+    return reminders_send(today=today).as_dict()

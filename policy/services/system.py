@@ -1,7 +1,12 @@
+"""The system page's heartbeat: a worker proves it runs tasks by writing a row."""
+
 from __future__ import annotations
 
 import datetime as dt
+import os
+import socket
 
+from celery import shared_task
 from django.utils import timezone
 
 from ..models import WorkerPing
@@ -17,3 +22,13 @@ def worker_ping_record(
     stale = WorkerPing.objects.order_by("-done_at").values_list("pk", flat=True)[50:]
     WorkerPing.objects.filter(pk__in=list(stale)).delete()
     return ping
+
+
+@shared_task(name="policy.tasks.heartbeat_task", soft_time_limit=30)
+def heartbeat_task(source: str = "beat", requested_at: str | None = None) -> dict[str, object]:
+    """Record that a worker ran a task (from beat every 5 minutes, or the system page)."""
+    when = dt.datetime.fromisoformat(requested_at) if requested_at else None
+    ping = worker_ping_record(
+        source=source, requested_at=when, worker=f"{socket.gethostname()}:{os.getpid()}"
+    )
+    return {"id": ping.pk, "worker": ping.worker}

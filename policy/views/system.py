@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from ..models import WorkerPing
 from ..permissions import user_scope
-from ..tasks import heartbeat_task
+from ..services.system import heartbeat_task
 
 
 @login_required
@@ -24,7 +24,7 @@ def system(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     if request.method == "POST":
         now = timezone.now().isoformat()
-        transaction.on_commit(lambda: heartbeat_task.delay("web", now))
+        heartbeat_task.delay_on_commit("web", now)
         messages.success(request, _("已向后台任务队列发送测试任务，几秒后刷新本页查看结果。"))
         return redirect("policy:system")
     broker = settings.CELERY_BROKER_URL.split("://", 1)[0]

@@ -43,10 +43,10 @@ def test_the_source_list_shows_last_status_and_age(admin_client_, sources) -> No
 def test_run_now_action_queues_after_commit(
     admin_client_, sources, django_capture_on_commit_callbacks, monkeypatch
 ) -> None:
-    from indicators import tasks
+    from indicators import services
 
     sent = []
-    monkeypatch.setattr(tasks.ingest_source_task, "delay", lambda *a, **k: sent.append(a[0]))
+    monkeypatch.setattr(services.ingest_source_task, "delay", lambda *a, **k: sent.append(a[0]))
     with django_capture_on_commit_callbacks(execute=True):
         admin_client_.post(
             reverse("admin:indicators_source_changelist"),

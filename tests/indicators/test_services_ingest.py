@@ -260,8 +260,7 @@ def test_a_web_page_served_with_200_fails_the_source_run_with_no_rows(
 def test_a_second_run_while_one_is_in_progress_is_refused(price_source) -> None:
     from django.utils import timezone
 
-    from indicators.services import SourceBusy
-    from indicators.tasks import ingest_source_task
+    from indicators.services import SourceBusy, ingest_source_task
 
     IngestionRun.objects.create(source=price_source, started_at=timezone.now())
 

@@ -13,8 +13,7 @@ from celery.exceptions import Retry
 from django_celery_beat.models import CrontabSchedule
 
 from indicators.models import Indicator, IngestionRun, Observation, RunStatus, Source
-from indicators.services import due_sources_enqueue
-from indicators.tasks import ingest_due_sources_task, ingest_source_task
+from indicators.services import due_sources_enqueue, ingest_due_sources_task, ingest_source_task
 from tests.conftest import start_celery_worker
 from tests.indicators.http_server import Reply
 

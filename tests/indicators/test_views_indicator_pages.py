@@ -244,10 +244,10 @@ def test_admins_see_sources_with_status_age_and_run_log(admin_client_, source) -
 def test_run_now_queues_the_task_after_commit(
     admin_client_, source, django_capture_on_commit_callbacks, monkeypatch
 ) -> None:
-    from indicators import tasks
+    from indicators import services
 
     sent = []
-    monkeypatch.setattr(tasks.ingest_source_task, "delay", lambda *a, **k: sent.append((a, k)))
+    monkeypatch.setattr(services.ingest_source_task, "delay", lambda *a, **k: sent.append((a, k)))
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = admin_client_.post(reverse("indicators:source-run", args=[source.pk]))
     assert response.status_code == 302

@@ -10,8 +10,7 @@ from django.core.files.base import ContentFile
 from policy.charts.export import stop_browser
 from policy.exceptions import BriefingError
 from policy.models import Briefing, BriefingStatus
-from policy.services.briefing import briefing_generate, briefing_request
-from policy.tasks import briefing_generate_task
+from policy.services.briefing import briefing_generate, briefing_generate_task, briefing_request
 
 OLD_PDF = b"%PDF-1.7 previous briefing\n"
 

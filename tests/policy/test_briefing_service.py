@@ -13,7 +13,7 @@ from policy.briefings.render import RenderedBriefing
 from policy.exceptions import PermissionDeniedError, ValidationFailed
 from policy.models import Briefing, BriefingStatus, BriefingSubscription
 from policy.services import briefing as service
-from policy.tasks import briefing_generate_task
+from policy.services.briefing import briefing_generate_task
 from tests.conftest import make_user, work_callbacks
 
 

@@ -9,7 +9,7 @@ from django.core import mail
 
 from policy.celery import app
 from policy.models import Milestone, ReminderSent
-from policy.tasks import reminders_send_task
+from policy.services.reminders import reminders_send_task
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db

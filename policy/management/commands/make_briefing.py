@@ -42,7 +42,8 @@ class Command(BaseCommand):
                 trigger="command",
                 enqueue=False,
             )
-            done = briefing_generate(briefing_id=briefing.pk)
+            # It archives the document like the schedule does; subscribers are not mailed.
+            done = briefing_generate(briefing_id=briefing.pk, mail_subscribers=False)
         except PolicyError as exc:
             raise CommandError(str(exc)) from exc
         if done is None:
