@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from policy.api.errors import ApiError, ErrorOut
+from policy.api.errors import ONE_ERRORS, READ_ERRORS, ApiError
 from policy.api.pagination import PageIn, page_of
 from policy.api.schemas import NO_NUL, IsoDate
 from policy.permissions import require_read
@@ -26,9 +26,6 @@ from .selectors import (
 )
 
 router = Router(tags=["indicators"])
-
-READ_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
-ONE_ERRORS: dict[int, Any] = {**READ_ERRORS, 404: ErrorOut}
 
 
 class IndicatorOut(Schema):

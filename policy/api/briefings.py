@@ -11,13 +11,10 @@ from ninja import Field, Query, Router, Schema
 
 from ..permissions import require_read
 from ..selectors.briefing import briefing_list
-from .errors import ErrorOut
+from .errors import ONE_ERRORS, READ_ERRORS
 from .pagination import PageIn, page_of
 
 router = Router(tags=["briefings"])
-
-READ_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
-ONE_ERRORS: dict[int, Any] = {**READ_ERRORS, 404: ErrorOut}
 
 
 class BriefingOut(Schema):

@@ -31,6 +31,13 @@ class ErrorOut(Schema):
 
 Problem = tuple[int, str, str, dict[str, Any]]  # status, detail, code, fields
 
+# The error statuses each kind of operation declares, for `response={200: ..., **READ_ERRORS}`.
+READ_ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
+ONE_ERRORS: dict[int, type[Schema]] = {**READ_ERRORS, 404: ErrorOut}
+WRITE_ERRORS: dict[int, type[Schema]] = {
+    status: ErrorOut for status in (400, 401, 403, 404, 409, 422)
+}
+
 
 def _validation_fields(errors: list[dict[str, Any]]) -> dict[str, str]:
     fields: dict[str, str] = {}

@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404, HttpRequest
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
-from ..models import Kpi, Milestone, Project
+from ..models import Kpi, Project
 from ..permissions import require_read
 from ..selectors import initiative_overview
 from ..selectors.records import (
@@ -23,7 +22,7 @@ from ..selectors.records import (
     project_search,
 )
 from ..status import Status
-from .errors import ErrorOut
+from .errors import ONE_ERRORS, READ_ERRORS
 from .pagination import PageIn, page_of
 from .schemas import (
     InitiativeOut,
@@ -37,12 +36,11 @@ from .schemas import (
     ProjectFilter,
     ProjectOut,
     ProjectPage,
+    kpi_value_out,
+    milestone_out,
 )
 
 router = Router(tags=["program"])
-
-READ_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
-ONE_ERRORS: dict[int, Any] = {**READ_ERRORS, 404: ErrorOut}
 
 
 def _lang() -> str:
@@ -147,23 +145,6 @@ def get_project(request: HttpRequest, project_id: int) -> Any:
     return _project_out(project, status)
 
 
-def _milestone_out(milestone: Milestone) -> dict[str, Any]:
-    return {
-        "id": milestone.pk,
-        "project_id": milestone.project_id,
-        "title_zh": milestone.title_zh,
-        "title_en": milestone.title_en,
-        "due_date": milestone.due_date,
-        "completed_on": milestone.completed_on,
-        "status": milestone.status,
-        "percent_complete": milestone.percent_complete,
-        "weight": milestone.weight,
-        "narrative": milestone.narrative,
-        "version": milestone.version,
-        "is_overdue": milestone.days_overdue(timezone.localdate()) > 0,
-    }
-
-
 @router.get(
     "/milestones",
     response={200: MilestonePage, **READ_ERRORS},
@@ -174,7 +155,7 @@ def list_milestones(
     request: HttpRequest, filters: Query[MilestoneFilter], page: Query[PageIn]
 ) -> Any:
     result = page_of(milestone_search(request.auth, **filters.dict()), page)
-    result["items"] = [_milestone_out(m) for m in result["items"]]
+    result["items"] = [milestone_out(m) for m in result["items"]]
     return result
 
 
@@ -185,7 +166,7 @@ def list_milestones(
     summary="一个里程碑（含乐观锁版本号）",
 )
 def get_milestone(request: HttpRequest, milestone_id: int) -> Any:
-    return _milestone_out(milestone_get(request.auth, milestone_id))
+    return milestone_out(milestone_get(request.auth, milestone_id))
 
 
 def _kpi_out(kpi: Kpi) -> dict[str, Any]:
@@ -204,20 +185,7 @@ def _kpi_out(kpi: Kpi) -> dict[str, Any]:
         "definition": kpi.definition,
         "definition_version": kpi.definition_version,
         "targets": [{"target_date": t.target_date, "value": t.value} for t in kpi.targets.all()],
-        "values": [_value_out(v) for v in kpi.values.all()],
-    }
-
-
-def _value_out(row: Any) -> dict[str, Any]:
-    return {
-        "id": row.pk,
-        "period": row.period,
-        "period_end": row.period_end,
-        "value": row.value,
-        "approved_value": row.approved_value,
-        "state": row.state,
-        "comment": row.comment,
-        "version": row.version,
+        "values": [kpi_value_out(v) for v in kpi.values.all()],
     }
 
 

@@ -6,8 +6,11 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any
 
+from django.utils import timezone
 from ninja import Field, Schema
 from pydantic import BeforeValidator
+
+from ..models import KpiValue, Milestone
 
 # A NUL byte cannot be stored or searched in PostgreSQL text: refuse it as invalid input.
 NO_NUL = r"^[^\x00]*$"
@@ -169,3 +172,38 @@ class KpiPage(Schema):
     page: int
     page_size: int
     items: list[KpiOut]
+
+
+# Serializers several API modules answer with: model → the schema's fields.
+
+
+def milestone_out(milestone: Milestone) -> dict[str, Any]:
+    """A milestone as `MilestoneOut` (the reads and the progress write answer alike)."""
+    return {
+        "id": milestone.pk,
+        "project_id": milestone.project_id,
+        "title_zh": milestone.title_zh,
+        "title_en": milestone.title_en,
+        "due_date": milestone.due_date,
+        "completed_on": milestone.completed_on,
+        "status": milestone.status,
+        "percent_complete": milestone.percent_complete,
+        "weight": milestone.weight,
+        "narrative": milestone.narrative,
+        "version": milestone.version,
+        "is_overdue": milestone.days_overdue(timezone.localdate()) > 0,
+    }
+
+
+def kpi_value_out(row: KpiValue) -> dict[str, Any]:
+    """A KPI value as `KpiValueOut` (the KPI reads and the value writes answer alike)."""
+    return {
+        "id": row.pk,
+        "period": row.period,
+        "period_end": row.period_end,
+        "value": row.value,
+        "approved_value": row.approved_value,
+        "state": row.state,
+        "comment": row.comment,
+        "version": row.version,
+    }

@@ -24,22 +24,11 @@ from ..services.milestones import (
     milestone_update_approve,
     milestone_update_return,
 )
-from .errors import ErrorOut
+from .errors import READ_ERRORS, WRITE_ERRORS
 from .pagination import PageIn, page_of
-from .program import _milestone_out, _value_out
-from .schemas import NO_NUL, IsoDate, KpiValueOut, MilestoneOut
+from .schemas import NO_NUL, IsoDate, KpiValueOut, MilestoneOut, kpi_value_out, milestone_out
 
 router = Router(tags=["updates"])
-
-WRITE_ERRORS: dict[int, Any] = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    422: ErrorOut,
-}
-READ_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
 
 
 class MilestoneProgressIn(Schema):
@@ -145,7 +134,7 @@ def update_milestone_progress(
     )
     return {
         "applied": result.applied,
-        "milestone": _milestone_out(result.milestone),
+        "milestone": milestone_out(result.milestone),
         "update": _update_out(result.update) if result.update else None,
     }
 
@@ -176,7 +165,7 @@ def approve_milestone_update(request: HttpRequest, update_id: int, payload: Revi
     milestone = milestone_update_approve(
         actor=request.auth, update_id=update_id, note=payload.note, channel="api"
     )
-    return _milestone_out(milestone)
+    return milestone_out(milestone)
 
 
 @router.post(
@@ -205,7 +194,7 @@ def submit_kpi_value(request: HttpRequest, kpi_id: int, payload: KpiValueIn) -> 
     # JSON numbers arrive as floats; the value is stored as a decimal of what was written.
     data["value"] = Decimal(repr(data["value"])).quantize(Decimal("0.0001"))
     row = kpi_value_record(actor=request.auth, kpi_id=kpi_id, channel="api", **data)
-    return _value_out(row)
+    return kpi_value_out(row)
 
 
 @router.post(
@@ -222,7 +211,7 @@ def approve_kpi_value(request: HttpRequest, value_id: int, payload: KpiReviewIn)
         expected_version=payload.expected_version,
         channel="api",
     )
-    return _value_out(row)
+    return kpi_value_out(row)
 
 
 @router.post(
@@ -240,4 +229,4 @@ def return_kpi_value(request: HttpRequest, value_id: int, payload: KpiReturnIn) 
         expected_version=payload.expected_version,
         channel="api",
     )
-    return _value_out(row)
+    return kpi_value_out(row)
