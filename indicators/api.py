@@ -8,18 +8,18 @@ import io
 import json
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from policy.api.errors import ONE_ERRORS, READ_ERRORS, ApiError
 from policy.api.pagination import PageIn, page_of
 from policy.api.schemas import NO_NUL, IsoDate
-from policy.permissions import require_read
 from policy.revision import cached_fragment
 
 from .selectors import (
     SERIES_MAX_POINTS,
+    indicator_get,
     indicator_search,
     ingestion_run_search,
     observation_search,
@@ -161,13 +161,6 @@ def _areas(raw: str | None) -> list[str]:
     return [a.strip() for a in (raw or "").split(",") if a.strip()]
 
 
-def _indicator(request: HttpRequest, code: str) -> Any:
-    indicator = indicator_search(request.auth).filter(code=code).first()
-    if indicator is None:
-        raise Http404(_("指标不存在。"))
-    return indicator
-
-
 @router.get(
     "/indicators",
     response={200: IndicatorPage, **READ_ERRORS},
@@ -189,11 +182,11 @@ def list_indicators(
     summary="一个指标的定义、单位、限定与可信度",
 )
 def get_indicator(request: HttpRequest, code: str) -> Any:
-    return _indicator_out(_indicator(request, code))
+    return _indicator_out(indicator_get(request.auth, code))
 
 
 def _series(request: HttpRequest, code: str, filters: SeriesFilter) -> tuple[Any, list[Any]]:
-    indicator = _indicator(request, code)
+    indicator = indicator_get(request.auth, code)
     qs = observation_search(
         request.auth,
         indicator=code,
@@ -219,7 +212,6 @@ def _series(request: HttpRequest, code: str, filters: SeriesFilter) -> tuple[Any
     summary="一个指标的时间序列：按地区与期间筛选，每个值带采集来源",
 )
 def get_indicator_series(request: HttpRequest, code: str, filters: Query[SeriesFilter]) -> Any:
-    require_read(request.auth)
 
     def build() -> str:
         indicator, points = _series(request, code, filters)

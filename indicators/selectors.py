@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from policy.permissions import require_read, user_scope
+from policy.permissions import user_scope
 
 from .formula import FormulaError, parse_formula
 from .models import Category, Confidence, Indicator, IngestionRun, Observation, RunStatus, Source
@@ -477,9 +478,18 @@ def provenance_text(p: Provenance) -> str:
 SERIES_MAX_POINTS = 20_000
 
 
+def indicator_get(user: Any, code: str) -> Indicator:
+    """One indicator by code: 404 when there is none or the user may read nothing."""
+    indicator = Indicator.objects.filter(code=code).first() if user_scope(user).can_read else None
+    if indicator is None:
+        raise Http404(_("指标不存在。"))
+    return indicator
+
+
 def indicator_search(user: Any, *, category: str | None = None) -> Any:
     """Indicators for the API, in catalogue order (a lazy queryset; the caller pages it)."""
-    require_read(user)
+    if not user_scope(user).can_read:
+        return Indicator.objects.none()
     qs = Indicator.objects.order_by("category", "order", "code")
     return qs.filter(category=category) if category else qs
 
@@ -493,7 +503,8 @@ def observation_search(
     period_to: dt.date | None = None,
 ) -> Any:
     """Observations with indicator, area and run joined (one query a page), oldest first."""
-    require_read(user)
+    if not user_scope(user).can_read:
+        return Observation.objects.none()
     qs = Observation.objects.select_related("indicator", "area", "run", "run__source").order_by(
         "indicator__code", "area__code", "period_start", "dimension"
     )
@@ -513,7 +524,8 @@ def ingestion_run_search(
     user: Any, *, source: str | None = None, status: str | None = None
 ) -> Any:
     """Run metadata (never the payload) for provenance: every role may read it."""
-    require_read(user)
+    if not user_scope(user).can_read:
+        return IngestionRun.objects.none()
     qs = IngestionRun.objects.select_related("source").order_by("-started_at", "-pk")
     if source:
         qs = qs.filter(source__code=source)

@@ -14,10 +14,11 @@ from policy.revision import cached_body
 
 from .charts import indicator_series_figure, series_frame
 from .exports import series_csv, series_xlsx
-from .models import Indicator, Source
+from .models import Source
 from .selectors import (
     indicator_catalogue,
     indicator_detail,
+    indicator_get,
     ingestion_run_get_for_download,
     ingestion_run_list,
     source_health_list,
@@ -80,9 +81,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
     cache (a series of 10 years x 21 areas takes a while to lay out).
     """
     require_read(request.user)
-    indicator = Indicator.objects.filter(code=code).first()
-    if indicator is None:
-        raise Http404(_("没有这个指标。"))
+    indicator = indicator_get(request.user, code)
     body = cached_body(
         request,
         "indicator",

@@ -1,4 +1,5 @@
-"""Who may read and write what. Views, the API and services all go through these helpers.
+"""Who may read and write what: the rules every getter, list, view, API operation and service
+applies (the getters themselves are in `policy.selectors.records`).
 
 Roles (DESIGN.md): official reads everything; a project owner writes their projects; an
 initiative lead writes every project of their initiative and approves updates; an admin
@@ -11,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 
 from .models import Membership, Project, Role
 
@@ -86,18 +86,3 @@ def require_read(user: Any) -> Scope:
     if not scope.can_read:
         raise PermissionDenied("No role has been assigned to this account.")
     return scope
-
-
-def get_project_for_user(user: Any, pk: int, *, write: bool = False) -> Project:
-    """Return the project, or 404 when the user may not see it, 403 when they may not write."""
-    scope = user_scope(user)
-    project = (
-        Project.objects.select_related("initiative", "region").filter(pk=pk).first()
-        if scope.can_read
-        else None
-    )
-    if project is None:
-        raise Http404("No such project.")
-    if write and not scope.can_write_project(project):
-        raise PermissionDenied("You may read this project but not change it.")
-    return project

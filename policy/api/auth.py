@@ -1,4 +1,8 @@
-"""API authentication: the browser's session (with CSRF on writes) or a bearer token."""
+"""API authentication: the browser's session (with CSRF on writes) or a bearer token.
+
+Every operation also needs a role (README "REST API"): a signed-in user or a token whose user
+has none is refused here with 403, once for all operations, before the request is parsed.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from django.utils.translation import gettext as _
 from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import check_csrf
 
+from ..permissions import require_read
 from ..services.api_tokens import api_token_authenticate
 
 
@@ -26,6 +31,7 @@ class TokenAuth(HttpBearer):
         user = api_token_authenticate(token)
         if user is not None:
             request.user = user
+            require_read(user)
         return user
 
 
@@ -49,6 +55,7 @@ class ActiveSessionAuth(SessionAuth):
                     "其他系统请改用 Authorization: Bearer <token>。"
                 )
             )
+        require_read(user)
         return user
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any | None:

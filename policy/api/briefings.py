@@ -9,8 +9,7 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from ..permissions import require_read
-from ..selectors.briefing import briefing_list
+from ..selectors.briefing import briefing_get, briefing_list
 from .errors import ONE_ERRORS, READ_ERRORS
 from .pagination import PageIn, page_of
 
@@ -64,7 +63,6 @@ def _out(b: Any) -> dict[str, Any]:
 
 
 def _archive(request: HttpRequest) -> Any:
-    require_read(request.auth)
     return briefing_list(request.auth).order_by("-period_end", "kind", "language", "-pk")
 
 
@@ -87,13 +85,6 @@ def list_briefings(
     return result
 
 
-def _get(request: HttpRequest, briefing_id: int) -> Any:
-    briefing = _archive(request).filter(pk=briefing_id).first()
-    if briefing is None:
-        raise Http404(_("简报不存在。"))
-    return briefing
-
-
 @router.get(
     "/briefings/{briefing_id}",
     response={200: BriefingOut, **ONE_ERRORS},
@@ -101,7 +92,7 @@ def _get(request: HttpRequest, briefing_id: int) -> Any:
     summary="一份简报的元数据",
 )
 def get_briefing(request: HttpRequest, briefing_id: int) -> Any:
-    return _out(_get(request, briefing_id))
+    return _out(briefing_get(request.auth, briefing_id))
 
 
 @router.get(
@@ -119,7 +110,7 @@ def get_briefing(request: HttpRequest, briefing_id: int) -> Any:
     },
 )
 def download_briefing_pdf(request: HttpRequest, briefing_id: int) -> FileResponse:
-    briefing = _get(request, briefing_id)
+    briefing = briefing_get(request.auth, briefing_id)
     if not briefing.file:
         raise Http404(_("这份简报还没有 PDF。"))
     try:

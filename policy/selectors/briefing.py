@@ -14,7 +14,9 @@ from typing import Any
 
 from django.db.models import F, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
+from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from indicators.models import Confidence, Observation, Source
 from indicators.selectors import Provenance, SourceHealth, indicator_freshness, value_row_for
@@ -47,6 +49,14 @@ def briefing_list(user: Any) -> QuerySet[Briefing]:
     if not user_scope(user).can_read:
         return Briefing.objects.none()
     return Briefing.objects.select_related("requested_by")
+
+
+def briefing_get(user: Any, pk: int) -> Briefing:
+    """One briefing of the archive, 404 when it does not exist or the user may read nothing."""
+    briefing = briefing_list(user).filter(pk=pk).first()
+    if briefing is None:
+        raise Http404(_("简报不存在。"))
+    return briefing
 
 
 def briefing_last_generated_at() -> dt.datetime | None:

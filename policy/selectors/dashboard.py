@@ -36,7 +36,7 @@ from ..models import (
     Role,
     UpdateState,
 )
-from ..permissions import get_project_for_user, user_scope
+from ..permissions import user_scope
 from ..status import (
     RAG_ORDER,
     KpiFact,
@@ -48,6 +48,7 @@ from ..status import (
     project_kpi,
     project_status,
 )
+from .records import project_get
 from .work import PendingSummary, pending_by_project
 
 RAGS = ("red", "amber", "green", "grey")
@@ -569,10 +570,10 @@ def project_detail(
     """One project: facts, owners, milestones, KPIs, status, related indicators, and what
     waits for review (counts and the pending milestone updates). Ten queries.
 
-    Raises Http404 when the user may not see the project (see `get_project_for_user`).
+    Raises Http404 when the user may not see the project (see `project_get`).
     """
     today = today or timezone.localdate()
-    project = get_project_for_user(user, pk)
+    project = project_get(user, pk)
     data = load_program([project], today=today, lang=lang)
     with_pending(data.projects)
     return ProjectDetail(

@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ..models import Kpi, KpiValue, Milestone, MilestoneUpdate, Project
-from ..permissions import get_project_for_user
 from ..services.common import parse_change_reason
 from ..services.milestones import PROGRESS_FIELDS
+from .records import project_get
 
 IGNORED = {"id", "version", "updated_at", "created_at", "entered_at", "reviewed_at"}
 
@@ -219,11 +219,11 @@ def project_history(user: Any, project: Project, *, lang: str) -> list[HistoryRo
     (提交审核/审核通过/退回修改/直接修改/新建/修改/删除) with field changes old → new.
     Six queries: scope check, project, milestone, KPI and KPI value history, submissions.
     """
-    get_project_for_user(user, project.pk)
+    project_get(user, project.pk)
     return _rows(project, lang=lang)
 
 
 def milestone_history(user: Any, milestone: Milestone, *, lang: str) -> list[HistoryRow]:
     """The same rows for one milestone: its edits, submissions, approvals and returns."""
-    project = get_project_for_user(user, milestone.project_id)
+    project = project_get(user, milestone.project_id)
     return _rows(project, lang=lang, milestone_id=milestone.pk)

@@ -1,6 +1,10 @@
-"""Filtered reads of projects, milestones and KPIs for the API (and any page that lists them).
+"""The program's records for pages, the API and services: one getter per entity, and the
+filtered lists the API pages through.
 
-Every function takes the acting user, scopes by role and runs a fixed number of queries.
+A getter, `<entity>_get(user, pk)`, answers 404 when the user may not read the record (a user
+with no role included: existence is not leaked) and, with `write=True`, 403 when they may read
+it but not change it. The lists return nothing to a user with no role. Every function runs a
+fixed number of queries.
 """
 
 from __future__ import annotations
@@ -9,14 +13,85 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from ..models import Kpi, KpiTarget, KpiValue, Milestone, MilestoneUpdate, Project
-from ..permissions import require_read
+from ..models import Evidence, Kpi, KpiTarget, KpiValue, Milestone, MilestoneUpdate, Project
+from ..permissions import user_scope
 from ..status import Status
 from .program import project_statuses
+
+# --- Getters --------------------------------------------------------------------------------
+
+
+def project_get(user: Any, pk: int, *, write: bool = False) -> Project:
+    """The project with its initiative and region: 404 when unreadable, 403 when read-only."""
+    scope = user_scope(user)
+    project = (
+        Project.objects.select_related("initiative", "region").filter(pk=pk).first()
+        if scope.can_read
+        else None
+    )
+    if project is None:
+        raise Http404(_("项目不存在或无权查看。"))
+    if write and not scope.can_write_project(project):
+        raise PermissionDenied(_("您可以查看该项目，但不能修改。"))
+    return project
+
+
+def milestone_get(user: Any, pk: int, *, write: bool = False) -> Milestone:
+    """The milestone with its project (see `project_get` for 404 and 403)."""
+    milestone = Milestone.objects.filter(pk=pk).first() if user_scope(user).can_read else None
+    if milestone is None:
+        raise Http404(_("里程碑不存在或无权查看。"))
+    milestone.project = project_get(user, milestone.project_id, write=write)
+    return milestone
+
+
+def milestone_update_get(user: Any, pk: int) -> MilestoneUpdate:
+    """An owner's milestone update, 404 unless the user may read its project."""
+    update = MilestoneUpdate.objects.select_related("milestone").filter(pk=pk).first()
+    if update is None or not user_scope(user).can_read:
+        raise Http404(_("更新申请不存在。"))
+    project_get(user, update.milestone.project_id)
+    return update
+
+
+def kpi_get(user: Any, pk: int, *, write: bool = False) -> Kpi:
+    """The KPI: 404 when unreadable; with `write`, 403 unless the user may report its values
+    (a project KPI: whoever may change the project; an initiative KPI: its lead and admins)."""
+    scope = user_scope(user)
+    kpi = Kpi.objects.select_related("project", "initiative").filter(pk=pk).first()
+    if kpi is None or not scope.can_read:
+        raise Http404(_("指标不存在或无权查看。"))
+    if kpi.project_id:
+        project_get(user, kpi.project_id, write=write)
+    elif write and not scope.can_approve_for(kpi.initiative_id):
+        raise PermissionDenied(_("只有该任务方向的牵头部门和管理员可以填报此指标。"))
+    return kpi
+
+
+def kpi_value_get(user: Any, pk: int) -> KpiValue:
+    """A reported KPI value with its KPI, 404 unless the user may read the KPI."""
+    row = KpiValue.objects.select_related("kpi").filter(pk=pk).first()
+    if row is None or not user_scope(user).can_read:
+        raise Http404(_("指标填报不存在。"))
+    kpi_get(user, row.kpi_id)
+    return row
+
+
+def evidence_get(user: Any, pk: int) -> Evidence:
+    """An evidence file, 404 unless the user may read its milestone's project."""
+    evidence = Evidence.objects.filter(pk=pk).first() if user_scope(user).can_read else None
+    if evidence is None:
+        raise Http404(_("文件不存在或无权查看。"))
+    milestone_get(user, evidence.milestone_id)
+    return evidence
+
+
+# --- Lists ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -30,7 +105,8 @@ class ProjectFilters:
 
 
 def _projects(user: Any) -> QuerySet[Project]:
-    require_read(user)
+    if not user_scope(user).can_read:
+        return Project.objects.none()
     return (
         Project.objects.select_related("initiative", "region")
         .prefetch_related("owners")
@@ -69,14 +145,6 @@ def project_search(
     return rows
 
 
-def project_get(user: Any, pk: int, *, lang: str = "zh-hans") -> tuple[Project, Status]:
-    """One project with its status, or 404."""
-    project = _projects(user).filter(pk=pk).first()
-    if project is None:
-        raise Http404("项目不存在或无权查看。")
-    return project, project_statuses([project], lang=lang)[project.pk]
-
-
 def milestone_search(
     user: Any,
     *,
@@ -86,7 +154,8 @@ def milestone_search(
     due_to: dt.date | None = None,
 ) -> QuerySet[Milestone]:
     """Milestones by due date, filtered (a lazy queryset: the caller slices one page)."""
-    require_read(user)
+    if not user_scope(user).can_read:
+        return Milestone.objects.none()
     qs = Milestone.objects.order_by("due_date", "order", "pk")
     if project is not None:
         qs = qs.filter(project_id=project)
@@ -99,18 +168,12 @@ def milestone_search(
     return qs
 
 
-def milestone_get(user: Any, pk: int) -> Milestone:
-    milestone = milestone_search(user).filter(pk=pk).first()
-    if milestone is None:
-        raise Http404("里程碑不存在或无权查看。")
-    return milestone
-
-
 def kpi_search(
     user: Any, *, initiative: str | None = None, project: int | None = None
 ) -> QuerySet[Kpi]:
     """KPIs with targets and every reported value (approved and pending). Three queries a page."""
-    require_read(user)
+    if not user_scope(user).can_read:
+        return Kpi.objects.none()
     qs = (
         Kpi.objects.select_related("initiative")
         .prefetch_related(
@@ -126,36 +189,15 @@ def kpi_search(
     return qs
 
 
-def kpi_get(user: Any, pk: int) -> Kpi:
-    kpi = kpi_search(user).filter(pk=pk).first()
-    if kpi is None:
-        raise Http404("指标不存在或无权查看。")
-    return kpi
-
-
 def milestone_update_search(
     user: Any, *, state: str | None = None, milestone: int | None = None
 ) -> QuerySet[MilestoneUpdate]:
     """Owners' milestone updates, newest first (a lazy queryset: the caller slices one page)."""
-    require_read(user)
+    if not user_scope(user).can_read:
+        return MilestoneUpdate.objects.none()
     qs = MilestoneUpdate.objects.select_related("submitted_by", "reviewed_by").order_by("-pk")
     if state:
         qs = qs.filter(state=state)
     if milestone is not None:
         qs = qs.filter(milestone_id=milestone)
     return qs
-
-
-def milestone_update_get(user: Any, pk: int) -> MilestoneUpdate:
-    update = milestone_update_search(user).filter(pk=pk).first()
-    if update is None:
-        raise Http404(_("更新申请不存在。"))
-    return update
-
-
-def kpi_value_get(user: Any, pk: int) -> KpiValue:
-    require_read(user)
-    row = KpiValue.objects.filter(pk=pk).first()
-    if row is None:
-        raise Http404(_("指标填报不存在。"))
-    return row

@@ -10,9 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
 from ..models import (
@@ -26,7 +24,7 @@ from ..models import (
     ReviewState,
     UpdateState,
 )
-from ..permissions import get_project_for_user, user_scope
+from ..permissions import user_scope
 from ..validators import current_period
 
 OPEN = (MilestoneStatus.NOT_STARTED, MilestoneStatus.IN_PROGRESS)
@@ -154,23 +152,6 @@ def my_work(user: Any, *, today: dt.date | None = None) -> MyWork:
     return work
 
 
-def milestone_for_user(user: Any, pk: int, *, write: bool = False) -> Milestone:
-    """The milestone, 404 when the user may not read its project, 403 when not change it."""
-    milestone = Milestone.objects.filter(pk=pk).first()
-    if milestone is None or not user_scope(user).can_read:
-        raise Http404("No such milestone.")
-    milestone.project = get_project_for_user(user, milestone.project_id, write=write)
-    return milestone
-
-
-def milestone_update_for_user(user: Any, pk: int) -> MilestoneUpdate:
-    update = MilestoneUpdate.objects.select_related("milestone").filter(pk=pk).first()
-    if update is None:
-        raise Http404("No such update.")
-    get_project_for_user(user, update.milestone.project_id)
-    return update
-
-
 @dataclass
 class MilestonePage:
     milestone: Milestone
@@ -197,42 +178,12 @@ def milestone_page(milestone: Milestone) -> MilestonePage:
     )
 
 
-def kpi_for_user(user: Any, pk: int, *, write: bool = False) -> Kpi:
-    """The KPI, 404 when unreadable, 403 when the user may not report its values."""
-    kpi = Kpi.objects.select_related("project", "initiative").filter(pk=pk).first()
-    scope = user_scope(user)
-    if kpi is None or not scope.can_read:
-        raise Http404("No such KPI.")
-    if kpi.project_id:
-        get_project_for_user(user, kpi.project_id, write=write)
-    elif write and not scope.can_approve_for(kpi.initiative_id):
-        raise PermissionDenied("Only the initiative's lead reports this KPI.")
-    return kpi
-
-
-def kpi_value_for_user(user: Any, pk: int) -> KpiValue:
-    row = KpiValue.objects.select_related("kpi").filter(pk=pk).first()
-    if row is None:
-        raise Http404("No such value.")
-    kpi_for_user(user, row.kpi_id)
-    return row
-
-
 def kpi_values_recent(kpi: Kpi, limit: int = 8) -> list[KpiValue]:
     return list(
         KpiValue.objects.filter(kpi=kpi)
         .select_related("entered_by")
         .order_by("-period_end")[:limit]
     )
-
-
-def evidence_for_user(user: Any, pk: int) -> Evidence:
-    """An evidence file, 404 unless the user may read its project."""
-    evidence = Evidence.objects.filter(pk=pk).first()
-    if evidence is None:
-        raise Http404("No such file.")
-    milestone_for_user(user, evidence.milestone_id)
-    return evidence
 
 
 @dataclass(frozen=True)

@@ -7,15 +7,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from ..briefings.forms import BriefingGenerateForm, BriefingSubscriptionForm
 from ..exceptions import PolicyError
 from ..permissions import require_read
+from ..selectors.briefing import briefing_get, briefing_subscription_get
 from ..selectors.briefing import briefing_list as briefing_archive
-from ..selectors.briefing import briefing_subscription_get
 from ..services.briefing import briefing_request, briefing_subscription_set, can_generate
 
 PAGE_SIZE = 25
@@ -82,7 +82,7 @@ def briefing_generate(request: HttpRequest) -> HttpResponse:
 def briefing_download(request: HttpRequest, pk: int) -> FileResponse:
     """The PDF as an attachment; 404 when it has not been generated (yet)."""
     require_read(request.user)
-    briefing = get_object_or_404(briefing_archive(request.user), pk=pk)
+    briefing = briefing_get(request.user, pk)
     if not briefing.file:
         raise Http404("This briefing has no PDF yet.")
     try:

@@ -27,16 +27,14 @@ from ..exceptions import ConflictError, PermissionDeniedError, PolicyError
 from ..forms import KpiValueForm, MilestoneProgressForm, ReviewForm, apply_service_errors
 from ..permissions import require_read, user_scope
 from ..selectors.history import milestone_history
-from ..selectors.work import (
-    evidence_for_user,
-    kpi_for_user,
-    kpi_value_for_user,
-    kpi_values_recent,
-    milestone_for_user,
-    milestone_page,
-    milestone_update_for_user,
-    my_work,
+from ..selectors.records import (
+    evidence_get,
+    kpi_get,
+    kpi_value_get,
+    milestone_get,
+    milestone_update_get,
 )
+from ..selectors.work import kpi_values_recent, milestone_page, my_work
 from ..services.kpis import (
     NeedsConfirmation,
     kpi_initiative_id,
@@ -74,7 +72,7 @@ def my_work_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 def milestone_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A milestone with its pending update, evidence files and history."""
-    milestone = milestone_for_user(request.user, pk)
+    milestone = milestone_get(request.user, pk)
     scope = user_scope(request.user)
     context = {
         "page": milestone_page(milestone),
@@ -146,7 +144,7 @@ def milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @csrf_protect
 @require_http_methods(["GET", "POST"])
 def _milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    milestone = milestone_for_user(request.user, pk, write=True)
+    milestone = milestone_get(request.user, pk, write=True)
     page = milestone_page(milestone)
     direct = user_scope(request.user).can_approve_for(milestone.project.initiative_id)
     if request.method == "POST":
@@ -194,7 +192,7 @@ def _milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def milestone_update_review(request: HttpRequest, pk: int) -> HttpResponse:
     """A lead approves a pending milestone update or returns it with a reason."""
-    update = milestone_update_for_user(request.user, pk)
+    update = milestone_update_get(request.user, pk)
     form = ReviewForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("请选择审核结果。"))
@@ -221,7 +219,7 @@ def milestone_update_review(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def kpi_value_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Report a KPI value for a period (default: the current one)."""
-    kpi = kpi_for_user(request.user, pk, write=True)
+    kpi = kpi_get(request.user, pk, write=True)
     period = (request.POST.get("period") or request.GET.get("period") or "").strip()
     period = period or current_period(kpi.frequency, timezone.localdate())
     recent = kpi_values_recent(kpi)
@@ -274,7 +272,7 @@ def kpi_value_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def kpi_value_review(request: HttpRequest, pk: int) -> HttpResponse:
     """A lead approves a submitted KPI value or returns it with a reason."""
-    row = kpi_value_for_user(request.user, pk)
+    row = kpi_value_get(request.user, pk)
     form = ReviewForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("请选择审核结果。"))
@@ -303,7 +301,7 @@ def kpi_value_review(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     """Serve an evidence file to users who may read its project, always as a download."""
-    evidence = evidence_for_user(request.user, pk)
+    evidence = evidence_get(request.user, pk)
     try:
         handle = evidence.file.open("rb")
     except FileNotFoundError:
