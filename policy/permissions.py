@@ -48,6 +48,11 @@ class Scope:
     def can_approve_for(self, initiative_id: int) -> bool:
         return self.is_admin or initiative_id in self.led_initiative_ids
 
+    @property
+    def can_generate_briefings(self) -> bool:
+        """Leads and admins may generate a briefing on demand (every role reads them)."""
+        return self.is_admin or bool(self.led_initiative_ids)
+
 
 EMPTY_SCOPE = Scope(frozenset(), frozenset(), frozenset())
 

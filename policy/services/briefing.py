@@ -43,12 +43,6 @@ logger = logging.getLogger(__name__)
 STUCK_AFTER = dt.timedelta(minutes=15)
 
 
-def can_generate(user: Any) -> bool:
-    """Leads and admins may generate briefings on demand."""
-    scope = user_scope(user)
-    return scope.is_admin or bool(scope.led_initiative_ids)
-
-
 def briefing_request(
     *,
     kind: str,
@@ -64,7 +58,7 @@ def briefing_request(
     A row already being generated is returned as it is (no second run of the same work).
     Raises PermissionDeniedError or ValidationFailed (bad kind, period or language).
     """
-    if user is not None and not can_generate(user):
+    if user is not None and not user_scope(user).can_generate_briefings:
         raise PermissionDeniedError(_("只有牵头部门和管理员可以生成简报。"))
     if language not in BriefingLanguage.values:
         raise ValidationFailed(

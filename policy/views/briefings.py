@@ -13,10 +13,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ..briefings.forms import BriefingGenerateForm, BriefingSubscriptionForm
 from ..exceptions import PolicyError
-from ..permissions import require_read
+from ..permissions import require_read, user_scope
 from ..selectors.briefing import briefing_get, briefing_subscription_get
 from ..selectors.briefing import briefing_list as briefing_archive
-from ..services.briefing import briefing_request, briefing_subscription_set, can_generate
+from ..services.briefing import briefing_request, briefing_subscription_set
 
 PAGE_SIZE = 25
 
@@ -28,7 +28,7 @@ def _render_list(
     subscription_form: BriefingSubscriptionForm | None = None,
 ) -> HttpResponse:
     page = Paginator(briefing_archive(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    allowed = can_generate(request.user)
+    allowed = user_scope(request.user).can_generate_briefings
     if subscription_form is None:
         current = briefing_subscription_get(request.user)
         initial = (
@@ -58,8 +58,7 @@ def briefing_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def briefing_generate(request: HttpRequest) -> HttpResponse:
     """Queue a briefing now (leads and admins); regenerating a period replaces its file."""
-    require_read(request.user)
-    if not can_generate(request.user):
+    if not require_read(request.user).can_generate_briefings:
         raise PermissionDenied(_("只有牵头部门和管理员可以生成简报。"))
     form = BriefingGenerateForm(request.POST)
     if not form.is_valid():
