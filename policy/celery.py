@@ -26,7 +26,7 @@ app = Celery(
     include=[
         "policy.services.system",
         "policy.services.reminders",
-        "policy.services.briefing",
+        "policy.briefings.services",
         "indicators.services",
     ],
 )

@@ -35,15 +35,3 @@ class ConflictError(PolicyError):
     """Optimistic-locking conflict: someone saved the object after it was loaded."""
 
     code = "conflict"
-
-
-class BriefingError(PolicyError):
-    """A briefing could not be produced; the message says which step failed and why."""
-
-    code = "briefing_failed"
-
-
-class ChartExportError(BriefingError):
-    """A chart could not be turned into SVG (browser missing, crashed or timed out)."""
-
-    code = "chart_export_failed"

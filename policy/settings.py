@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "simple_history",
     "policy",
+    "policy.briefings",  # the briefing slice: its models keep the policy app label
     "indicators",
 ]
 

@@ -7,7 +7,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from .api import api
-from .views import briefings, dashboard, health, overview, system, work
+from .briefings import urls as briefing_urls
+from .views import dashboard, health, overview, system, work
 
 policy_patterns = [
     path("", overview.overview, name="overview"),
@@ -27,10 +28,7 @@ policy_patterns = [
     path("kpi-values/<int:pk>/review/", work.kpi_value_review, name="kpi-value-review"),
     path("evidence/<int:pk>/", work.evidence_download, name="evidence-download"),
     path("healthz/", health.healthz, name="healthz"),
-    path("briefings/", briefings.briefing_list, name="briefing-list"),
-    path("briefings/generate/", briefings.briefing_generate, name="briefing-generate"),
-    path("briefings/subscription/", briefings.briefing_subscribe, name="briefing-subscribe"),
-    path("briefings/<int:pk>/download/", briefings.briefing_download, name="briefing-download"),
+    *briefing_urls.urlpatterns,
 ]
 
 urlpatterns = [

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from indicators.api import router as indicators_router
 
+from ..briefings.api import router as briefings_router
 from .auth import API_AUTH
-from .briefings import router as briefings_router
 from .errors import ShapedNinjaAPI, install_error_handlers
 from .parser import StrictParser
 from .program import router as program_router

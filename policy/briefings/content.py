@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from ..selectors.briefing import BriefingFacts, InitiativeSection, KpiLine
+from .selectors import BriefingFacts, InitiativeSection, KpiLine
 
 
 def fmt(value: float | None, decimals: int = 2) -> str:

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..exceptions import ValidationFailed
-from ..models import BriefingKind, BriefingLanguage
+from .models import BriefingKind, BriefingLanguage
 from .periods import last_complete, parse_period
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from ..exceptions import ValidationFailed
-from ..models import BriefingKind
+from .models import BriefingKind
 
 ON_DEMAND_DAYS = 30
 

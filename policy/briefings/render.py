@@ -18,18 +18,18 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from ..charts.export import figures_to_svg
 from ..charts.kpi import kpi_progress
 from ..charts.pages import kpi_summary, kpi_trajectory_figure, progress_frame, status_frame
 from ..charts.program import status_bars
-from ..exceptions import BriefingError
-from ..models import Briefing
-from ..selectors.briefing import BriefingFacts, InitiativeSection, briefing_facts
 from ..status import Thresholds
 from . import content
+from .exceptions import BriefingError
+from .export import figures_to_svg
+from .models import Briefing
 from .periods import BriefingPeriod, parse_period
+from .selectors import BriefingFacts, InitiativeSection, briefing_facts
 
-TEMPLATE = "pdf/briefing.html"
+TEMPLATE = "briefings/pdf/briefing.html"
 # Width of a chart in CSS px: the A4 text column (176 mm) at 96 px/in is about 665 px;
 # a little wider so plotly's fonts come out near the body text size once scaled down.
 CHART_WIDTH = 760

@@ -4,7 +4,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-import policy.models.briefing
+import policy.briefings.models
 
 
 class Migration(migrations.Migration):
@@ -108,7 +108,7 @@ class Migration(migrations.Migration):
                     "file",
                     models.FileField(
                         blank=True,
-                        storage=policy.models.briefing.briefing_storage,
+                        storage=policy.briefings.models.briefing_storage,
                         upload_to="briefings/",
                         verbose_name="PDF 文件",
                     ),

@@ -1,13 +1,9 @@
-"""Models of the tracked program. One module per aggregate; everything re-exported here."""
+"""Models of the tracked program. One module per aggregate; everything re-exported here.
+
+The briefings' models are in policy/briefings/models.py (same `policy` app label).
+"""
 
 from .api import ApiToken
-from .briefing import (
-    Briefing,
-    BriefingKind,
-    BriefingLanguage,
-    BriefingStatus,
-    BriefingSubscription,
-)
 from .kpi import Kpi, KpiDirection, KpiFrequency, KpiTarget, KpiValue, ReviewState
 from .milestone import Milestone, MilestoneStatus
 from .program import Initiative, Membership, Project, ProjectPhase, Role
@@ -23,11 +19,6 @@ from .system import WorkerPing
 
 __all__ = [
     "ApiToken",
-    "Briefing",
-    "BriefingKind",
-    "BriefingLanguage",
-    "BriefingStatus",
-    "BriefingSubscription",
     "Evidence",
     "Initiative",
     "Kpi",

@@ -8,10 +8,10 @@ from django.utils.translation import get_language
 
 from indicators.selectors import key_indicator_figures
 
+from ..briefings.selectors import briefing_last_generated_at
 from ..charts.pages import overview_charts
 from ..permissions import require_read
 from ..revision import cached_body
-from ..selectors.briefing import briefing_last_generated_at
 from ..selectors.changes import program_changes_since, week_start
 from ..selectors.dashboard import program_overview
 

@@ -27,8 +27,8 @@ from django.utils import timezone
 
 from indicators.models import Indicator, IngestionRun, Observation, RunStatus
 from policy.api import api
+from policy.briefings.models import Briefing
 from policy.models import (
-    Briefing,
     Kpi,
     KpiValue,
     Milestone,

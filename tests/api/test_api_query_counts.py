@@ -12,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from indicators.models import Indicator, IngestionRun, Observation, RunStatus, Source
-from policy.models import Briefing, Kpi, KpiTarget, Membership, Milestone, Project, Region, Role
+from policy.briefings.models import Briefing
+from policy.models import Kpi, KpiTarget, Membership, Milestone, Project, Region, Role
 from policy.services.kpis import kpi_value_record
 from policy.services.milestones import milestone_record_progress
 from tests.api.conftest import TokenClient

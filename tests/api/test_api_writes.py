@@ -18,7 +18,8 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from indicators.models import Indicator, IngestionRun, Observation, RunStatus, Source
-from policy.models import Briefing, Kpi, KpiValue, Milestone, MilestoneUpdate, Region
+from policy.briefings.models import Briefing
+from policy.models import Kpi, KpiValue, Milestone, MilestoneUpdate, Region
 from policy.services.common import parse_change_reason
 from policy.services.kpis import kpi_value_record
 from tests.api.conftest import TokenClient

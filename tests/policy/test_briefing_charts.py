@@ -9,13 +9,13 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from policy.briefings import export
 from policy.briefings.periods import parse_period
 from policy.briefings.render import briefing_figures
-from policy.charts import export
+from policy.briefings.selectors import briefing_facts
 from policy.charts.kpi import kpi_progress
 from policy.charts.pages import figure_json, kpi_charts, overview_charts
 from policy.models import Kpi, KpiTarget, KpiValue, Project
-from policy.selectors.briefing import briefing_facts
 from policy.selectors.dashboard import initiative_detail, program_overview
 
 
@@ -124,7 +124,7 @@ def test_export_gives_svg_with_chinese_text_from_one_warm_browser() -> None:
 
 
 def test_a_crashed_browser_fails_one_export_and_is_replaced_for_the_next() -> None:
-    from policy.exceptions import ChartExportError
+    from policy.briefings.exceptions import ChartExportError
 
     fig = kpi_progress(_progress_frame())
     export.figure_to_svg(fig, width=300, height=150)

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from django.core.files.base import ContentFile
 
-from policy.charts.export import stop_browser
-from policy.exceptions import BriefingError
-from policy.models import Briefing, BriefingStatus
-from policy.services.briefing import briefing_generate, briefing_generate_task, briefing_request
+from policy.briefings.exceptions import BriefingError
+from policy.briefings.export import stop_browser
+from policy.briefings.models import Briefing, BriefingStatus
+from policy.briefings.services import briefing_generate, briefing_generate_task, briefing_request
 
 OLD_PDF = b"%PDF-1.7 previous briefing\n"
 

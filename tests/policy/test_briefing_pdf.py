@@ -16,7 +16,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from policy.models import Briefing, BriefingStatus, Initiative, Milestone
+from policy.briefings.models import Briefing, BriefingStatus
+from policy.models import Initiative, Milestone
 
 TITLE_ZH = "四川省人工智能一号创新工程·四个大后方+一个创新探索进展简报"
 

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from policy.briefings.content import executive_summary
 from policy.briefings.periods import parse_period
+from policy.briefings.selectors import BRIEFING_READER, briefing_facts, briefing_list
 from policy.models import Kpi, KpiTarget, KpiValue, Milestone, Project
-from policy.selectors.briefing import BRIEFING_READER, briefing_facts, briefing_list
 
 
 @pytest.fixture

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from django.core import mail
 
+from policy.briefings import services as service
+from policy.briefings.models import Briefing, BriefingStatus, BriefingSubscription
 from policy.briefings.render import RenderedBriefing
+from policy.briefings.services import briefing_generate_task
 from policy.exceptions import PermissionDeniedError, ValidationFailed
-from policy.models import Briefing, BriefingStatus, BriefingSubscription
-from policy.services import briefing as service
-from policy.services.briefing import briefing_generate_task
 from tests.conftest import make_user, work_callbacks
 
 

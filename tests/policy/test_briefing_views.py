@@ -10,8 +10,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django.test import Client
 
-from policy.models import Briefing, BriefingStatus, BriefingSubscription
-from policy.services.briefing import briefing_request
+from policy.briefings.models import Briefing, BriefingStatus, BriefingSubscription
+from policy.briefings.services import briefing_request
 from tests.conftest import client_for, work_callbacks
 
 PDF = b"%PDF-1.7 archived briefing\n"

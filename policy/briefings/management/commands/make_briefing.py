@@ -7,10 +7,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from policy.briefings.models import BriefingKind, BriefingLanguage
 from policy.briefings.periods import last_complete
+from policy.briefings.services import briefing_generate, briefing_request
 from policy.exceptions import PolicyError
-from policy.models import BriefingKind, BriefingLanguage
-from policy.services.briefing import briefing_generate, briefing_request
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from ..formatting import number
+from ...formatting import number
 
 register = template.Library()
 

@@ -11,12 +11,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from ..briefings.forms import BriefingGenerateForm, BriefingSubscriptionForm
 from ..exceptions import PolicyError
 from ..permissions import require_read, user_scope
-from ..selectors.briefing import briefing_get, briefing_subscription_get
-from ..selectors.briefing import briefing_list as briefing_archive
-from ..services.briefing import briefing_request, briefing_subscription_set
+from .forms import BriefingGenerateForm, BriefingSubscriptionForm
+from .selectors import briefing_get, briefing_subscription_get
+from .selectors import briefing_list as briefing_archive
+from .services import briefing_request, briefing_subscription_set
 
 PAGE_SIZE = 25
 
@@ -43,7 +43,7 @@ def _render_list(
         "generate_form": (generate_form or BriefingGenerateForm()) if allowed else None,
         "subscription_form": subscription_form,
     }
-    return render(request, "policy/briefings/list.html", context)
+    return render(request, "briefings/list.html", context)
 
 
 @login_required

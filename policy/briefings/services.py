@@ -25,17 +25,18 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from ..briefings.periods import last_complete, parse_period
-from ..briefings.render import RenderedBriefing, briefing_render
-from ..exceptions import BriefingError, ChartExportError, PermissionDeniedError, ValidationFailed
-from ..models import (
+from ..exceptions import PermissionDeniedError, ValidationFailed
+from ..permissions import ROLE_GROUPS, user_scope
+from .exceptions import BriefingError, ChartExportError
+from .models import (
     Briefing,
     BriefingKind,
     BriefingLanguage,
     BriefingStatus,
     BriefingSubscription,
 )
-from ..permissions import ROLE_GROUPS, user_scope
+from .periods import last_complete, parse_period
+from .render import RenderedBriefing, briefing_render
 
 logger = logging.getLogger(__name__)
 

@@ -9,9 +9,9 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from ..selectors.briefing import briefing_get, briefing_list
-from .errors import ONE_ERRORS, READ_ERRORS
-from .pagination import PageIn, page_of
+from ..api.errors import ONE_ERRORS, READ_ERRORS
+from ..api.pagination import PageIn, page_of
+from .selectors import briefing_get, briefing_list
 
 router = Router(tags=["briefings"])
 

@@ -26,7 +26,7 @@ from celery.signals import worker_process_shutdown
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from ..exceptions import ChartExportError
+from .exceptions import ChartExportError
 
 logger = logging.getLogger(__name__)
 

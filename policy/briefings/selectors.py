@@ -21,12 +21,8 @@ from django.utils.translation import gettext as _
 from indicators.models import Confidence, Observation, Source
 from indicators.selectors import Provenance, SourceHealth, indicator_freshness, value_row_for
 
-from ..briefings.periods import BriefingPeriod
 from ..charts.kpi import progress_ratio
 from ..models import (
-    Briefing,
-    BriefingStatus,
-    BriefingSubscription,
     Initiative,
     Kpi,
     KpiTarget,
@@ -37,9 +33,11 @@ from ..models import (
     Role,
 )
 from ..permissions import Scope, user_scope
+from ..selectors.dashboard import KpiSeries
+from ..selectors.program import InitiativeRow, initiative_overview, kpi_facts
 from ..status import KpiFact, Status, Thresholds, project_kpi
-from .dashboard import KpiSeries
-from .program import InitiativeRow, initiative_overview, kpi_facts
+from .models import Briefing, BriefingStatus, BriefingSubscription
+from .periods import BriefingPeriod
 
 OPEN = (MilestoneStatus.NOT_STARTED, MilestoneStatus.IN_PROGRESS)
 

@@ -1,4 +1,8 @@
-"""Periodic PDF briefings and who receives them by email."""
+"""Periodic PDF briefings and who receives them by email.
+
+The models keep the `policy` app label, so their tables (policy_briefing,
+policy_briefingsubscription) and migrations (policy/migrations/0006) stay where they were.
+"""
 
 from __future__ import annotations
 
@@ -93,6 +97,7 @@ class Briefing(models.Model):
     mailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
 
     class Meta:
+        app_label = "policy"
         ordering = ["-period_end", "kind", "language"]
         verbose_name = _("简报")
         verbose_name_plural = _("简报")
@@ -135,6 +140,7 @@ class BriefingSubscription(models.Model):
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
+        app_label = "policy"
         verbose_name = _("简报订阅")
         verbose_name_plural = _("简报订阅")
 
