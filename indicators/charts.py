@@ -28,9 +28,7 @@ def series_frame(rows: list[object]) -> pd.DataFrame:
     )
 
 
-def indicator_series_figure(
-    frame: pd.DataFrame, *, unit: str, lang: str = "zh-hans", decimals: int = 1
-) -> go.Figure:
+def indicator_series_figure(frame: pd.DataFrame, *, unit: str, decimals: int = 1) -> go.Figure:
     """One trace per area (and dimension), periods on x, values in ``unit`` on y.
 
     Series with a dimension (market shares by supplier) are grouped bars; others are lines
@@ -77,4 +75,4 @@ def indicator_series_figure(
     # points and cannot show "2023-H1" beside "2023".
     order = frame.sort_values(["period_start", "period"])["period"].drop_duplicates()
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=list(order))
-    return apply_theme(fig, lang)
+    return apply_theme(fig)

@@ -9,6 +9,8 @@ from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from policy.i18n import english
+
 
 def private_storage() -> FileSystemStorage:
     """Raw payloads and uploaded source files: never served by URL, downloads check roles."""
@@ -86,8 +88,9 @@ class Indicator(models.Model):
     def is_derived(self) -> bool:
         return bool(self.formula)
 
-    def display_name(self, lang: str = "zh-hans") -> str:
-        return (self.name_en or self.name_zh) if lang.startswith("en") else self.name_zh
+    def display_name(self) -> str:
+        """The name in the active language (Chinese when there is no English name)."""
+        return (self.name_en or self.name_zh) if english() else self.name_zh
 
 
 class Source(models.Model):

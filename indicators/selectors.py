@@ -281,10 +281,10 @@ def _is_stale(obs: Observation, source: Source | None, kind: str, fresh: Freshne
     return bool(health and health.stale)
 
 
-def value_row_for(obs: Observation, fresh: Freshness, lang: str) -> ValueRow:
+def value_row_for(obs: Observation, fresh: Freshness) -> ValueRow:
     return ValueRow(
         area_code=obs.area.code,
-        area_name=obs.area.display_name(lang),
+        area_name=obs.area.display_name(),
         is_comparison=obs.area.is_comparison,
         period=obs.period,
         period_start=obs.period_start,
@@ -316,9 +316,7 @@ def _observations() -> Any:
     return Observation.objects.select_related("area", "run", "run__source", "indicator")
 
 
-def _latest_rows(
-    indicator_ids: list[int] | None, fresh: Freshness, lang: str
-) -> dict[int, list[ValueRow]]:
+def _latest_rows(indicator_ids: list[int] | None, fresh: Freshness) -> dict[int, list[ValueRow]]:
     """Observations at each indicator's latest period. One query."""
     latest = (
         Observation.objects.filter(indicator=OuterRef("indicator"))
@@ -330,11 +328,11 @@ def _latest_rows(
         query = query.filter(indicator_id__in=indicator_ids)
     rows: dict[int, list[ValueRow]] = defaultdict(list)
     for obs in query.order_by("indicator_id", "area__order", "area__code", "dimension"):
-        rows[obs.indicator_id].append(value_row_for(obs, fresh, lang))
+        rows[obs.indicator_id].append(value_row_for(obs, fresh))
     return rows
 
 
-def indicator_catalogue(user: Any, *, lang: str = "zh-hans") -> list[CategoryGroup]:
+def indicator_catalogue(user: Any) -> list[CategoryGroup]:
     """Indicators by category with counts, latest values, provenance and stale flags.
 
     Three queries after the user's scope (indicators, latest observations, source health),
@@ -343,13 +341,13 @@ def indicator_catalogue(user: Any, *, lang: str = "zh-hans") -> list[CategoryGro
     if not user_scope(user).can_read:
         return []
     indicators = list(Indicator.objects.annotate(n_obs=Count("observations")))
-    latest = _latest_rows(None, indicator_freshness(indicators), lang)
+    latest = _latest_rows(None, indicator_freshness(indicators))
     groups: dict[str, list[IndicatorSummary]] = defaultdict(list)
     for indicator in indicators:
         groups[indicator.category].append(
             IndicatorSummary(
                 indicator=indicator,
-                name=indicator.display_name(lang),
+                name=indicator.display_name(),
                 n_obs=indicator.n_obs,  # type: ignore[attr-defined]
                 latest=latest.get(indicator.pk, []),
                 url=reverse("indicators:detail", args=[indicator.code]),
@@ -360,7 +358,7 @@ def indicator_catalogue(user: Any, *, lang: str = "zh-hans") -> list[CategoryGro
     ]
 
 
-def key_indicator_figures(user: Any, *, lang: str = "zh-hans") -> list[KeyFigure]:
+def key_indicator_figures(user: Any) -> list[KeyFigure]:
     """Headline capacity, power-price and supply-chain figures for the overview. Four queries.
 
     One ``KeyFigure`` per indicator of ``KEY_INDICATOR_CODES`` that has data, in that order:
@@ -373,7 +371,7 @@ def key_indicator_figures(user: Any, *, lang: str = "zh-hans") -> list[KeyFigure
         return []
     indicators = {i.code: i for i in Indicator.objects.filter(code__in=KEY_INDICATOR_CODES)}
     fresh = indicator_freshness(indicators.values())
-    latest = _latest_rows([i.pk for i in indicators.values()], fresh, lang)
+    latest = _latest_rows([i.pk for i in indicators.values()], fresh)
     figures = []
     for code in KEY_INDICATOR_CODES:
         indicator = indicators.get(code)
@@ -381,17 +379,15 @@ def key_indicator_figures(user: Any, *, lang: str = "zh-hans") -> list[KeyFigure
         head = _headline(rows)
         if indicator is None or head is None:
             continue
-        figures.append(_key_figure(indicator, head, rows, lang))
+        figures.append(_key_figure(indicator, head, rows))
     return figures
 
 
-def _key_figure(
-    indicator: Indicator, head: ValueRow, rows: list[ValueRow], lang: str
-) -> KeyFigure:
+def _key_figure(indicator: Indicator, head: ValueRow, rows: list[ValueRow]) -> KeyFigure:
     fetched = head.provenance.fetched_at
     return KeyFigure(
         code=indicator.code,
-        name=indicator.display_name(lang),
+        name=indicator.display_name(),
         category=indicator.category,
         category_label=str(Category(indicator.category).label),
         value=head.value,
@@ -413,7 +409,7 @@ def _key_figure(
 # -- one indicator -----------------------------------------------------------------------------
 
 
-def indicator_detail(user: Any, code: str, *, lang: str = "zh-hans") -> IndicatorDetail | None:
+def indicator_detail(user: Any, code: str) -> IndicatorDetail | None:
     """One indicator's whole series with provenance per value.
 
     Three queries after the scope (four for a derived indicator: its inputs' freshness).
@@ -427,7 +423,7 @@ def indicator_detail(user: Any, code: str, *, lang: str = "zh-hans") -> Indicato
         return None
     fresh = indicator_freshness([indicator])
     rows = [
-        value_row_for(obs, fresh, lang)
+        value_row_for(obs, fresh)
         for obs in _observations()
         .filter(indicator=indicator)
         .order_by("area__order", "area__code", "dimension", "period_start")
@@ -435,7 +431,7 @@ def indicator_detail(user: Any, code: str, *, lang: str = "zh-hans") -> Indicato
     source_codes = {row.provenance.source_code for row in rows if row.provenance.source_code}
     return IndicatorDetail(
         indicator=indicator,
-        name=indicator.display_name(lang),
+        name=indicator.display_name(),
         rows=rows,
         sources=[h for h in fresh.health.values() if h.code in source_codes],
     )

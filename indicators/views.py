@@ -5,7 +5,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -26,10 +25,6 @@ from .selectors import (
 from .services import source_run_enqueue
 
 
-def _lang() -> str:
-    return get_language() or "zh-hans"
-
-
 @login_required
 def catalogue(request: HttpRequest) -> HttpResponse:
     """The indicator catalogue by category, with each series' latest value and provenance."""
@@ -37,13 +32,13 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "indicators/catalogue.html",
-        {"categories": indicator_catalogue(request.user, lang=_lang())},
+        {"categories": indicator_catalogue(request.user)},
     )
 
 
 def _detail_or_404(request: HttpRequest, code: str):  # type: ignore[no-untyped-def]
     require_read(request.user)
-    detail = indicator_detail(request.user, code, lang=_lang())
+    detail = indicator_detail(request.user, code)
     if detail is None:
         raise Http404(_("没有这个指标。"))
     return detail
@@ -58,7 +53,6 @@ def _detail_context(request: HttpRequest, code: str) -> dict[str, object]:
     figure = indicator_series_figure(
         series_frame(data.rows),
         unit=data.indicator.unit,
-        lang=_lang(),
         decimals=data.indicator.decimals,
     )
     recent = sorted({r.period_start for r in data.rows}, reverse=True)[:TABLE_PERIODS]
@@ -92,7 +86,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "indicators/detail.html",
-        {"title": indicator.display_name(_lang()), "body": body},
+        {"title": indicator.display_name(), "body": body},
     )
 
 

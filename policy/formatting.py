@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.utils.translation import get_language
+from .i18n import english
 
 
 def yuan(value: Decimal | float | int | None) -> str:
@@ -20,7 +20,7 @@ def yuan(value: Decimal | float | int | None) -> str:
     def fmt(number: Decimal, places: int) -> str:
         return f"{number:,.{places}f}".rstrip("0").rstrip(".")
 
-    if (get_language() or "").startswith("en"):
+    if english():
         if abs(amount) >= Decimal("1000000000"):
             return f"{fmt(amount / Decimal('1000000000'), 2)} billion yuan"
         return f"{fmt(amount / Decimal('1000000'), 1)} million yuan"

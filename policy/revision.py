@@ -25,7 +25,8 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+
+from .i18n import language
 
 REVISION_KEY = "program:revision"
 FRAGMENT_TIMEOUT = 24 * 3600  # keys carry the revision and the date: old ones just expire
@@ -90,7 +91,7 @@ def cached_body(
     """
     html = cached_fragment(
         name,
-        get_language() or "zh-hans",
+        language(),
         timezone.localtime().strftime("%Y-%m-%dT%H"),
         *parts,
         build=lambda: render_to_string(template, context(), request=request),

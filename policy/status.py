@@ -14,8 +14,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
+from .i18n import english
 
 RAG_ORDER = {"grey": 0, "green": 1, "amber": 2, "red": 3}
 
@@ -66,7 +67,7 @@ class Status:
     def explanation(self) -> str:
         if self.reasons:
             # Chinese full-width punctuation would look wrong inside English sentences.
-            if (get_language() or "").startswith("en"):
+            if english():
                 return "; ".join(self.reasons) + "."
             return "；".join(self.reasons) + "。"
         if self.rag == "grey":

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404, HttpRequest
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
@@ -42,10 +41,6 @@ from .schemas import (
 router = Router(tags=["program"])
 
 
-def _lang() -> str:
-    return get_language() or "zh-hans"
-
-
 def _status(status: Status) -> dict[str, str]:
     return {"rag": status.rag, "explanation": status.explanation}
 
@@ -63,7 +58,7 @@ def _initiative_rows(request: HttpRequest) -> list[dict[str, Any]]:
             "project_count": row.project_count,
             "status": _status(row.status),
         }
-        for row in initiative_overview(request.auth, lang=_lang())
+        for row in initiative_overview(request.auth)
     ]
 
 
@@ -125,7 +120,7 @@ def _project_out(project: Project, status: Status) -> dict[str, Any]:
     summary="项目列表：按任务方向、地区、状态、阶段、负责人筛选，可搜索",
 )
 def list_projects(request: HttpRequest, filters: Query[ProjectFilter], page: Query[PageIn]) -> Any:
-    rows = project_search(request.auth, ProjectFilters(**filters.dict()), lang=_lang())
+    rows = project_search(request.auth, ProjectFilters(**filters.dict()))
     result = page_of(rows, page)
     result["items"] = [_project_out(p, s) for p, s in result["items"]]
     return result
@@ -139,7 +134,7 @@ def list_projects(request: HttpRequest, filters: Query[ProjectFilter], page: Que
 )
 def get_project(request: HttpRequest, project_id: int) -> Any:
     project = project_get(request.auth, project_id)
-    return _project_out(project, project_statuses([project], lang=_lang())[project.pk])
+    return _project_out(project, project_statuses([project])[project.pk])
 
 
 @router.get(

@@ -139,7 +139,7 @@ def monthly_briefing_seconds() -> dict[str, float]:
     pages = 0
     for _ in range(2):
         started = time.perf_counter()
-        rendered = render_period(period, lang="zh-hans", kind_label="月报")
+        rendered = render_period(period, language="zh-hans", kind_label="月报")
         timings.append(time.perf_counter() - started)
         pages = getattr(rendered, "page_count", 0)
     return {

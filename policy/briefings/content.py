@@ -1,6 +1,7 @@
 """What a briefing says, computed from its facts: summary sentences and the figures used.
 
-Pure functions (no queries): `briefing_facts` loads everything first. Sentences carry
+Pure functions (no queries): `briefing_facts` loads everything first. They write in the
+active language (the renderer runs them inside `translation.override`). Sentences carry
 numbers only — no filler — and are translated through gettext like every other string.
 """
 
@@ -12,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from ..i18n import english
 from .selectors import BriefingFacts, InitiativeSection, KpiLine
 
 
@@ -23,10 +25,10 @@ def fmt(value: float | None, decimals: int = 2) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def _date(day: dt.date | None, lang: str) -> str:
+def _date(day: dt.date | None) -> str:
     if day is None:
         return "—"
-    if lang.startswith("en"):
+    if english():
         return day.strftime("%d %b %Y")
     return f"{day.year}年{day.month}月{day.day}日"
 
@@ -38,19 +40,17 @@ def status_counts(facts: BriefingFacts) -> dict[str, int]:
     return counts
 
 
-def _kpi_sentence(section: InitiativeSection, kpi: KpiLine, lang: str) -> str:
+def _kpi_sentence(section: InitiativeSection, kpi: KpiLine) -> str:
     text = _("%(initiative)s：%(kpi)s %(value)s %(unit)s（%(date)s）") % {
-        "initiative": section.initiative.short_en
-        if lang.startswith("en")
-        else section.initiative.short_zh,
+        "initiative": section.initiative.short_en if english() else section.initiative.short_zh,
         "kpi": kpi.name,
         "value": fmt(kpi.latest),
         "unit": kpi.unit,
-        "date": _date(kpi.latest_date, lang),
+        "date": _date(kpi.latest_date),
     }
     if kpi.target is not None and kpi.attainment_pct is not None:
         text += _("，为 %(date)s 目标 %(target)s %(unit)s 的 %(pct)s%%") % {
-            "date": _date(kpi.target_date, lang),
+            "date": _date(kpi.target_date),
             "target": fmt(kpi.target),
             "unit": kpi.unit,
             "pct": fmt(kpi.attainment_pct, 0),
@@ -60,7 +60,6 @@ def _kpi_sentence(section: InitiativeSection, kpi: KpiLine, lang: str) -> str:
 
 def executive_summary(facts: BriefingFacts) -> list[str]:
     """Four to a dozen sentences, every one with figures from the facts."""
-    lang = facts.lang
     counts = status_counts(facts)
     projects = sum(s.project_count for s in facts.initiatives)
     done = sum(len(s.completed) for s in facts.initiatives)
@@ -73,7 +72,7 @@ def executive_summary(facts: BriefingFacts) -> list[str]:
             "红灯 %(red)d 个，共跟踪项目 %(projects)d 个。"
         )
         % {
-            "date": _date(facts.as_of, lang),
+            "date": _date(facts.as_of),
             "n": len(facts.initiatives),
             **counts,
             "projects": projects,
@@ -104,7 +103,7 @@ def executive_summary(facts: BriefingFacts) -> list[str]:
     for section in facts.initiatives:
         kpi = section.headline_kpi
         if kpi is not None and kpi.latest is not None:
-            sentences.append(_kpi_sentence(section, kpi, lang))
+            sentences.append(_kpi_sentence(section, kpi))
     sentences.append(
         _(
             "外部指标 %(n)d 个序列，较上期简报有新数据的 %(new)d 个，来源过期的 %(stale)d 个；"

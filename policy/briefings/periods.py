@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from ..exceptions import ValidationFailed
+from ..i18n import english
 from .models import BriefingKind
 
 ON_DEMAND_DAYS = 30
@@ -33,23 +34,22 @@ class BriefingPeriod:
         """The period just before this one, of the same kind (for "change vs previous")."""
         return period_ending(self.kind, self.start - dt.timedelta(days=1))
 
-    def label(self, lang: str = "zh-hans") -> str:
-        english = lang.startswith("en")
+    def label(self) -> str:
+        """The period as a reader names it, in the active language."""
+        en = english()
         if self.kind == BriefingKind.MONTHLY:
             return (
-                self.start.strftime("%B %Y")
-                if english
-                else f"{self.start.year}年{self.start.month}月"
+                self.start.strftime("%B %Y") if en else f"{self.start.year}年{self.start.month}月"
             )
         if self.kind == BriefingKind.WEEKLY:
             year, week, _day = self.start.isocalendar()
-            if english:
+            if en:
                 return f"Week {week}, {year} ({self.start:%d %b} – {self.end:%d %b %Y})"
             return (
                 f"{year}年第{week}周（{self.start.month}月{self.start.day}日—"
                 f"{self.end.month}月{self.end.day}日）"
             )
-        if english:
+        if en:
             return f"{self.start:%d %b %Y} – {self.end:%d %b %Y}"
         return (
             f"{self.start.year}年{self.start.month}月{self.start.day}日—"

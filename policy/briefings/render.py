@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from ..charts.kpi import kpi_progress
 from ..charts.pages import kpi_summary, kpi_trajectory_figure, progress_frame, status_frame
 from ..charts.program import status_bars
+from ..i18n import english, language
 from ..status import Thresholds
 from . import content
 from .exceptions import BriefingError
@@ -54,20 +55,19 @@ def briefing_figures(facts: BriefingFacts) -> dict[str, go.Figure]:
     - "trajectory-<code>": the headline KPI's baseline, targets, actuals and projection —
       the initiative page's chart, with "today" at the period end.
     """
-    lang = facts.lang
     amber = Thresholds.from_settings().amber_max_kpi_shortfall
     # The sections carry the cards' `name` and `projects_by_rag`: the same frame as the page.
-    figures = {"status": status_bars(status_frame(facts.initiatives), lang=lang)}
+    figures = {"status": status_bars(status_frame(facts.initiatives))}
     for section in facts.initiatives:
         code = section.initiative.code
         series = [k.series for k in section.kpis]
         progress = progress_frame(series, facts.as_of, amber)
         if len(progress):
-            figures[f"progress-{code}"] = kpi_progress(progress, lang=lang)
+            figures[f"progress-{code}"] = kpi_progress(progress)
         kpi = section.headline_kpi
         if kpi is not None:
             figures[f"trajectory-{code}"] = kpi_trajectory_figure(
-                kpi.series, facts.as_of, lang, show_title=False
+                kpi.series, facts.as_of, show_title=False
             )
     return figures
 
@@ -100,17 +100,14 @@ def _section(section: InitiativeSection, charts: dict[str, str]) -> dict[str, An
 
 def briefing_context(facts: BriefingFacts, *, issued_on: Any) -> dict[str, Any]:
     """Template context: facts, sentences and charts (as data: URIs, nothing fetched)."""
-    lang = facts.lang
     charts = export_figures(briefing_figures(facts))
     return {
         "facts": facts,
-        "lang": lang,
-        "english": lang.startswith("en"),
-        "period_label": facts.period.label(lang),
-        "previous_label": facts.period.previous().label(lang),
-        "issuer": settings.BRIEFING_ISSUER_EN
-        if lang.startswith("en")
-        else settings.BRIEFING_ISSUER_ZH,
+        "lang": language(),
+        "english": english(),
+        "period_label": facts.period.label(),
+        "previous_label": facts.period.previous().label(),
+        "issuer": settings.BRIEFING_ISSUER_EN if english() else settings.BRIEFING_ISSUER_ZH,
         "issued_on": issued_on,
         "summary": content.executive_summary(facts),
         "status_chart": charts["status"],
@@ -159,11 +156,14 @@ def html_to_pdf(html: str) -> tuple[bytes, int]:
     return document.write_pdf(), len(document.pages)
 
 
-def render_period(period: BriefingPeriod, *, lang: str, kind_label: str) -> RenderedBriefing:
-    """Render the briefing of `period` in `lang` (the work behind `briefing_render`)."""
+def render_period(period: BriefingPeriod, *, language: str, kind_label: str) -> RenderedBriefing:
+    """Render the briefing of `period` in `language` (the work behind `briefing_render`).
+
+    Everything the document says is written inside `translation.override(language)`.
+    """
     started = time.perf_counter()
-    with translation.override(lang):
-        facts = briefing_facts(period, lang=lang)
+    with translation.override(language):
+        facts = briefing_facts(period)
         context = briefing_context(facts, issued_on=timezone.localdate())
         context["kind_label"] = kind_label
         html = render_to_string(TEMPLATE, context)
@@ -179,4 +179,4 @@ def briefing_render(briefing: Briefing) -> RenderedBriefing:
     period = parse_period(briefing.kind, briefing.period)
     with translation.override(briefing.language):
         kind_label = str(briefing.get_kind_display())
-    return render_period(period, lang=briefing.language, kind_label=kind_label)
+    return render_period(period, language=briefing.language, kind_label=kind_label)

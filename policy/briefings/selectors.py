@@ -214,7 +214,6 @@ class SourceLine:
 class BriefingFacts:
     period: BriefingPeriod
     as_of: dt.date
-    lang: str
     initiatives: list[InitiativeSection]
     indicators: list[IndicatorLine]
     sources: list[SourceLine]
@@ -232,7 +231,7 @@ def _as_of(period: BriefingPeriod) -> dt.date:
     return min(period.end, timezone.localdate())
 
 
-def _kpi_series(kpi: Kpi, fact: KpiFact, as_of: dt.date, lang: str) -> KpiSeries:
+def _kpi_series(kpi: Kpi, fact: KpiFact, as_of: dt.date) -> KpiSeries:
     """The dashboards' KPI series, cut at `as_of`: later values did not exist on that day."""
     values = sorted(v for v in fact.values if v[0] <= as_of)
     trimmed = KpiFact(
@@ -248,7 +247,7 @@ def _kpi_series(kpi: Kpi, fact: KpiFact, as_of: dt.date, lang: str) -> KpiSeries
         targets=sorted(fact.targets),
         values=values,
         projection=project_kpi(trimmed, as_of),
-        owner_name=owner.display_name(lang) if owner else "",
+        owner_name=owner.display_name() if owner else "",
     )
 
 
@@ -289,7 +288,7 @@ def _kpi_line(kpi: Kpi, series: KpiSeries, as_of: dt.date, limits: Thresholds) -
     )
 
 
-def _kpis_by_initiative(as_of: dt.date, lang: str) -> dict[int, list[KpiLine]]:
+def _kpis_by_initiative(as_of: dt.date) -> dict[int, list[KpiLine]]:
     """Initiative KPIs and headline project KPIs, with trajectories. Three queries."""
     kpis = list(
         Kpi.objects.filter(Q(initiative__isnull=False) | Q(is_headline=True))
@@ -305,12 +304,12 @@ def _kpis_by_initiative(as_of: dt.date, lang: str) -> dict[int, list[KpiLine]]:
         )
         .order_by("order", "pk")
     )
-    facts = kpi_facts(kpis, lang)
+    facts = kpi_facts(kpis)
     limits = Thresholds.from_settings()
     grouped: dict[int, list[KpiLine]] = defaultdict(list)
     for kpi in kpis:
         initiative_id = kpi.initiative_id or kpi.project.initiative_id
-        series = _kpi_series(kpi, facts[kpi.pk], as_of, lang)
+        series = _kpi_series(kpi, facts[kpi.pk], as_of)
         grouped[initiative_id].append(_kpi_line(kpi, series, as_of, limits))
     return grouped
 
@@ -326,7 +325,7 @@ def _owners_by_project(project_ids: set[int]) -> dict[int, list[str]]:
 
 
 def _milestones(
-    period: BriefingPeriod, as_of: dt.date, lang: str
+    period: BriefingPeriod, as_of: dt.date
 ) -> tuple[dict[int, list[MilestoneLine]], dict[int, list[MilestoneLine]]]:
     """Completed in the period and overdue on `as_of`, by initiative. Two queries."""
     rows = list(
@@ -342,8 +341,8 @@ def _milestones(
     overdue: dict[int, list[MilestoneLine]] = defaultdict(list)
     for m in rows:
         line = MilestoneLine(
-            title=m.display_title(lang),
-            project=m.project.display_name(lang),
+            title=m.display_title(),
+            project=m.project.display_name(),
             owner_org=m.project.owner_org,
             owners="、".join(owners.get(m.project_id, [])),
             due_date=m.due_date,
@@ -357,16 +356,16 @@ def _milestones(
     return completed, overdue
 
 
-def _series_lines(rows: list[Any], then: Any, fresh: Any, lang: str) -> IndicatorLine:
+def _series_lines(rows: list[Any], then: Any, fresh: Any) -> IndicatorLine:
     """A series' last two observations (oldest first) and its value at the end of the previous
     briefing period → its line, provenance by the indicators app."""
     last = rows[-1]
-    shown = value_row_for(last, fresh, lang)
+    shown = value_row_for(last, fresh)
     before = rows[-2] if len(rows) > 1 else None
     indicator = last.indicator
     return IndicatorLine(
         code=indicator.code,
-        name=indicator.display_name(lang),
+        name=indicator.display_name(),
         area=shown.area_name,
         dimension=last.dimension,
         unit=indicator.unit,
@@ -382,7 +381,7 @@ def _series_lines(rows: list[Any], then: Any, fresh: Any, lang: str) -> Indicato
 
 
 def _indicators(
-    period: BriefingPeriod, as_of: dt.date, lang: str
+    period: BriefingPeriod, as_of: dt.date
 ) -> tuple[list[IndicatorLine], dict[int, SourceHealth]]:
     """Every series up to `as_of` with provenance and staleness from the indicators app.
 
@@ -432,7 +431,7 @@ def _indicators(
     for obs in observations:
         series[(obs.indicator_id, obs.area_id, obs.dimension)].append(obs)
     fresh = indicator_freshness({rows[-1].indicator for rows in series.values()})
-    lines = [_series_lines(rows, then.get(key), fresh, lang) for key, rows in series.items()]
+    lines = [_series_lines(rows, then.get(key), fresh) for key, rows in series.items()]
     return lines, fresh.health
 
 
@@ -457,24 +456,25 @@ def _sources(health: dict[int, SourceHealth]) -> list[SourceLine]:
     return lines
 
 
-def briefing_facts(period: BriefingPeriod, *, lang: str = "zh-hans") -> BriefingFacts:
+def briefing_facts(period: BriefingPeriod) -> BriefingFacts:
     """Everything a briefing states, as of the end of `period`.
 
     Seventeen queries whatever the data size (eighteen with derived indicators): the 4+1
     overview (9), KPIs with targets and values (3), milestones and their owners (2),
     observations with runs and sources (1), source health (1, +1 for derived inputs) and the
-    sources' citations (1).
+    sources' citations (1). Names and explanations are in the active language: the renderer
+    calls it inside `translation.override` of the briefing's language.
     """
     as_of = _as_of(period)
-    rows: list[InitiativeRow] = initiative_overview(BRIEFING_READER, today=as_of, lang=lang)
+    rows: list[InitiativeRow] = initiative_overview(BRIEFING_READER, today=as_of)
     # Meta.ordering is not applied to the overview's GROUP BY query: order here.
     rows.sort(key=lambda r: r.initiative.order)
-    kpis = _kpis_by_initiative(as_of, lang)
-    completed, overdue = _milestones(period, as_of, lang)
+    kpis = _kpis_by_initiative(as_of)
+    completed, overdue = _milestones(period, as_of)
     sections = [
         InitiativeSection(
             initiative=row.initiative,
-            name=row.initiative.display_name(lang),
+            name=row.initiative.display_name(),
             status=row.status,
             project_count=row.project_count,
             projects_by_rag=row.projects_by_rag,
@@ -484,11 +484,10 @@ def briefing_facts(period: BriefingPeriod, *, lang: str = "zh-hans") -> Briefing
         )
         for row in rows
     ]
-    indicators, health = _indicators(period, as_of, lang)
+    indicators, health = _indicators(period, as_of)
     return BriefingFacts(
         period=period,
         as_of=as_of,
-        lang=lang,
         initiatives=sections,
         indicators=indicators,
         sources=_sources(health),

@@ -251,7 +251,7 @@ def _recipients(briefing: Briefing) -> list[str]:
 
 def _message(briefing: Briefing, address: str, pdf: bytes) -> EmailMessage:
     with translation.override(briefing.language):
-        label = parse_period(briefing.kind, briefing.period).label(briefing.language)
+        label = parse_period(briefing.kind, briefing.period).label()
         subject = _("【4+1 简报】%(kind)s · %(period)s") % {
             "kind": briefing.get_kind_display(),
             "period": label,

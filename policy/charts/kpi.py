@@ -30,7 +30,6 @@ def kpi_trajectory(
     title: str,
     unit: str,
     today: dt.date | None = None,
-    lang: str = "zh-hans",
     show_title: bool = True,
 ) -> go.Figure:
     """One KPI over time from rows (kind, date, value).
@@ -110,7 +109,7 @@ def kpi_trajectory(
     )
     fig.update_yaxes(title={"text": unit}, rangemode="tozero" if _all_positive(frame) else None)
     fig.update_xaxes(type="date")
-    return apply_theme(fig, lang)
+    return apply_theme(fig)
 
 
 def _all_positive(frame: pd.DataFrame) -> bool:
@@ -128,7 +127,7 @@ def progress_ratio(value: float, target: float, higher_is_better: bool) -> float
     return target / value if value else None
 
 
-def kpi_progress(frame: pd.DataFrame, *, lang: str = "zh-hans") -> go.Figure:
+def kpi_progress(frame: pd.DataFrame) -> go.Figure:
     """Bullet-style bars: share of this year's target reached, one row per KPI.
 
     Rows: name, value, target, unit, ratio (see `progress_ratio`), rag (status colour of the
@@ -162,4 +161,4 @@ def kpi_progress(frame: pd.DataFrame, *, lang: str = "zh-hans") -> go.Figure:
     )
     fig.update_yaxes(automargin=True, fixedrange=True)
     fig.update_layout(height=max(220, 46 * len(frame) + 80), showlegend=False, bargap=0.35)
-    return apply_theme(fig, lang)
+    return apply_theme(fig)

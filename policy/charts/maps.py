@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
 from ..geo import CHINA_FILE, PREFECTURE_FILE, load_geojson, projector
+from ..i18n import english
 from .theme import NO_DATA_COLOUR, STATUS_COLOURS, apply_theme
 
 DEFAULT_SCALE = "Blues"
@@ -72,7 +73,6 @@ def prefecture_choropleth(
     points: pd.DataFrame | None = None,
     geojson: dict[str, Any] | None = None,
     colorscale: str = DEFAULT_SCALE,
-    lang: str = "zh-hans",
     value_format: str = ",.0f",
     show_scale: bool = True,
 ) -> go.Figure:
@@ -90,14 +90,13 @@ def prefecture_choropleth(
     if low == high:  # one value everywhere: a scale from zero, not a 0.8-wide band around it
         low = 0.0 if high > 0 else high - 1.0
     scale_x, _ = projector(30.5)
-    english = lang.startswith("en")
-    no_data = "no data" if english else "暂无数据"
+    no_data = "no data" if english() else "暂无数据"
     fig = go.Figure()
     for feature in geojson["features"]:
         props = feature["properties"]
         row = by_code.get(props["adcode"])
         value = None if row is None or pd.isna(row.value) else float(row.value)
-        name = props["name_en"] if english else props["name_zh"]
+        name = props["name_en"] if english() else props["name_zh"]
         label = getattr(row, "label", None) if row is not None else None
         shown = label or (no_data if value is None else format(value, value_format))
         xs, ys = _ring_xy(feature["geometry"], scale_x)
@@ -123,7 +122,7 @@ def prefecture_choropleth(
     _axes(fig)
     if show_scale:
         fig.update_layout(margin={"b": 64})  # room for the colour bar under the map
-    return apply_theme(fig, lang)
+    return apply_theme(fig)
 
 
 def _colourbar(
@@ -189,7 +188,6 @@ def hubs_map(
     *,
     highlight: str = "CL-TIANFU",
     geojson_china: dict[str, Any] | None = None,
-    lang: str = "zh-hans",
 ) -> go.Figure:
     """The 10 national data-center clusters (code, name, hub, lon, lat) on China's outline."""
     outline = geojson_china or load_geojson(CHINA_FILE)
@@ -234,4 +232,4 @@ def hubs_map(
             )
         )
     _axes(fig)
-    return apply_theme(fig, lang)
+    return apply_theme(fig)

@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
 from ..formatting import number, yuan
+from ..i18n import english
 from ..selectors.dashboard import (
     InitiativeCard,
     KpiSeries,
@@ -53,14 +54,13 @@ def trajectory_frame(series: KpiSeries) -> pd.DataFrame:
 
 
 def kpi_trajectory_figure(
-    series: KpiSeries, today: dt.date, lang: str, *, show_title: bool = True
+    series: KpiSeries, today: dt.date, *, show_title: bool = True
 ) -> go.Figure:
     return kpi_trajectory(
         trajectory_frame(series),
         title=series.name,
         unit=series.unit,
         today=today,
-        lang=lang,
         show_title=show_title,
     )
 
@@ -208,8 +208,8 @@ def map_figures(data: MapData, metric: str, metric_label: str) -> dict[str, go.F
         [
             {
                 "code": c.code,
-                "name": c.display_name(data.lang),
-                "hub": c.group_en if data.lang.startswith("en") else c.group_zh,
+                "name": c.display_name(),
+                "hub": c.group_en if english() else c.group_zh,
                 "lon": c.lon,
                 "lat": c.lat,
             }
@@ -218,11 +218,9 @@ def map_figures(data: MapData, metric: str, metric_label: str) -> dict[str, go.F
         ],
         columns=["code", "name", "hub", "lon", "lat"],
     )
-    prefectures = prefecture_choropleth(
-        values, metric_label=metric_label, points=points, lang=data.lang
-    )
+    prefectures = prefecture_choropleth(values, metric_label=metric_label, points=points)
     prefectures.update_layout(height=540)
-    hubs = hubs_map(clusters, lang=data.lang)
+    hubs = hubs_map(clusters)
     hubs.update_layout(height=460)
     return {"fig-prefectures": prefectures, "fig-hubs": hubs}
 
@@ -237,18 +235,18 @@ def chart(chart_id: str, title: str, fig: go.Figure, summary: str = "") -> dict[
     return {"id": chart_id, "title": title, "figure": figure_json(fig), "summary": summary}
 
 
-def overview_charts(overview: Overview, lang: str, amber: float) -> list[dict[str, Any]]:
+def overview_charts(overview: Overview, amber: float) -> list[dict[str, Any]]:
     """Status bars, milestone completion and headline KPI progress for the overview page."""
     charts = [
         chart(
             "fig-status",
             _("各任务方向项目状态"),
-            status_bars(status_frame(overview.cards), lang=lang),
+            status_bars(status_frame(overview.cards)),
         ),
         chart(
             "fig-milestones",
             _("里程碑完成情况"),
-            milestone_completion(completion_frame(overview.cards), lang=lang),
+            milestone_completion(completion_frame(overview.cards)),
         ),
     ]
     progress = progress_frame(overview.headline_kpis, overview.today, amber)
@@ -257,19 +255,19 @@ def overview_charts(overview: Overview, lang: str, amber: float) -> list[dict[st
             chart(
                 "fig-kpi-progress",
                 _("重点指标完成本年度目标情况"),
-                kpi_progress(progress, lang=lang),
+                kpi_progress(progress),
             )
         )
     return charts
 
 
-def kpi_charts(kpis: Sequence[KpiSeries], today: dt.date, lang: str) -> list[dict[str, Any]]:
+def kpi_charts(kpis: Sequence[KpiSeries], today: dt.date) -> list[dict[str, Any]]:
     """One trajectory chart per KPI that has targets or values."""
     return [
         chart(
             f"fig-kpi-{k.kpi.pk}",
             k.name,
-            kpi_trajectory_figure(k, today, lang, show_title=False),
+            kpi_trajectory_figure(k, today, show_title=False),
             summary=kpi_summary(k),
         )
         for k in kpis
@@ -302,7 +300,6 @@ def gantt_chart(
     rows: Sequence[ProjectRow],
     milestones: Sequence[MilestoneRow],
     today: dt.date,
-    lang: str,
     max_rows: int = 60,
 ) -> dict[str, Any] | None:
     """The Gantt of the milestones; past `max_rows` only the open ones are drawn (and said so)."""
@@ -320,10 +317,10 @@ def gantt_chart(
         if not milestones:
             return None
     frame = gantt_frame(milestones, project_starts(rows), with_project=len(rows) > 1)
-    return chart("fig-gantt", title, milestone_gantt(frame, today=today, lang=lang))
+    return chart("fig-gantt", title, milestone_gantt(frame, today=today))
 
 
-def location_chart(row: ProjectRow, lang: str) -> dict[str, Any] | None:
+def location_chart(row: ProjectRow) -> dict[str, Any] | None:
     """The project's prefecture highlighted on the map of Sichuan, with the project's point."""
     project = row.project
     if project.region is None and project.lon is None:
@@ -350,7 +347,7 @@ def location_chart(row: ProjectRow, lang: str) -> dict[str, Any] | None:
         columns=["lon", "lat", "name", "status", "url", "hover"],
     )
     fig = prefecture_choropleth(
-        values, metric_label=_("所在市州"), points=points, lang=lang, show_scale=False
+        values, metric_label=_("所在市州"), points=points, show_scale=False
     )
     fig.update_layout(height=300)
     return chart("fig-location", _("项目位置"), fig)

@@ -40,7 +40,7 @@ def _gantt_state(row: pd.Series) -> str:
     return str(row["state"])
 
 
-def milestone_gantt(frame: pd.DataFrame, *, today: dt.date, lang: str = "zh-hans") -> go.Figure:
+def milestone_gantt(frame: pd.DataFrame, *, today: dt.date) -> go.Figure:
     """Planned windows as bars and actual completion dates as markers.
 
     Rows: label, start (planned start of the window), due, completed_on (date or None),
@@ -89,7 +89,7 @@ def milestone_gantt(frame: pd.DataFrame, *, today: dt.date, lang: str = "zh-hans
         legend={"orientation": "h", "y": -0.08 if len(frame) > 8 else -0.2},
         hovermode="closest",
     )
-    return apply_theme(fig, lang)
+    return apply_theme(fig)
 
 
 def _actual_markers(fig: go.Figure, frame: pd.DataFrame, today: dt.date) -> None:
@@ -121,7 +121,7 @@ def _actual_markers(fig: go.Figure, frame: pd.DataFrame, today: dt.date) -> None
         )
 
 
-def status_bars(frame: pd.DataFrame, *, lang: str = "zh-hans") -> go.Figure:
+def status_bars(frame: pd.DataFrame) -> go.Figure:
     """Projects by computed status per initiative, stacked. Rows: name, green, amber, red, grey."""
     names = {"green": _("绿灯"), "amber": _("黄灯"), "red": _("红灯"), "grey": _("无数据")}
     frame = frame.iloc[::-1]
@@ -151,10 +151,10 @@ def status_bars(frame: pd.DataFrame, *, lang: str = "zh-hans") -> go.Figure:
     )
     fig.update_xaxes(title={"text": _("项目数")}, dtick=1, fixedrange=True)
     fig.update_yaxes(automargin=True, fixedrange=True)
-    return apply_theme(fig, lang)
+    return apply_theme(fig)
 
 
-def milestone_completion(frame: pd.DataFrame, *, lang: str = "zh-hans") -> go.Figure:
+def milestone_completion(frame: pd.DataFrame) -> go.Figure:
     """Milestones done / due / overdue per initiative, stacked. Rows: name, done, due, overdue."""
     labels = {"done": _("已完成"), "due": _("未到期"), "overdue": _("已逾期")}
     colours = {"done": STATUS_COLOURS["green"], "due": "#1f5fa8", "overdue": STATUS_COLOURS["red"]}
@@ -183,4 +183,4 @@ def milestone_completion(frame: pd.DataFrame, *, lang: str = "zh-hans") -> go.Fi
     )
     fig.update_xaxes(title={"text": _("里程碑数")}, fixedrange=True)
     fig.update_yaxes(automargin=True, fixedrange=True)
-    return apply_theme(fig, lang)
+    return apply_theme(fig)

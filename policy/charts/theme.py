@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from ..i18n import language
+
 FONT_FAMILY = (
     '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
 )
@@ -12,7 +14,7 @@ SERIES_COLOURS = ["#1f5fa8", "#c0392b", "#7b3fa0", "#2e7d32", "#e67e22", "#00838
 NO_DATA_COLOUR = "#e0e0e0"
 
 
-def apply_theme(fig: go.Figure, lang: str = "zh-hans") -> go.Figure:
+def apply_theme(fig: go.Figure) -> go.Figure:
     """Fonts, margins and palette shared by every chart; returns the same figure."""
     fig.update_layout(
         font={"family": FONT_FAMILY, "size": 13, "color": "#1d2733"},
@@ -22,6 +24,6 @@ def apply_theme(fig: go.Figure, lang: str = "zh-hans") -> go.Figure:
         margin={"l": 48, "r": 16, "t": 40, "b": 40},
         hoverlabel={"font": {"family": FONT_FAMILY}},
         separators=".,",
-        meta={"lang": lang},
+        meta={"lang": language()},
     )
     return fig

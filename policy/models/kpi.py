@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from ..i18n import english
+
 
 class KpiDirection(models.TextChoices):
     HIGHER = "higher", _("越高越好")
@@ -105,8 +107,9 @@ class Kpi(models.Model):
     def __str__(self) -> str:
         return self.name_zh
 
-    def display_name(self, lang: str = "zh-hans") -> str:
-        return (self.name_en or self.name_zh) if lang.startswith("en") else self.name_zh
+    def display_name(self) -> str:
+        """The name in the active language (Chinese when there is no English name)."""
+        return (self.name_en or self.name_zh) if english() else self.name_zh
 
 
 class KpiTarget(models.Model):

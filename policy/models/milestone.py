@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from ..i18n import english
+
 
 class MilestoneStatus(models.TextChoices):
     NOT_STARTED = "not_started", _("未开始")
@@ -69,8 +71,9 @@ class Milestone(models.Model):
     def __str__(self) -> str:
         return self.title_zh
 
-    def display_title(self, lang: str = "zh-hans") -> str:
-        return (self.title_en or self.title_zh) if lang.startswith("en") else self.title_zh
+    def display_title(self) -> str:
+        """The title in the active language (Chinese when there is no English title)."""
+        return (self.title_en or self.title_zh) if english() else self.title_zh
 
     @property
     def is_open(self) -> bool:

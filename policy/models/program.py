@@ -6,6 +6,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from ..i18n import english
+
 
 class Initiative(models.Model):
     """One of the 4+1: four rear bases plus the government-affairs model. Seeded by migration."""
@@ -36,8 +38,9 @@ class Initiative(models.Model):
     def __str__(self) -> str:
         return self.name_zh
 
-    def display_name(self, lang: str = "zh-hans") -> str:
-        return self.name_en if lang.startswith("en") else self.name_zh
+    def display_name(self) -> str:
+        """The name in the active language (the English one may be blank: then Chinese)."""
+        return self.name_en if english() else self.name_zh
 
 
 class ProjectPhase(models.TextChoices):
@@ -137,8 +140,9 @@ class Project(models.Model):
     def __str__(self) -> str:
         return self.name_zh
 
-    def display_name(self, lang: str = "zh-hans") -> str:
-        return (self.name_en or self.name_zh) if lang.startswith("en") else self.name_zh
+    def display_name(self) -> str:
+        """The name in the active language (Chinese when there is no English name)."""
+        return (self.name_en or self.name_zh) if english() else self.name_zh
 
 
 class Role(models.TextChoices):

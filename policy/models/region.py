@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ..i18n import english
+
 
 class RegionLevel(models.TextChoices):
     WORLD = "world", _("世界")
@@ -61,5 +63,6 @@ class Region(models.Model):
     def __str__(self) -> str:
         return self.name_zh
 
-    def display_name(self, lang: str = "zh-hans") -> str:
-        return self.name_en if lang.startswith("en") else self.name_zh
+    def display_name(self) -> str:
+        """The name in the active language."""
+        return self.name_en if english() else self.name_zh

@@ -57,7 +57,7 @@ def week_start(now: dt.datetime | None = None) -> dt.datetime:
 
 
 def _milestone_changes(
-    since_day: dt.date, today: dt.date, lang: str
+    since_day: dt.date, today: dt.date
 ) -> tuple[list[MilestoneChange], list[MilestoneChange]]:
     """One query: milestones completed since the day, and open ones that fell due since then.
 
@@ -79,16 +79,16 @@ def _milestone_changes(
     )
     for m in rows:
         url = reverse("policy:project-detail", args=[m.project_id])
-        name = m.project.display_name(lang)
+        name = m.project.display_name()
         if m.status == MilestoneStatus.DONE:
-            completed.append(MilestoneChange(m.display_title(lang), name, url, m.completed_on))
+            completed.append(MilestoneChange(m.display_title(), name, url, m.completed_on))
         else:
-            overdue.append(MilestoneChange(m.display_title(lang), name, url, m.due_date))
+            overdue.append(MilestoneChange(m.display_title(), name, url, m.due_date))
     completed.sort(key=lambda c: c.date)
     return completed, overdue
 
 
-def _kpi_changes(since: dt.datetime, lang: str) -> list[KpiChange]:
+def _kpi_changes(since: dt.datetime) -> list[KpiChange]:
     """One query: KPI values approved at or after `since`.
 
     A value approved without a review timestamp (seeded or imported as approved) counts from
@@ -109,8 +109,8 @@ def _kpi_changes(since: dt.datetime, lang: str) -> list[KpiChange]:
             url = reverse("policy:initiative-detail", args=[v.kpi.initiative.code])
         changes.append(
             KpiChange(
-                name=v.kpi.display_name(lang),
-                owner_name=owner.display_name(lang) if owner else "",
+                name=v.kpi.display_name(),
+                owner_name=owner.display_name() if owner else "",
                 period=v.period,
                 value=float(v.approved_value),
                 unit=v.kpi.unit,
@@ -122,7 +122,7 @@ def _kpi_changes(since: dt.datetime, lang: str) -> list[KpiChange]:
 
 
 def program_changes_since(
-    user: Any, since: dt.datetime, lang: str = "zh-hans", *, today: dt.date | None = None
+    user: Any, since: dt.datetime, *, today: dt.date | None = None
 ) -> ProgramChanges:
     """Milestones completed, milestones newly overdue and KPI values approved since `since`.
 
@@ -133,6 +133,6 @@ def program_changes_since(
         return changes
     today = today or timezone.localdate()
     since_day = timezone.localtime(since).date() if timezone.is_aware(since) else since.date()
-    changes.completed, changes.newly_overdue = _milestone_changes(since_day, today, lang)
-    changes.kpi_values = _kpi_changes(since, lang)
+    changes.completed, changes.newly_overdue = _milestone_changes(since_day, today)
+    changes.kpi_values = _kpi_changes(since)
     return changes

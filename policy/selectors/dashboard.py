@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from indicators.models import Observation
 
+from ..i18n import english
 from ..models import (
     Initiative,
     Kpi,
@@ -52,10 +53,6 @@ from .records import project_get
 from .work import PendingSummary, pending_by_project
 
 RAGS = ("red", "amber", "green", "grey")
-
-
-def _en(lang: str) -> bool:
-    return lang.startswith("en")
 
 
 @dataclass
@@ -132,7 +129,6 @@ class ProgramData:
     """Projects of a scope with milestones, KPIs and statuses, loaded in fixed queries."""
 
     today: dt.date
-    lang: str
     projects: list[ProjectRow]
     kpis: list[KpiSeries]  # project KPIs and (when asked) initiative KPIs
 
@@ -143,17 +139,15 @@ class ProgramData:
         return [k for k in self.kpis if k.kpi.initiative_id == initiative_id]
 
 
-def _milestone_rows(
-    projects: Sequence[Project], today: dt.date, lang: str
-) -> dict[int, list[MilestoneRow]]:
+def _milestone_rows(projects: Sequence[Project], today: dt.date) -> dict[int, list[MilestoneRow]]:
     """One query: every milestone of the projects, ordered by due date.
 
     Plain tuples, not model instances: the overview reads every milestone of the province
     (20,000 at scale), and building models cost more than the query.
     """
-    names = {p.pk: p.display_name(lang) for p in projects}
+    names = {p.pk: p.display_name() for p in projects}
     labels = {k: str(v) for k, v in MilestoneStatus.choices}
-    english = lang.startswith("en")
+    en = english()
     open_states = (MilestoneStatus.NOT_STARTED, MilestoneStatus.IN_PROGRESS)
     rows: dict[int, list[MilestoneRow]] = defaultdict(list)
     for pk, project_id, title_zh, title_en, due, done_on, status, percent, weight in (
@@ -177,7 +171,7 @@ def _milestone_rows(
                 pk=pk,
                 project_id=project_id,
                 project_name=names[project_id],
-                title=(title_en or title_zh) if english else title_zh,
+                title=(title_en or title_zh) if en else title_zh,
                 due_date=due,
                 completed_on=done_on,
                 status=status,
@@ -202,7 +196,7 @@ def _owners(project_ids: Iterable[int]) -> dict[int, list[str]]:
     return owners
 
 
-def _kpi_series(kpi_filter: Q, today: dt.date, lang: str) -> list[KpiSeries]:
+def _kpi_series(kpi_filter: Q, today: dt.date) -> list[KpiSeries]:
     """Three queries: the KPIs, their targets, their approved values (as tuples: at scale a
     KPI has years of values, and model instances for each cost more than the queries)."""
     kpis = list(Kpi.objects.filter(kpi_filter).select_related("initiative", "project"))
@@ -227,7 +221,7 @@ def _kpi_series(kpi_filter: Q, today: dt.date, lang: str) -> list[KpiSeries]:
         if kpi.baseline_value is not None and kpi.baseline_date is not None:
             baseline = (kpi.baseline_date, float(kpi.baseline_value))
         fact = KpiFact(
-            name=kpi.display_name(lang),
+            name=kpi.display_name(),
             unit=kpi.unit,
             higher_is_better=kpi.direction == "higher",
             targets=targets[kpi.pk],
@@ -245,7 +239,7 @@ def _kpi_series(kpi_filter: Q, today: dt.date, lang: str) -> list[KpiSeries]:
                 targets=sorted(fact.targets),
                 values=sorted(fact.values),
                 projection=project_kpi(fact, today),
-                owner_name=owner.display_name(lang) if owner else "",
+                owner_name=owner.display_name() if owner else "",
             )
         )
     return series
@@ -275,7 +269,6 @@ def load_program(
     projects: Sequence[Project],
     *,
     today: dt.date,
-    lang: str,
     initiative_ids: Iterable[int] = (),
 ) -> ProgramData:
     """Milestones, owners, KPIs and statuses for the given projects. Five queries.
@@ -283,11 +276,9 @@ def load_program(
     KPIs of the listed initiatives are loaded in the same three KPI queries.
     """
     ids = [p.pk for p in projects]
-    milestones = _milestone_rows(projects, today, lang)
+    milestones = _milestone_rows(projects, today)
     owners = _owners(ids)
-    kpis = _kpi_series(
-        Q(project_id__in=ids) | Q(initiative_id__in=list(initiative_ids)), today, lang
-    )
+    kpis = _kpi_series(Q(project_id__in=ids) | Q(initiative_id__in=list(initiative_ids)), today)
     by_project: dict[int, list[KpiFact]] = defaultdict(list)
     for series in kpis:
         if series.kpi.project_id:
@@ -300,17 +291,17 @@ def load_program(
         rows.append(
             ProjectRow(
                 project=p,
-                name=p.display_name(lang),
+                name=p.display_name(),
                 url=reverse("policy:project-detail", args=[p.pk]),
                 status=project_status(facts, by_project[p.pk], today, limits),
                 progress=progress_percent(mine),
                 next_milestone=next((m for m in mine if m.is_open), None),
                 owners=owners[p.pk],
-                region_name=p.region.display_name(lang) if p.region else "",
+                region_name=p.region.display_name() if p.region else "",
                 milestones=mine,
             )
         )
-    return ProgramData(today, lang, rows, kpis)
+    return ProgramData(today, rows, kpis)
 
 
 # --- Overview -------------------------------------------------------------------------------
@@ -346,12 +337,11 @@ def _count(items: Iterable[str]) -> dict[str, int]:
 def _initiative_card(
     initiative: Initiative, rows: list[ProjectRow], data: ProgramData
 ) -> InitiativeCard:
-    lang = data.lang
     pairs = [(r.name, r.status) for r in rows]
     facts = [_fact(s) for s in data.initiative_kpis(initiative.pk)]
     return InitiativeCard(
         initiative=initiative,
-        name=initiative.display_name(lang),
+        name=initiative.display_name(),
         url=reverse("policy:initiative-detail", args=[initiative.code]),
         status=initiative_status(pairs, facts, data.today),
         project_count=len(rows),
@@ -360,9 +350,7 @@ def _initiative_card(
     )
 
 
-def program_overview(
-    user: Any, *, today: dt.date | None = None, lang: str = "zh-hans"
-) -> Overview | None:
+def program_overview(user: Any, *, today: dt.date | None = None) -> Overview | None:
     """Everything the overview page shows except indicators and changes. Seven queries.
 
     None when the user may read nothing.
@@ -372,9 +360,7 @@ def program_overview(
         return None
     initiatives = list(Initiative.objects.all())
     projects = list(Project.objects.select_related("region"))
-    data = load_program(
-        projects, today=today, lang=lang, initiative_ids=[i.pk for i in initiatives]
-    )
+    data = load_program(projects, today=today, initiative_ids=[i.pk for i in initiatives])
     cards = [
         _initiative_card(i, [r for r in data.projects if r.project.initiative_id == i.pk], data)
         for i in initiatives
@@ -416,9 +402,7 @@ def with_pending(rows: Sequence[ProjectRow]) -> None:
         row.pending = pending.get(row.project.pk, PendingSummary())
 
 
-def initiative_detail(
-    user: Any, code: str, *, today: dt.date | None = None, lang: str = "zh-hans"
-) -> InitiativeDetail:
+def initiative_detail(user: Any, code: str, *, today: dt.date | None = None) -> InitiativeDetail:
     """One initiative with its projects, KPIs, milestones and pending counts. Nine queries.
 
     Raises Http404 for an unknown code or a user who may read nothing (existence not leaked).
@@ -430,7 +414,7 @@ def initiative_detail(
     if initiative is None:
         raise Http404("No such initiative.")
     projects = list(Project.objects.filter(initiative=initiative).select_related("region"))
-    data = load_program(projects, today=today, lang=lang, initiative_ids=[initiative.pk])
+    data = load_program(projects, today=today, initiative_ids=[initiative.pk])
     with_pending(data.projects)
     card = _initiative_card(initiative, data.projects, data)
     own = data.initiative_kpis(initiative.pk)
@@ -495,7 +479,7 @@ class ProjectDetail:
         return {u.milestone_id for u in self.pending_updates}
 
 
-def pending_milestone_updates(project: Project, lang: str) -> list[PendingUpdateRow]:
+def pending_milestone_updates(project: Project) -> list[PendingUpdateRow]:
     """One query: the project's submitted milestone updates, oldest first (review order)."""
     labels = dict(MilestoneStatus.choices)
     rows = []
@@ -510,7 +494,7 @@ def pending_milestone_updates(project: Project, lang: str) -> list[PendingUpdate
             PendingUpdateRow(
                 pk=update.pk,
                 milestone_id=update.milestone_id,
-                milestone_title=update.milestone.display_title(lang),
+                milestone_title=update.milestone.display_title(),
                 status_label=str(labels.get(update.status, update.status)),
                 percent=update.percent_complete,
                 completed_on=update.completed_on,
@@ -525,7 +509,7 @@ def pending_milestone_updates(project: Project, lang: str) -> list[PendingUpdate
     return rows
 
 
-def _related_figures(project: Project, lang: str) -> list[RelatedFigure]:
+def _related_figures(project: Project) -> list[RelatedFigure]:
     """One query: the latest observation of each indicator for the project's area.
 
     "Related" means reported for the project's prefecture or for Sichuan as a whole; the
@@ -551,11 +535,11 @@ def _related_figures(project: Project, lang: str) -> list[RelatedFigure]:
             url = ""
         figures.append(
             RelatedFigure(
-                name=obs.indicator.display_name(lang),
+                name=obs.indicator.display_name(),
                 value=obs.value,
                 unit=obs.indicator.unit,
                 period=obs.period,
-                area=obs.area.display_name(lang),
+                area=obs.area.display_name(),
                 dimension=obs.dimension,
                 note=obs.note,
                 url=url,
@@ -564,9 +548,7 @@ def _related_figures(project: Project, lang: str) -> list[RelatedFigure]:
     return figures
 
 
-def project_detail(
-    user: Any, pk: int, *, today: dt.date | None = None, lang: str = "zh-hans"
-) -> ProjectDetail:
+def project_detail(user: Any, pk: int, *, today: dt.date | None = None) -> ProjectDetail:
     """One project: facts, owners, milestones, KPIs, status, related indicators, and what
     waits for review (counts and the pending milestone updates). Ten queries.
 
@@ -574,14 +556,14 @@ def project_detail(
     """
     today = today or timezone.localdate()
     project = project_get(user, pk)
-    data = load_program([project], today=today, lang=lang)
+    data = load_program([project], today=today)
     with_pending(data.projects)
     return ProjectDetail(
         row=data.projects[0],
         kpis=data.project_kpis(project.pk),
-        related=_related_figures(project, lang),
+        related=_related_figures(project),
         today=today,
-        pending_updates=pending_milestone_updates(project, lang),
+        pending_updates=pending_milestone_updates(project),
         can_review=user_scope(user).can_approve_for(project.initiative_id),
     )
 
@@ -606,7 +588,6 @@ class MapData:
     prefectures: list[PrefectureFigures]
     projects: list[ProjectRow]
     clusters: list[Region]
-    lang: str
 
 
 def _capacity_by_project(kpis: Sequence[KpiSeries]) -> dict[int, float]:
@@ -618,14 +599,14 @@ def _capacity_by_project(kpis: Sequence[KpiSeries]) -> dict[int, float]:
     return capacity
 
 
-def map_data(user: Any, *, today: dt.date | None = None, lang: str = "zh-hans") -> MapData:
+def map_data(user: Any, *, today: dt.date | None = None) -> MapData:
     """Per-prefecture figures, project points and the national clusters. Nine queries."""
     today = today or timezone.localdate()
     if not user_scope(user).can_read:
-        return MapData([], [], [], lang)
+        return MapData([], [], [])
     prefectures = list(Region.objects.filter(level=RegionLevel.PREFECTURE).order_by("code"))
     projects = list(Project.objects.select_related("region"))
-    data = load_program(projects, today=today, lang=lang)
+    data = load_program(projects, today=today)
     capacity = _capacity_by_project(data.kpis)
     by_region: dict[int, list[ProjectRow]] = defaultdict(list)
     for row in data.projects:
@@ -640,7 +621,7 @@ def map_data(user: Any, *, today: dt.date | None = None, lang: str = "zh-hans") 
         figures.append(
             PrefectureFigures(
                 adcode=region.code,
-                name=region.display_name(lang),
+                name=region.display_name(),
                 projects=len(rows),
                 investment_yuan=sum(invest) if rows else None,
                 progress=sum(progress) / len(progress) if progress else None,
@@ -648,4 +629,4 @@ def map_data(user: Any, *, today: dt.date | None = None, lang: str = "zh-hans") 
             )
         )
     clusters = list(Region.objects.filter(level=RegionLevel.CLUSTER).order_by("order", "code"))
-    return MapData(figures, data.projects, clusters, lang)
+    return MapData(figures, data.projects, clusters)

@@ -16,6 +16,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ..i18n import english
 from ..models import Kpi, KpiValue, Milestone, MilestoneUpdate, Project
 from ..services.common import parse_change_reason
 from ..services.milestones import PROGRESS_FIELDS
@@ -182,8 +183,8 @@ def _submission_rows(updates: Any, titles: dict[int, str]) -> list[HistoryRow]:
     return rows
 
 
-def _rows(project: Project, *, lang: str, milestone_id: int | None = None) -> list[HistoryRow]:
-    en = lang.startswith("en")
+def _rows(project: Project, *, milestone_id: int | None = None) -> list[HistoryRow]:
+    en = english()
     ms_records = Milestone.history.filter(project_id=project.pk)
     updates = MilestoneUpdate.objects.filter(milestone__project_id=project.pk)
     if milestone_id is not None:
@@ -212,7 +213,7 @@ def _rows(project: Project, *, lang: str, milestone_id: int | None = None) -> li
     return rows
 
 
-def project_history(user: Any, project: Project, *, lang: str) -> list[HistoryRow]:
+def project_history(user: Any, project: Project) -> list[HistoryRow]:
     """Every recorded change of the project, newest first (404 when the user may not read it).
 
     Rows: when, who, object kind and label, channel (form/api/admin/system) and review step
@@ -220,10 +221,10 @@ def project_history(user: Any, project: Project, *, lang: str) -> list[HistoryRo
     Six queries: scope check, project, milestone, KPI and KPI value history, submissions.
     """
     project_get(user, project.pk)
-    return _rows(project, lang=lang)
+    return _rows(project)
 
 
-def milestone_history(user: Any, milestone: Milestone, *, lang: str) -> list[HistoryRow]:
+def milestone_history(user: Any, milestone: Milestone) -> list[HistoryRow]:
     """The same rows for one milestone: its edits, submissions, approvals and returns."""
     project = project_get(user, milestone.project_id)
-    return _rows(project, lang=lang, milestone_id=milestone.pk)
+    return _rows(project, milestone_id=milestone.pk)

@@ -14,6 +14,7 @@ from typing import Any
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
+from ..i18n import english
 from ..models import Initiative, Kpi, KpiTarget, KpiValue, Milestone, Project
 from ..permissions import user_scope
 from ..status import (
@@ -35,7 +36,7 @@ def project_list(user: Any) -> QuerySet[Project]:
     return Project.objects.select_related("initiative", "region")
 
 
-def kpi_facts(kpis: Iterable[Kpi], lang: str = "zh-hans") -> dict[int, KpiFact]:
+def kpi_facts(kpis: Iterable[Kpi]) -> dict[int, KpiFact]:
     """Turn KPIs with prefetched `targets` and `values` into status facts (no queries)."""
     facts = {}
     for kpi in kpis:
@@ -43,7 +44,7 @@ def kpi_facts(kpis: Iterable[Kpi], lang: str = "zh-hans") -> dict[int, KpiFact]:
         if kpi.baseline_value is not None and kpi.baseline_date is not None:
             baseline = (kpi.baseline_date, float(kpi.baseline_value))
         facts[kpi.pk] = KpiFact(
-            name=kpi.display_name(lang),
+            name=kpi.display_name(),
             unit=kpi.unit,
             higher_is_better=kpi.direction == "higher",
             targets=[(t.target_date, float(t.value)) for t in kpi.targets.all()],
@@ -68,22 +69,23 @@ def _kpis_with_trajectory() -> QuerySet[Kpi]:
 
 
 def project_statuses(
-    projects: Iterable[Project], *, today: dt.date | None = None, lang: str = "zh-hans"
+    projects: Iterable[Project], *, today: dt.date | None = None
 ) -> ProjectStatusMap:
     """Status of each project. Four queries: milestones, project KPIs, targets, values."""
     today = today or timezone.localdate()
     ids = [p.pk for p in projects]
+    en = english()
     milestones: dict[int, list[MilestoneFact]] = defaultdict(list)
     for project_id, title_zh, title_en, due, status in Milestone.objects.filter(
         project_id__in=ids
     ).values_list("project_id", "title_zh", "title_en", "due_date", "status"):
-        title = (title_en or title_zh) if lang.startswith("en") else title_zh
+        title = (title_en or title_zh) if en else title_zh
         milestones[project_id].append(
             MilestoneFact(title, due, status in ("not_started", "in_progress"))
         )
     kpis: dict[int, list[KpiFact]] = defaultdict(list)
     project_kpis = list(_kpis_with_trajectory().filter(project_id__in=ids))
-    facts = kpi_facts(project_kpis, lang)
+    facts = kpi_facts(project_kpis)
     for kpi in project_kpis:
         kpis[kpi.project_id].append(facts[kpi.pk])
     limits = Thresholds.from_settings()
@@ -98,9 +100,7 @@ class InitiativeRow:
     projects_by_rag: dict[str, int]
 
 
-def initiative_overview(
-    user: Any, *, today: dt.date | None = None, lang: str = "zh-hans"
-) -> list[InitiativeRow]:
+def initiative_overview(user: Any, *, today: dt.date | None = None) -> list[InitiativeRow]:
     """The 4+1 with project counts and computed status. Nine queries whatever the size."""
     today = today or timezone.localdate()
     if not user_scope(user).can_read:
@@ -110,13 +110,13 @@ def initiative_overview(
         Initiative.objects.annotate(project_count=Count("projects")).order_by("order")
     )
     projects = list(Project.objects.only("pk", "initiative_id", "name_zh", "name_en"))
-    statuses = project_statuses(projects, today=today, lang=lang)
+    statuses = project_statuses(projects, today=today)
     own_kpis = list(_kpis_with_trajectory().filter(initiative__isnull=False))
-    facts = kpi_facts(own_kpis, lang)
+    facts = kpi_facts(own_kpis)
     rows = []
     for initiative in initiatives:
         mine = [p for p in projects if p.initiative_id == initiative.pk]
-        pairs = [(p.display_name(lang), statuses[p.pk]) for p in mine]
+        pairs = [(p.display_name(), statuses[p.pk]) for p in mine]
         by_rag: dict[str, int] = defaultdict(int)
         for _, s in pairs:
             by_rag[s.rag] += 1

@@ -114,9 +114,7 @@ def _projects(user: Any) -> QuerySet[Project]:
     )
 
 
-def project_search(
-    user: Any, filters: ProjectFilters, *, lang: str = "zh-hans"
-) -> list[tuple[Project, Status]]:
+def project_search(user: Any, filters: ProjectFilters) -> list[tuple[Project, Status]]:
     """Projects matching the filters with their computed status. Seven queries at most.
 
     Status is computed, so the status filter applies after the statuses are known.
@@ -138,7 +136,7 @@ def project_search(
             | Q(owner_org__icontains=filters.q)
         )
     projects = list(qs.distinct())
-    statuses = project_statuses(projects, lang=lang)
+    statuses = project_statuses(projects)
     rows = [(p, statuses[p.pk]) for p in projects]
     if filters.status:
         rows = [(p, s) for p, s in rows if s.rag == filters.status]

@@ -1,4 +1,7 @@
-"""Formatting filters: Chinese units (万元/亿元, P), status badges, localized names."""
+"""Formatting filters: Chinese units (万元/亿元, P) and status badges.
+
+Names in the active language come from the models themselves: `{{ project.display_name }}`.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,8 @@ from typing import Any
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from ..formatting import number, yuan
 from ..status import RAG_ORDER
@@ -23,12 +26,6 @@ RAG_LABELS = {
 }
 
 
-@register.filter
-def display_name(obj: Any, lang: str | None = None) -> str:
-    """`obj.display_name(lang)` for models with zh/en names."""
-    return obj.display_name(lang or get_language() or "zh-hans")
-
-
 register.filter(yuan)
 register.filter(number)
 
@@ -37,12 +34,6 @@ register.filter(number)
 def rag_badge(rag: str) -> str:
     """A status badge whose colour is never the only cue: it always carries the word."""
     return format_html('<span class="rag rag-{}">{}</span>', rag, _(RAG_LABELS.get(rag, rag)))
-
-
-@register.filter
-def display_name_title(obj: Any, lang: str | None = None) -> str:
-    """`obj.display_title(lang)` for milestones (zh/en titles)."""
-    return obj.display_title(lang or get_language() or "zh-hans")
 
 
 MILESTONE_STATE_LABELS = {

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from ..charts.pages import chart, gantt_chart, kpi_charts, location_chart, map_figures
@@ -19,23 +17,18 @@ from ..selectors.dashboard import MAP_METRICS, initiative_detail, map_data, proj
 from ..selectors.history import project_history
 
 
-def _lang() -> str:
-    return get_language() or settings.LANGUAGE_CODE
-
-
 @login_required
 def initiative(request: HttpRequest, code: str) -> HttpResponse:
     """One initiative: projects table, KPI charts, milestone timeline across its projects."""
     require_read(request.user)
-    lang = _lang()
     initiative = Initiative.objects.filter(code=code).first()
     if initiative is None:
         raise Http404(_("没有这个任务方向。"))
 
     def build() -> dict[str, Any]:
-        detail = initiative_detail(request.user, code, lang=lang)
-        charts = kpi_charts(detail.kpis, detail.today, lang)
-        gantt = gantt_chart(detail.projects, detail.milestones, detail.today, lang)
+        detail = initiative_detail(request.user, code)
+        charts = kpi_charts(detail.kpis, detail.today)
+        gantt = gantt_chart(detail.projects, detail.milestones, detail.today)
         return {"detail": detail, "kpi_charts": charts, "gantt": gantt}
 
     # Every role sees the same initiative page: built once per data revision and served warm.
@@ -45,7 +38,7 @@ def initiative(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "policy/initiative_detail.html",
-        {"title": initiative.display_name(lang), "body": body},
+        {"title": initiative.display_name(), "body": body},
     )
 
 
@@ -53,17 +46,16 @@ def initiative(request: HttpRequest, code: str) -> HttpResponse:
 def project(request: HttpRequest, pk: int) -> HttpResponse:
     """One project: facts, owners, status and why, milestones, KPIs, related indicators."""
     require_read(request.user)
-    lang = _lang()
-    detail = project_detail(request.user, pk, lang=lang)
+    detail = project_detail(request.user, pk)
     row = detail.row
     context = {
         "detail": detail,
         "row": row,
         "project": row.project,
-        "kpi_charts": kpi_charts(detail.kpis, detail.today, lang),
-        "gantt": gantt_chart([row], row.milestones, detail.today, lang),
-        "location": location_chart(row, lang),
-        "history_rows": project_history(request.user, row.project, lang=lang),
+        "kpi_charts": kpi_charts(detail.kpis, detail.today),
+        "gantt": gantt_chart([row], row.milestones, detail.today),
+        "location": location_chart(row),
+        "history_rows": project_history(request.user, row.project),
     }
     return render(request, "policy/project_detail.html", context)
 
@@ -88,7 +80,7 @@ def map_view(request: HttpRequest) -> HttpResponse:
         metric = "projects"
 
     def build() -> dict[str, Any]:
-        data = map_data(request.user, lang=_lang())
+        data = map_data(request.user)
         figures = map_figures(data, metric, labels[metric])
         return {
             "data": data,

@@ -4,7 +4,6 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import get_language
 
 from indicators.selectors import key_indicator_figures
 
@@ -16,16 +15,14 @@ from ..selectors.changes import program_changes_since, week_start
 from ..selectors.dashboard import program_overview
 
 
-def _overview_context(request: HttpRequest, lang: str) -> dict[str, object]:
-    data = program_overview(request.user, lang=lang)
+def _overview_context(request: HttpRequest) -> dict[str, object]:
+    data = program_overview(request.user)
     since = briefing_last_generated_at() or week_start()
     return {
         "overview": data,
-        "charts": overview_charts(data, lang, settings.STATUS_AMBER_MAX_KPI_SHORTFALL)
-        if data
-        else [],
-        "changes": program_changes_since(request.user, since, lang),
-        "key_figures": key_indicator_figures(request.user, lang=lang),
+        "charts": overview_charts(data, settings.STATUS_AMBER_MAX_KPI_SHORTFALL) if data else [],
+        "changes": program_changes_since(request.user, since),
+        "key_figures": key_indicator_figures(request.user),
     }
 
 
@@ -38,11 +35,10 @@ def overview(request: HttpRequest) -> HttpResponse:
     language and hour (see policy.revision.cached_body) and served from the cache.
     """
     require_read(request.user)
-    lang = get_language() or settings.LANGUAGE_CODE
     body = cached_body(
         request,
         "overview",
         template="policy/_overview_body.html",
-        context=lambda: _overview_context(request, lang),
+        context=lambda: _overview_context(request),
     )
     return render(request, "policy/overview.html", {"body": body})

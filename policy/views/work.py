@@ -18,7 +18,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -50,10 +49,6 @@ from ..services.milestones import (
 from ..validators import current_period, period_example, safe_file_name
 
 
-def _lang() -> str:
-    return get_language() or "zh-hans"
-
-
 def _forbidden(exc: PermissionDeniedError) -> PermissionDenied:
     return PermissionDenied(exc.message)
 
@@ -79,7 +74,7 @@ def milestone_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": scope.can_write_project(milestone.project),
         "can_review": scope.can_approve_for(milestone.project.initiative_id),
         "review_form": ReviewForm(),
-        "history_rows": milestone_history(request.user, milestone, lang=_lang()),
+        "history_rows": milestone_history(request.user, milestone),
     }
     return render(request, "policy/work/milestone_detail.html", context)
 

@@ -69,9 +69,7 @@ def test_the_kpi_trajectory_is_the_initiative_pages_figure(
     ours = figure_json(figures[f"trajectory-{code}"])
     page = initiative_detail(official, code, today=facts.as_of)
     web = next(
-        c
-        for c in kpi_charts(page.kpis, facts.as_of, "zh-hans")
-        if c["id"] == f"fig-kpi-{headline_kpi.pk}"
+        c for c in kpi_charts(page.kpis, facts.as_of) if c["id"] == f"fig-kpi-{headline_kpi.pk}"
     )
     assert ours == web["figure"]
     # Baseline, target trajectory, actuals and the status projection are all drawn.
@@ -86,7 +84,7 @@ def test_progress_and_status_are_the_overview_pages_figures(
     figures = briefing_figures(facts)
     overview = program_overview(official, today=facts.as_of)
     amber = settings.STATUS_AMBER_MAX_KPI_SHORTFALL
-    web = {c["id"]: c["figure"] for c in overview_charts(overview, "zh-hans", amber)}
+    web = {c["id"]: c["figure"] for c in overview_charts(overview, amber)}
     code = headline_kpi.project.initiative.code
     progress = figure_json(figures[f"progress-{code}"])
     assert progress == web["fig-kpi-progress"]  # the only headline KPI in the data

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+from django.utils import translation
 
 from policy.charts.maps import hubs_map, prefecture_choropleth
 from policy.charts.theme import NO_DATA_COLOUR, STATUS_COLOURS
@@ -45,7 +46,8 @@ def test_project_points_carry_status_colour_and_link() -> None:
 
 
 def test_english_names_on_request() -> None:
-    fig = prefecture_choropleth(VALUES, metric_label="Projects", lang="en")
+    with translation.override("en"):
+        fig = prefecture_choropleth(VALUES, metric_label="Projects")
     assert any("Chengdu" in t.text for t in _prefecture_traces(fig))
 
 

@@ -42,7 +42,7 @@ def progress(actor, milestone, **changes):
 def test_submission_and_approval_are_two_steps_with_old_and_new(owner, lead, milestone) -> None:
     update = progress(owner, milestone, percent_complete=70).update
     milestone_update_approve(actor=lead, update_id=update.pk)
-    rows = milestone_history(lead, milestone, lang="zh-hans")
+    rows = milestone_history(lead, milestone)
     steps = [(r.step, r.who) for r in rows]
     assert ("submitted", "owner") in steps
     assert ("approved", "lead") in steps
@@ -59,7 +59,7 @@ def test_submission_and_approval_are_two_steps_with_old_and_new(owner, lead, mil
 def test_returns_show_the_reason(owner, lead, milestone) -> None:
     update = progress(owner, milestone, percent_complete=70).update
     milestone_update_return(actor=lead, update_id=update.pk, reason="缺少验收材料")
-    rows = milestone_history(owner, milestone, lang="zh-hans")
+    rows = milestone_history(owner, milestone)
     returned = next(r for r in rows if r.step == "returned")
     assert returned.note == "缺少验收材料"
     assert returned.who == "lead"
@@ -74,7 +74,7 @@ def test_project_history_covers_project_milestone_kpi_and_values(
     progress(lead, milestone, status="in_progress", percent_complete=55)
     kpi = Kpi.objects.create(project=project, code="p-online", name_zh="上线算力", unit="P")
     kpi_value_record(actor=lead, kpi_id=kpi.pk, period="2025", value=Decimal(120), today=TODAY)
-    rows = project_history(official, project, lang="zh-hans")
+    rows = project_history(official, project)
     kinds = {r.object_kind for r in rows}
     assert kinds >= {"项目", "里程碑", "关键指标", "指标填报值"}
     project_edit = next(r for r in rows if r.object_kind == "项目" and r.step == "edit")
@@ -93,13 +93,13 @@ def test_query_count_does_not_grow_with_history(
         progress(lead, milestone, percent_complete=pct)
     official._policy_scope = None
     with django_assert_max_num_queries(8):
-        rows = project_history(official, project, lang="zh-hans")
+        rows = project_history(official, project)
     assert len(rows) >= 5
 
 
 def test_outsiders_get_404(outsider, project) -> None:
     with pytest.raises(Http404):
-        project_history(outsider, project, lang="zh-hans")
+        project_history(outsider, project)
 
 
 def test_the_milestone_page_renders_the_history_partial(owner_client, lead, milestone) -> None:
