@@ -16,43 +16,50 @@ from a recorded payload. A kind-specific subclass only turns the payload into ``
 from __future__ import annotations
 
 import codecs
-import datetime
 import difflib
 import html
 import json
 import math
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
-import pandas as pd
+import numpy as np
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from indicators.connectors.cells import (
+    MISSING_MARKERS,
+    cell_text,
+    code_text,
+    located,
+    parse_number,
+)
+from indicators.connectors.frame import CANONICAL_COLUMNS, Columns, ParseResult, finish
 from indicators.exceptions import ConnectorError
 from indicators.fetch import Fetcher
-from indicators.periods import parse_period
 
-CANONICAL_COLUMNS = [
-    "indicator",
-    "area",
-    "period",
-    "period_start",
-    "value",
-    "unit",
-    "dimension",
-    "locator",
-    "note",
+# The cell rules and the frame types are imported from here by every connector.
+__all__ = [
+    "CANONICAL_COLUMNS",
+    "MISSING_MARKERS",
+    "Columns",
+    "Connector",
+    "Extracted",
+    "ParseResult",
+    "RawRow",
+    "TextConnector",
+    "cell_text",
+    "check_mapping",
+    "check_payload",
+    "code_text",
+    "decode",
+    "fold_dimension",
+    "located",
+    "parse_number",
 ]
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
-
-# Compared after NFKC and upper-casing. ".." is the World Bank / UN marker, ":" Eurostat's,
-# "-" and "—" the usual marks in Chinese statistical yearbooks.
-MISSING_MARKERS = frozenset(
-    {"", ".", "..", "...", "…", "-", "--", "—", "–", "NA", "N/A", "NAN", "NULL", "NONE", ":"}
-)
 
 OptionType = type | tuple[type, ...]
 
@@ -70,8 +77,6 @@ GENERIC_OPTIONS: dict[str, OptionType] = {
     "only_mapped": bool,
 }
 
-_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-_EXCEL_TEXT = re.compile(r'="(.*)"')  # Excel's ="510000" trick that keeps leading zeros
 _TYPE_NAMES = {
     str: "text",
     bool: "true or false",
@@ -80,28 +85,6 @@ _TYPE_NAMES = {
     dict: "a mapping",
     list: "a list",
 }
-
-
-@dataclass
-class ParseResult:
-    """What a connector hands to the ingestion service.
-
-    ``frame`` has exactly ``CANONICAL_COLUMNS``: ``value`` is a finite float in the unit the
-    publisher used times ``scale``; ``period`` is the normalized code from
-    ``indicators.periods``; ``period_start`` a ``datetime.date``; ``dimension`` is "" when the
-    source has none; ``locator`` says where the row came from in the payload; ``note`` is a
-    per-row citation or remark when the source maps one, else "". ``missing`` counts
-    observations the publisher marked as missing (they are not in the frame, never 0).
-    ``labels`` maps codes to published names and ``units`` maps indicator codes to published
-    units, both keyed by our codes (after ``indicator_map`` / ``area_map``).
-    """
-
-    frame: pd.DataFrame
-    missing: int = 0
-    labels: dict[str, dict[str, str]] = field(
-        default_factory=lambda: {"indicator": {}, "area": {}}
-    )
-    units: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -134,69 +117,19 @@ class Extracted:
     )
     units: dict[str, str] = field(default_factory=dict)
 
-
-def located(where: str, error: ConnectorError) -> ConnectorError:
-    """Prefix an error with the place it happened ("row 7, column "数值": ...")."""
-    return ConnectorError(
-        _("%(where)s: %(problem)s") % {"where": where, "problem": error.message},
-        fields={"locator": where},
-    )
-
-
-def cell_text(raw: object) -> str:
-    """A code or label cell as clean text: 510000.0 -> "510000", ="0101" -> "0101"."""
-    if raw is None or (isinstance(raw, float) and math.isnan(raw)):
-        return ""
-    if isinstance(raw, float) and raw.is_integer():
-        return str(int(raw))
-    if isinstance(raw, datetime.datetime | datetime.date):
-        return raw.isoformat()
-    text = str(raw).strip()
-    match = _EXCEL_TEXT.fullmatch(text)
-    return match.group(1).strip() if match else text
-
-
-def code_text(raw: object) -> str:
-    """Like ``cell_text`` but also folds full-width characters, for codes only (not labels)."""
-    return unicodedata.normalize("NFKC", cell_text(raw)).strip()
-
-
-def parse_number(raw: object, decimal: str = ".") -> float | None:
-    """Return the value as a finite float, or ``None`` when the publisher marked it missing.
-
-    Understands thousands separators ("5,500", "5 500"), full-width digits ("１２３"), a
-    trailing percent sign ("53%" -> 53.0: the indicator's unit is then "%") and text-formatted
-    numbers ('5500, ="5500"). Raises ``ConnectorError`` for anything else.
-    """
-    if raw is None:
-        return None
-    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
-        raise ConnectorError(_('"%(text)s" is not a number.') % {"text": raw})
-    if isinstance(raw, int | float):
-        return _finite(float(raw), raw)
-    text = unicodedata.normalize("NFKC", cell_text(raw)).lstrip("'").strip()
-    if text.upper() in MISSING_MARKERS:
-        return None
-    digits = text.removesuffix("%").strip()
-    thousands = "." if decimal == "," else ","
-    digits = re.sub(r"\s", "", digits).replace(thousands, "").replace(decimal, ".")
-    if not _NUMBER.fullmatch(digits):
-        raise ConnectorError(
-            _(
-                '"%(text)s" is not a number. Correct the value, or leave the cell empty '
-                '(or ".."/"-") if the publisher has no figure for it.'
-            )
-            % {"text": raw}
+    def columns(self) -> Columns:
+        """The rows as columns for the shared clean-up; their texts are final already."""
+        rows = self.rows
+        keys = ("period", "value", "indicator", "area", "unit", "dimension", "factor", "note")
+        return Columns(
+            data={key: [getattr(row, key) for row in rows] for key in keys},
+            positions=np.arange(len(rows), dtype=np.int64),
+            locate=[row.locator for row in rows].__getitem__,
+            value_where=self.value_where,
+            labels=self.labels,
+            units=self.units,
+            text=dict.fromkeys(("indicator", "area", "unit", "dimension", "note"), str),
         )
-    return _finite(float(digits), raw)
-
-
-def _finite(value: float, raw: object) -> float | None:
-    if math.isnan(value):
-        return None
-    if math.isinf(value):
-        raise ConnectorError(_('"%(text)s" is not a finite number.') % {"text": raw})
-    return value
 
 
 _MISSING = object()
@@ -349,8 +282,8 @@ class Connector:
         default = getattr(settings, "INDICATORS_FETCH_MAX_BYTES", DEFAULT_MAX_BYTES)
         return int(self.option("max_bytes", default))
 
-    def extract(self, payload: bytes) -> Extracted:
-        """Format-specific part of ``parse``: payload -> raw rows."""
+    def extract(self, payload: bytes) -> Extracted | Columns:
+        """Format-specific part of ``parse``: payload -> raw rows or raw columns."""
         raise NotImplementedError
 
     def option(self, name: str, default: OptionValue) -> OptionValue:
@@ -403,93 +336,17 @@ class Connector:
 
     # -- shared clean-up ------------------------------------------------------------------
 
-    def _finish(self, extracted: Extracted) -> ParseResult:
-        records: list[tuple[object, ...]] = []
-        missing = 0
-        units: dict[str, str] = dict(extracted.units)
-        for row in self._wanted(extracted.rows):
-            value = self._value(row, extracted.value_where)
-            if value is None:
-                missing += 1
-                continue
-            records.append(self._canonical(row, value))
-            if row.unit:
-                unit = self.option("unit_map", {}).get(row.unit, row.unit)
-                units.setdefault(row.indicator or self.option("indicator", ""), unit)
-        frame = pd.DataFrame.from_records(records, columns=CANONICAL_COLUMNS)
-        frame["value"] = frame["value"].astype("float64")
-        return ParseResult(
-            frame=frame,
-            missing=missing,
-            labels={
-                "indicator": self._remap(extracted.labels["indicator"], "indicator_map"),
-                "area": self._remap(extracted.labels["area"], "area_map"),
-            },
-            units=self._remap(units, "indicator_map"),
-        )
+    def _finish(self, extracted: Extracted | Columns) -> ParseResult:
+        columns = extracted if isinstance(extracted, Columns) else extracted.columns()
+        return finish(self, columns)
 
-    def _wanted(self, rows: list[RawRow]) -> list[RawRow]:
-        """With ``only_mapped``, rows whose indicator is not in ``indicator_map`` are left out.
-
-        Fact sheets mix the series we track with context rows ("2027 target", ranges such as
-        "46-49"); the mapping then doubles as the list of rows to read.
-        """
-        if not self.option("only_mapped", False):
-            return rows
-        mapping: dict[str, str] = self.option("indicator_map", {})
-        return [row for row in rows if (row.indicator or self.option("indicator", "")) in mapping]
-
-    def _value(self, row: RawRow, value_where: str) -> float | None:
-        try:
-            value = parse_number(row.value, self.option("decimal", "."))
-        except ConnectorError as exc:
-            raise located(f"{row.locator}, {value_where}", exc) from None
-        if value is None:
-            return None
-        value *= row.factor * self.option("scale", 1)
-        if not math.isfinite(value):
-            raise located(row.locator, ConnectorError(_("The scaled value is not finite.")))
-        return value
-
-    def _canonical(self, row: RawRow, value: float) -> tuple[object, ...]:
-        indicator = self._code(row.indicator, "indicator", row.locator)
-        area = self._code(row.area, "area", row.locator)
-        try:
-            period = parse_period(row.period)
-        except ConnectorError as exc:
-            raise located(row.locator, exc) from None
-        unit = row.unit or self.option("unit", "")
-        unit = self.option("unit_map", {}).get(unit, unit)
-        return (
-            indicator,
-            area,
-            period.code,
-            period.start,
-            value,
-            unit,
-            row.dimension,
-            row.locator,
-            row.note[:300],
-        )
-
-    def _code(self, code: str, name: str, locator: str) -> str:
-        code = code or self.option(name, "")
-        if not code:
-            raise ConnectorError(
-                _(
-                    "%(where)s has no %(name)s code. Map the column or field that holds it in "
-                    'the source options, or set the "%(name)s" option if the whole source is '
-                    "about one %(name)s."
-                )
-                % {"where": locator, "name": name},
-                fields={"locator": locator},
-            )
-        mapping: dict[str, str] = self.option(f"{name}_map", {})
-        return mapping.get(code, code)
-
-    def _remap(self, by_code: Mapping[str, str], option: str) -> dict[str, str]:
-        mapping: dict[str, str] = self.option(option, {})
-        return {mapping.get(code, code): text for code, text in by_code.items()}
+    def no_code_message(self, where: str, name: str) -> str:
+        """The message for a row that names no indicator (or area) when no option fills it."""
+        return _(
+            "%(where)s has no %(name)s code. Map the column or field that holds it in "
+            'the source options, or set the "%(name)s" option if the whole source is '
+            "about one %(name)s."
+        ) % {"where": where, "name": name}
 
 
 def check_mapping(
@@ -558,10 +415,14 @@ class TextConnector(Connector):
                     fields={"option": "encoding"},
                 ) from None
 
-    def extract(self, payload: bytes) -> Extracted:
-        return self.extract_text(decode(payload, self.option("encoding", "")))
+    def extract(self, payload: bytes) -> Extracted | Columns:
+        return self.extract_text(self.text(payload))
 
-    def extract_text(self, text: str) -> Extracted:
+    def text(self, payload: bytes) -> str:
+        """The payload decoded with the ``encoding`` option (or detected); see ``decode``."""
+        return decode(payload, self.option("encoding", ""))
+
+    def extract_text(self, text: str) -> Extracted | Columns:
         """Format-specific part of ``parse`` for text formats."""
         raise NotImplementedError
 
