@@ -21,8 +21,9 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
-from indicators.connectors.base import Connector, Extracted
-from indicators.connectors.tabular import ColumnPlan, extract_table
+from indicators.connectors.base import Columns, Connector
+from indicators.connectors.frame import Locate
+from indicators.connectors.tabular import ColumnPlan, ListTable, table_columns
 from indicators.exceptions import ConnectorError
 
 _OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls (Excel 97-2003) and other OLE files
@@ -48,7 +49,12 @@ class ExcelConnector(Connector):
         super().__init__(options)
         self.plan = ColumnPlan.from_options(self.options)
 
-    def extract(self, payload: bytes) -> Extracted:
+    def extract(self, payload: bytes) -> Columns:
+        _title, rows, locate = self.read_rows(payload)
+        return table_columns(ListTable(rows), self.plan, self.option("header_row", None), locate)
+
+    def read_rows(self, payload: bytes) -> tuple[str, list[list[object]], Locate]:
+        """The sheet's title, its rows of cell values, and how to name row i in messages."""
         _check_signature(payload)
         try:
             title, rows = self._read(payload)
@@ -64,7 +70,7 @@ class ExcelConnector(Connector):
         def locate(index: int) -> str:
             return _("sheet %(sheet)s, row %(row)s") % {"sheet": title, "row": index + 1}
 
-        return extract_table(rows, self.plan, self.option("header_row", None), locate)
+        return title, rows, locate
 
     def _read(self, payload: bytes) -> tuple[str, list[list[object]]]:
         with warnings.catch_warnings():

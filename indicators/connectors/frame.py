@@ -219,10 +219,12 @@ def parse_numbers(column: Column, decimal: str) -> Numbers:
     """``parse_number`` over a whole column (see the module docstring)."""
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks()
-    if isinstance(column, pa.Array) and pa.types.is_string(column.type):
-        return _parse_text_numbers(column, decimal)
+    if isinstance(column, pa.Array):
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            return _parse_text_numbers(column, decimal)
+        column = column.to_pylist()
     cells = np.empty(len(column), dtype=object)
-    cells[:] = list(column) if not isinstance(column, np.ndarray) else column
+    cells[:] = list(column)
     return _parse_distinct(cells, decimal)
 
 

@@ -278,7 +278,7 @@ def test_a_run_stopped_by_the_time_limit_says_so(price_indicator, monkeypatch) -
     def slow(*args, **kwargs):
         raise SoftTimeLimitExceeded()
 
-    monkeypatch.setattr(services, "_upsert", slow)
+    monkeypatch.setattr(services, "upsert", slow)
     with pytest.raises(SoftTimeLimitExceeded):
         ingest(_request(PRICE_CSV))
 
