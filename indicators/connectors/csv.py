@@ -48,7 +48,7 @@ class CsvConnector(TextConnector):
     def extract_text(self, text: str) -> Columns:
         delimiter = self.option("delimiter", "") or self.sniff(text)
         table: Table
-        if '"' in text or "\x00" in text:
+        if '"' in text or "\x00" in text or "\x1f" in text:
             # Quoting rules (and NUL refusal) are csv.reader's: read record by record.
             table = ListTable(read_delimited(text, delimiter))
         else:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 from django.utils.translation import gettext as _
 
 from indicators.connectors.base import (
@@ -181,16 +182,25 @@ class LineTable:
     """Delimited text without quote characters: each line is one record, split at the delimiter.
 
     That is exactly what ``csv.reader`` reads from such text, so a large export is split by
-    pyarrow in one pass instead of record by record (``CsvConnector`` decides when it applies).
+    pyarrow in a few whole-column passes instead of record by record (``CsvConnector`` decides
+    when it applies: no quote, NUL or unit-separator character in the text).
     """
 
     def __init__(self, text: str, delimiter: str) -> None:
         self.delimiter = delimiter
-        lines = pc.split_pattern_regex(pa.array([text], pa.large_string()), r"\r\n|\r|\n")
-        flat = lines.flatten()
-        if text.endswith(("\n", "\r")):  # csv.reader reads no record after the last newline
-            flat = flat.slice(0, len(flat) - 1)
-        self.lines = flat
+        # One column per line: the unit separator never occurs, quoting is off, and empty lines
+        # stay (csv.reader counts them as records).
+        read = pa_csv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            read_options=pa_csv.ReadOptions(autogenerate_column_names=True),
+            parse_options=pa_csv.ParseOptions(
+                delimiter="\x1f", quote_char=False, ignore_empty_lines=False
+            ),
+            convert_options=pa_csv.ConvertOptions(
+                column_types={"f0": pa.string()}, strings_can_be_null=False
+            ),
+        )
+        self.lines = read["f0"].combine_chunks() if read.num_rows else pa.array([], pa.string())
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -207,27 +217,32 @@ class LineBody:
     def __init__(self, lines: pa.Array, delimiter: str) -> None:
         self.lines = lines
         self.delimiter = delimiter
-        self.cells = pc.split_pattern(lines, delimiter)
-        counts = pc.list_value_length(self.cells).to_numpy(zero_copy_only=False)
+        cells = pc.count_substring(lines, delimiter).to_numpy(zero_copy_only=False) + 1
         # An empty line is no cell at all for csv.reader, not one empty cell.
         empty = pc.equal(pc.utf8_length(lines), 0).to_numpy(zero_copy_only=False)
-        self.counts = np.where(empty, 0, counts).astype(np.int64)
+        self.counts = np.where(empty, 0, cells).astype(np.int64)
+        self._split: tuple[bytes, pa.ListArray] | None = None
 
     def maybe_skippable(self) -> NDArray[np.bool_]:
         """Rows that might be blank or a footnote: no letter or digit, or a colon in cell one."""
-        no_alnum = ~pc.match_substring_regex(self.lines, "[0-9A-Za-z]").to_numpy(
-            zero_copy_only=False
+        no_alnum = pc.invert(pc.match_substring_regex(self.lines, "[0-9A-Za-z]"))
+        first_colon = pc.match_substring_regex(
+            self.lines, "^[^" + re.escape(self.delimiter) + "]*[:：]"
         )
-        first = pc.list_element(pc.fill_null(self.cells, pa.scalar([""])), 0)
-        colon = pc.match_substring_regex(first, "[:：]").to_numpy(zero_copy_only=False)
-        return no_alnum | colon | (self.counts == 0)
+        return (
+            pc.or_(no_alnum, first_colon).to_numpy(zero_copy_only=False) | (self.counts == 0)
+        )
 
     def row(self, index: int) -> list[str]:
         line = self.lines[index].as_py()
         return line.split(self.delimiter) if line else []
 
     def column(self, index: int, keep: NDArray[np.bool_]) -> Column:
-        return pc.list_element(self.cells.filter(pa.array(keep)), index)
+        key = keep.tobytes()
+        if self._split is None or self._split[0] != key:
+            lines = self.lines if keep.all() else self.lines.filter(pa.array(keep))
+            self._split = (key, pc.split_pattern(lines, self.delimiter))
+        return pc.list_element(self._split[1], index)
 
 
 def table_columns(
