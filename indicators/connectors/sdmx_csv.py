@@ -36,6 +36,7 @@ from indicators.connectors.base import (
     check_mapping,
     fold_dimension,
 )
+from indicators.connectors.sdmx import NOT_FOLDED, dataflow_code, fold_varying, split_label
 from indicators.connectors.tabular import check_delimiter, read_delimited, short_row_error
 from indicators.exceptions import ConnectorError
 
@@ -49,13 +50,14 @@ DEFAULT_COLUMNS = {
 REQUIRED = ("period", "value")
 # "I" (information) and "A" (append) add data; "R" (replace) is what our upsert does anyway.
 DATA_ACTIONS = frozenset({"", "I", "A", "R"})
-_FIRST_TERM = re.compile(r'"?(DATAFLOW|STRUCTURE)(\[[^\]]*\])?"?([,;\t|])', re.IGNORECASE)
-
-
-def split_label(cell: str) -> tuple[str, str]:
-    """ "CN: China" -> ("CN", "China"); "CN" -> ("CN", "")."""
-    code, _sep, label = cell.partition(": ")
-    return code.strip(), label.strip()
+_FIRST_TERM = re.compile(
+    r'"?(DATAFLOW|STRUCTURE)(\[[^\]]*\])?(?::[^,;\t|"]*)?"?([,;\t|])', re.IGNORECASE
+)
+STRUCTURE_COLUMNS = frozenset(
+    {"DATAFLOW", "STRUCTURE", "STRUCTURE_ID", "STRUCTURE_NAME", "ACTION"}
+)
+AREA_COLUMNS = ("REF_AREA", "GEO")
+UNIT_COLUMNS = ("UNIT_MEASURE", "UNIT")  # Eurostat writes "unit"
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,11 @@ class Layout:
     action: int | None
     unit_mult: int | None
     width: int
+    # The dataflow column, when the dataflow itself is the indicator (no INDICATOR column).
+    flow: int | None = None
+    # Dimensions found by position (none named): folded only where they vary.
+    automatic: bool = False
+    flow_name: int | None = None  # STRUCTURE_NAME (2.0): the dataflow's label
 
 
 class SdmxCsvConnector(TextConnector):
@@ -87,8 +94,8 @@ class SdmxCsvConnector(TextConnector):
         check_delimiter(self.option("delimiter", ""))
 
     def extract_text(self, text: str) -> Extracted:
-        rows = read_delimited(text, self.option("delimiter", "") or _delimiter(text))
-        layout = self._layout(rows[0])
+        rows = read_delimited(text, self.option("delimiter", "") or delimiter_of(text))
+        layout = self.layout(rows)
         labels: dict[str, dict[str, str]] = {"indicator": {}, "area": {}}
         out: list[RawRow] = []
         for index, row in enumerate(rows[1:], start=2):
@@ -97,11 +104,23 @@ class SdmxCsvConnector(TextConnector):
             where = _("row %(row)s") % {"row": index}
             if len(row) != layout.width:
                 raise short_row_error(where, len(row), _("row 1"), layout.width)
-            raw = _observation(row, layout, where, labels)
+            raw = observation(row, layout, where, labels)
             if raw is not None:
                 out.append(raw)
         value_id = split_label(rows[0][layout.columns["value"]])[0]
-        return Extracted(out, _('column "%(name)s"') % {"name": value_id}, labels)
+        extracted = Extracted(out, _('column "%(name)s"') % {"name": value_id}, labels)
+        if layout.automatic:
+            names = [name for name, _position in layout.dimensions]
+            values = [row.dimension.split("\x1f") if names else [] for row in out]
+            for row, folded in zip(out, fold_varying(names, values), strict=True):
+                row.dimension = folded
+        return extracted
+
+    def layout(self, rows: Sequence[Sequence[str]]) -> Layout:
+        """Where the components are, from the header row (refuses a file with none)."""
+        if not rows:
+            raise ConnectorError(_("The table has no rows."))
+        return self._layout(rows[0])
 
     def _layout(self, header: Sequence[str]) -> Layout:
         ids = [split_label(cell)[0].casefold() for cell in header]
@@ -112,20 +131,44 @@ class SdmxCsvConnector(TextConnector):
         columns: dict[str, int] = {}
         for key, default in DEFAULT_COLUMNS.items():
             position = find(self.named.get(key, default))
+            fallbacks = {"area": AREA_COLUMNS, "unit": UNIT_COLUMNS}.get(key, ())
+            if position is None and key not in self.named:
+                position = next((find(c) for c in fallbacks if find(c) is not None), None)
             if position is None and (key in self.named or key in REQUIRED):
                 raise _missing_component(self.named.get(key, default), key, header)
             if position is not None:
                 columns[key] = position
+        flow = None
+        if "indicator" not in columns and not self.option("indicator", ""):
+            flow = find("STRUCTURE_ID") if find("STRUCTURE_ID") is not None else find("DATAFLOW")
         dimensions = []
         for name in self.extra:
             position = find(name)
             if position is None:
                 raise _missing_component(name, "dimension", header)
             dimensions.append((split_label(header[position])[0], position))
-        return Layout(columns, dimensions, find("ACTION"), find("UNIT_MULT"), len(header))
+        automatic = not self.extra
+        if automatic:
+            taken = set(columns.values())
+            dimensions = [
+                (split_label(header[i])[0], i)
+                for i in range(columns["period"])
+                if i not in taken
+                and split_label(header[i])[0].upper() not in STRUCTURE_COLUMNS | NOT_FOLDED
+            ]
+        return Layout(
+            columns,
+            dimensions,
+            find("ACTION"),
+            find("UNIT_MULT"),
+            len(header),
+            flow=flow,
+            automatic=automatic,
+            flow_name=find("STRUCTURE_NAME"),
+        )
 
 
-def _observation(
+def observation(
     row: Sequence[str], layout: Layout, where: str, labels: dict[str, dict[str, str]]
 ) -> RawRow | None:
     """The row as a ``RawRow``; ``None`` for 2.0 attribute-only rows (no period, no value)."""
@@ -136,11 +179,18 @@ def _observation(
     if not period and not value:
         return None
     coded = {key: split_label(row[i]) for key, i in layout.columns.items()}
+    if layout.flow is not None:
+        code, label = dataflow_code(row[layout.flow])
+        if layout.flow_name is not None:
+            label = label or row[layout.flow_name].strip()
+        coded["indicator"] = (code, label)
     for kind in ("indicator", "area"):
         code, label = coded.get(kind, ("", ""))
         if code and label:
             labels[kind].setdefault(code, label)
     pairs = [(name, split_label(row[i])[0]) for name, i in layout.dimensions]
+    # Automatic dimensions are folded once every row is read (only those that vary count).
+    dimension = "\x1f".join(v for _n, v in pairs) if layout.automatic else fold_dimension(pairs)
     return RawRow(
         locator=where,
         period=period,
@@ -148,7 +198,7 @@ def _observation(
         indicator=coded.get("indicator", ("", ""))[0],
         area=coded.get("area", ("", ""))[0],
         unit=coded.get("unit", ("", ""))[0],
-        dimension=fold_dimension(pairs) if pairs else "",
+        dimension=dimension if pairs else "",
         factor=_multiplier(row, layout.unit_mult, where),
     )
 
@@ -199,7 +249,7 @@ def _missing_component(component: str, key: str, header: Sequence[str]) -> Conne
     )
 
 
-def _delimiter(text: str) -> str:
+def delimiter_of(text: str) -> str:
     match = _FIRST_TERM.match(text)
     if not match:
         first = cell_text(text.split("\n", 1)[0])[:80]

@@ -45,6 +45,8 @@ CASES = [
         {"columns": {"indicator": "na_item", "area": "geo", "unit": "unit"}},
     ),
     ("sdmx-csv", "sdmx-csv/imf_weo_v2_labels_semicolon.csv", {}),
+    ("sdmx-csv", "sdmx-csv/bis_ws_cbpol_v1_no_indicator.csv", {}),
+    ("sdmx-csv", "sdmx-csv/estat_lfsa_urgaed_v2_labels_nospace.csv", {}),
     ("worldbank", "worldbank/mixed_dates_and_aggregates.json", {}),
     ("nbs", "nbs/fsnd_a0e0101_power_output.json", {}),
     ("nbs", "nbs/hgyd_a03010g01_power_monthly.json", {"area": "CN"}),
