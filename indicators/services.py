@@ -53,7 +53,13 @@ MAX_PROBLEMS_LISTED = 5
 # A run still "running" after this long was killed (worker lost); a new run may start.
 RUN_CLAIM_TIMEOUT = dt.timedelta(minutes=30)
 DERIVED_TRIGGER = "derived"
-PAYLOAD_SUFFIX = {"excel": "xlsx", "json": "json", "worldbank": "json", "nbs": "json"}
+PAYLOAD_SUFFIX = {
+    "excel": "xlsx",
+    "json": "json",
+    "worldbank": "json",
+    "nbs": "json",
+    "sdmx-json": "json",
+}
 KEY = ["indicator", "area", "period", "dimension"]
 
 

@@ -16,6 +16,7 @@ from indicators.connectors.excel import ExcelConnector
 from indicators.connectors.json import JsonConnector
 from indicators.connectors.nbs import NbsConnector
 from indicators.connectors.sdmx_csv import SdmxCsvConnector
+from indicators.connectors.sdmx_json import SdmxJsonConnector
 from indicators.connectors.worldbank import WorldBankConnector
 from indicators.exceptions import ConnectorError
 
@@ -28,6 +29,7 @@ CONNECTORS: dict[str, type[Connector]] = {
         ExcelConnector,
         JsonConnector,
         SdmxCsvConnector,
+        SdmxJsonConnector,
         WorldBankConnector,
         NbsConnector,
     )

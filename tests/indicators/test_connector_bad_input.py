@@ -186,7 +186,7 @@ def test_an_unknown_kind_lists_the_known_kinds():
         get_connector("xml")
 
     assert caught.value.message == (
-        'Unknown source kind "xml". Known kinds: csv, excel, json, nbs, sdmx-csv, worldbank.'
+        'Unknown source kind "xml". Known kinds: csv, excel, json, nbs, sdmx-csv, sdmx-json, worldbank.'
     )
 
 

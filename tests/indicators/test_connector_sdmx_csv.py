@@ -185,10 +185,10 @@ def test_labels_without_a_space_after_the_colon_and_varying_dimensions_fold():
 
 def test_the_dataflow_label_comes_from_the_cell_and_area_from_geo():
     payload = (
-        "DATAFLOW,GEO: Geopolitical entity,TIME_PERIOD:Time period,OBS_VALUE\n"
-        "BIS:WS_CBPOL(1.0):Central bank policy rates,CN:China,2024-06,3.45\n"
-        "OECD.SDD.TPS:DSD_LFS@DF_IALFS_UNE_Q(1.0),JP,2024-06,2.5\n"
-    ).encode()
+        b"DATAFLOW,GEO: Geopolitical entity,TIME_PERIOD:Time period,OBS_VALUE\n"
+        b"BIS:WS_CBPOL(1.0):Central bank policy rates,CN:China,2024-06,3.45\n"
+        b"OECD.SDD.TPS:DSD_LFS@DF_IALFS_UNE_Q(1.0),JP,2024-06,2.5\n"
+    )
 
     result = get_connector("sdmx-csv").parse(payload)
 

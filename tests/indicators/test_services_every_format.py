@@ -47,6 +47,8 @@ CASES = [
     ("sdmx-csv", "sdmx-csv/imf_weo_v2_labels_semicolon.csv", {}),
     ("sdmx-csv", "sdmx-csv/bis_ws_cbpol_v1_no_indicator.csv", {}),
     ("sdmx-csv", "sdmx-csv/estat_lfsa_urgaed_v2_labels_nospace.csv", {}),
+    ("sdmx-json", "sdmx-json/ecb_exr_v2_series.json", {"area": "EA", "unit_map": {"CNY": "USD"}}),
+    ("sdmx-json", "sdmx-json/imf_ifs_v1_alldimensions.json", {}),
     ("worldbank", "worldbank/mixed_dates_and_aggregates.json", {}),
     ("nbs", "nbs/fsnd_a0e0101_power_output.json", {}),
     ("nbs", "nbs/hgyd_a03010g01_power_monthly.json", {"area": "CN"}),
