@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from policy.models import Region, RegionLevel
 from policy.revision import program_changed
 
+from .areas import area_names_resolve
 from .connectors import get_connector
 from .exceptions import ConnectorError, IngestionError, TransientFetchError
 from .fetch import Fetcher, display_url
@@ -143,6 +144,7 @@ def ingest(request: IngestRequest) -> IngestionRun:
         payload = _payload(request)
         _keep_payload(run, request, payload)
         result = get_connector(request.kind, request.options).parse(payload)
+        area_names_resolve(result)
         validated = validate(result, create_missing=request.create_missing)
         run.missing = result.missing
         with transaction.atomic():

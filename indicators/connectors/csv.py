@@ -27,8 +27,8 @@ from indicators.connectors.tabular import (
     check_delimiter,
     find_header,
     read_delimited,
-    table_columns,
 )
+from indicators.connectors.yearbook import check_layout, read_table
 from indicators.exceptions import ConnectorError
 
 SNIFFED = (",", ";", "\t")
@@ -38,12 +38,13 @@ class CsvConnector(TextConnector):
     """Delimited text with one observation per row under a header row."""
 
     kind = "csv"
-    option_types = {"columns": dict, "header_row": int, "delimiter": str}
+    option_types = {"columns": dict, "header_row": int, "delimiter": str, "layout": str}
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         super().__init__(options)
         self.plan = ColumnPlan.from_options(self.options)
         check_delimiter(self.option("delimiter", ""))
+        check_layout(self.options)
 
     def extract_text(self, text: str) -> Columns:
         delimiter = self.option("delimiter", "") or self.sniff(text)
@@ -53,7 +54,7 @@ class CsvConnector(TextConnector):
             table = ListTable(read_delimited(text, delimiter))
         else:
             table = LineTable(text, delimiter)
-        return table_columns(table, self.plan, self.option("header_row", None), locate_row)
+        return read_table(table, self.options, self.plan, locate_row, locate_cell)
 
     def sniff(self, text: str) -> str:
         """The delimiter under which the top lines contain the header we are looking for.
@@ -77,6 +78,10 @@ class CsvConnector(TextConnector):
 @functools.lru_cache(maxsize=8)
 def _row_label(language: str | None) -> str:
     return _("row %(row)s")
+
+
+def locate_cell(index: int, column: str) -> str:
+    return _('row %(row)s, column "%(column)s"') % {"row": index + 1, "column": column}
 
 
 def locate_row(index: int) -> str:

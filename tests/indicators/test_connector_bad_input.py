@@ -52,7 +52,7 @@ CASES = [
         "excel",
         "old_format.xls",
         {},
-        ["old-format .xls workbook", "save it as .xlsx"],
+        [".xls workbook (Excel 97-2003) is damaged or incomplete", "save it as .xlsx"],
         id="xls-instead-of-xlsx",
     ),
     pytest.param(

@@ -91,6 +91,32 @@ CASES: list[tuple[str, str, dict[str, Any], bytes]] = [
         _file("excel/power_by_prefecture.xlsx"),
     ),
     ("excel-quarterly", "excel", {}, _file("excel/compute_quarterly.xlsx")),
+    (
+        "yearbook-csv",
+        "csv",
+        {"indicator": "A0E0101"},
+        _file("yearbook/power_consumption_wide.csv"),
+    ),
+    ("yearbook-csv-no-indicator", "csv", {}, _file("yearbook/power_consumption_wide.csv")),
+    (
+        "yearbook-xlsx",
+        "excel",
+        {"indicator": "A0E0101"},
+        _file("yearbook/power_generation_wide.xlsx"),
+    ),
+    (
+        "yearbook-xls",
+        "excel",
+        {"indicator": "A0E0101"},
+        _file("yearbook/power_generation_wide.xls"),
+    ),
+    (
+        "yearbook-unknown-name",
+        "excel",
+        {"indicator": "A0E0101"},
+        _file("bad/unknown_area_name.xls"),
+    ),
+    ("excel-empty-sheet", "excel", {}, _file("bad/empty_sheet.xlsx")),
     ("json-list", "json", {}, _file("json/compute_capacity_list.json")),
     ("json-open-data", "json", JSON_OPTIONS, _file("json/open_data_idc_price.json")),
     (

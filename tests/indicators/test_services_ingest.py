@@ -168,7 +168,7 @@ BAD_CORPUS = [
     ("csv", "truncated_in_quote.csv", "malformed at line 3"),
     ("json", "truncated.json", "ends too early"),
     ("excel", "truncated.xlsx", "damaged or incomplete"),
-    ("excel", "old_format.xls", "old-format .xls workbook"),
+    ("excel", "old_format.xls", ".xls workbook (Excel 97-2003) is damaged"),
     ("csv", "gbk_undeclared.csv", "looks like GBK"),
     ("csv", "missing_value_column.csv", "Required column(s) not found: value"),
     ("csv", "non_numeric_value.csv", '"约5000" is not a number'),

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from indicators import services
+from indicators.areas import area_names_resolve
 from indicators.connectors import ParseResult
 from indicators.exceptions import ConnectorError
 from indicators.models import Indicator, IngestionRun, Observation, RunStatus
@@ -46,6 +47,7 @@ def ingest(request: IngestRequest) -> IngestionRun:
         payload = services._payload(request)
         services._keep_payload(run, request, payload)
         result = rowwise.parse(request.kind, request.options, payload)
+        area_names_resolve(result)  # a new stage, the same for both paths
         rows = _validate(result, create_missing=request.create_missing)
         run.missing = result.missing
         with transaction.atomic():
