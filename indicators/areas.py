@@ -113,7 +113,7 @@ def area_names_resolve(result: ParseResult) -> None:
         problems.append(_problem(name, sorted(codes), where(result, mask)))
     if problems:
         raise ConnectorError(
-            _("Nothing was imported: %(n)s rows name an area that is not known. %(problems)s.")
+            _("未导入任何数据：%(n)s 行的地区名称无法识别。%(problems)s。")
             % {"n": int(bad.sum()), "problems": "; ".join(problems)},
             fields={"rejected": int(bad.sum())},
         )
@@ -139,10 +139,7 @@ def _name_index() -> dict[object, set[str]]:
 
 def _problem(name: str, ambiguous: list[str], at: str) -> str:
     if ambiguous:
-        return _(
-            'the area name "%(name)s" (%(where)s) fits several regions: %(codes)s; map it '
-            "with area_map"
-        ) % {
+        return _("地区名称“%(name)s”（%(where)s）对应多个地区：%(codes)s；请用 area_map 指定") % {
             "name": name,
             "where": at,
             "codes": ", ".join(ambiguous),
@@ -152,8 +149,8 @@ def _problem(name: str, ambiguous: list[str], at: str) -> str:
     if not close:
         close = difflib.get_close_matches(stem(name), [stem(n) for n in known], n=3, cutoff=0.3)
         close = [n for n in known if stem(n) in close][:3]
-    nearest = ", ".join(f"{n} ({known[n]})" for n in close) or _("(none)")
+    nearest = ", ".join(f"{n} ({known[n]})" for n in close) or _("（无）")
     return _(
-        'unknown area name "%(name)s" (%(where)s); the closest known names are %(nearest)s: '
-        "correct the name, map it to a region code with area_map, or add the region"
+        "未知地区名称“%(name)s”（%(where)s），最接近的已知名称为 %(nearest)s：请改正名称、用 are"
+        "a_map 映射到地区代码，或先添加该地区"
     ) % {"name": name, "where": at, "nearest": nearest}

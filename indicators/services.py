@@ -21,7 +21,7 @@ import datetime as dt
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,12 +43,12 @@ from .exceptions import ConnectorError, IngestionError, TransientFetchError
 from .fetch import Fetcher, display_url
 from .formula import Formula, FormulaError, code_to_name, parse_formula
 from .models import Category, Indicator, IngestionRun, Observation, RunStatus, Source
+from .progress import Forward, Reporter
 from .staging import same_value, upsert
 from .validation import present, validate
 
 logger = logging.getLogger(__name__)
 
-Progress = Callable[[int, int], None]
 BATCH = 1000
 MAX_PROBLEMS_LISTED = 5
 # A run still "running" after this long was killed (worker lost); a new run may start.
@@ -85,7 +85,7 @@ class IngestRequest:
     create_missing: bool = False
     dry_run: bool = False
     keep_failed_run: bool = True
-    progress: Progress | None = None
+    progress: Forward | None = None
     fetcher: Fetcher | None = None
 
 
@@ -101,7 +101,7 @@ def source_ingest(
     keep_failed_run: bool = True,
     dry_run: bool = False,
     create_missing: bool = False,
-    progress: Progress | None = None,
+    progress: Forward | None = None,
 ) -> IngestionRun:
     """Fetch (or read the uploaded file of) ``source`` and ingest it; returns the run.
 
@@ -140,7 +140,9 @@ def ingest(request: IngestRequest) -> IngestionRun:
     """
     run = _run_start(request)
     started = time.monotonic()
+    reporter = Reporter(run.pk, request.progress)
     try:
+        reporter.stage("read")
         payload = _payload(request)
         _keep_payload(run, request, payload)
         result = get_connector(request.kind, request.options).parse(payload)
@@ -149,11 +151,9 @@ def ingest(request: IngestRequest) -> IngestionRun:
         run.missing = result.missing
         with transaction.atomic():
             _create_missing_codes(validated.new_indicators, validated.new_areas)
+            reporter.stage("stage", 0, len(validated.rows))
             counts = upsert(
-                validated.rows,
-                run_id=run.pk,
-                progress=request.progress,
-                dry_run=request.dry_run,
+                validated.rows, run_id=run.pk, progress=reporter, dry_run=request.dry_run
             )
             run.inserted, run.updated, run.unchanged = (
                 counts.inserted,
@@ -167,6 +167,8 @@ def ingest(request: IngestRequest) -> IngestionRun:
     except Exception as exc:
         _run_fail(run, request, exc, started)
         raise
+    finally:
+        reporter.clear()
     _run_finish(run, request, RunStatus.SUCCEEDED, "", started)
     return run
 
@@ -249,7 +251,7 @@ def indicator_formula_check(*, formula: str) -> Formula:
     unknown = sorted(parsed.names - known)
     if unknown:
         raise FormulaError(
-            _("The formula uses unknown indicator(s): %(names)s. Write codes with _ for -.")
+            _("公式使用了未知指标：%(names)s。指标代码中的 - 请写作 _。")
             % {"names": ", ".join(unknown)}
         )
     return parsed
@@ -281,10 +283,7 @@ def _run_start(request: IngestRequest) -> IngestionRun:
         ).exists()
         if busy:
             raise SourceBusy(
-                _(
-                    'Source "%(code)s" is already being ingested; wait for that run to finish '
-                    "(see the run log)."
-                )
+                _("来源“%(code)s”正在采集中；请等待该次运行结束（见运行记录）。")
                 % {"code": request.source.code}
             )
         run.save()
@@ -308,13 +307,16 @@ def _run_fail(run: IngestionRun, request: IngestRequest, exc: Exception, started
         run.rejected = int(exc.fields.get("rejected", run.rejected or 0))
     elif isinstance(exc, SoftTimeLimitExceeded):
         message = _(
-            "The ingestion took longer than the task time limit (INDICATORS_TASK_SOFT_TIME_LIMIT"
-            " = %(limit)s s) and was stopped; nothing was imported. Narrow the query (fewer "
-            "years or areas) or ask an administrator to raise the limit."
+            "采集超过任务时限（INDICATORS_TASK_SOFT_TIME_LIMIT = %(limit)s 秒）被中止，未导入任"
+            "何数据。请缩小查询范围（减少年份或地区），或在服务器环境变量中调高 INDICATORS_TASK_"
+            "SOFT_TIME_LIMIT 并重启 worker。"
         ) % {"limit": getattr(settings, "INDICATORS_TASK_SOFT_TIME_LIMIT", "?")}
     else:
         logger.exception("ingestion of %s crashed", request.label)
-        message = _("Internal error (%(type)s): %(error)s. Tell the system administrator.") % {
+        message = _(
+            "内部错误（%(type)s）：%(error)s。未导入任何数据；详细信息在 worker 日志中（按本次运"
+            "行的来源代码或文件名搜索）。"
+        ) % {
             "type": type(exc).__name__,
             "error": exc,
         }
@@ -332,10 +334,7 @@ def _payload(request: IngestRequest) -> bytes:
         return request.payload
     if not request.url:
         raise ConnectorError(
-            _(
-                'Source "%(code)s" has neither a URL nor a readable uploaded file; set one in '
-                "the admin."
-            )
+            _("来源“%(code)s”既没有地址，也没有可读取的上传文件；请在管理后台填写地址或上传文件。")
             % {"code": request.label}
         )
     connector = get_connector(request.kind, request.options)
@@ -366,7 +365,7 @@ def _create_missing_codes(
             name_en=(info["label"] or code)[:200],
             unit=info["unit"][:40],
             category=Category.OTHER,
-            confidence_note=_("created by an import from the publisher's codes"),
+            confidence_note=_("由导入按发布方代码自动创建"),
         )
     for code, label in new_areas.items():
         Region.objects.create(

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -29,7 +28,15 @@ from indicators.models import Indicator, Observation
 from policy.models import Region
 from policy.revision import program_changed
 
-Progress = Callable[[int, int], None]
+
+class Progress(Protocol):
+    """Told the rows staged so far, and when the comparing write starts (``stage``)."""
+
+    def __call__(self, done: int, total: int) -> None: ...
+
+    def stage(self, stage: str, done: int = 0, total: int = 0) -> None: ...
+
+
 CHUNK = 100_000
 BATCH = 1000
 KEY = ["indicator", "area", "period", "dimension"]
@@ -54,8 +61,9 @@ def upsert(
 ) -> Counts:
     """Write ``rows`` (validated, ``ParseResult.rows`` shape) and count what changed.
 
-    ``progress(done, total)`` is called as rows are staged. With ``dry_run`` only the counts
-    are computed.
+    ``progress(done, total)`` is called as rows are staged, ``progress.stage("write")`` when
+    the comparing write starts and ``progress.stage("done")`` at the end. With ``dry_run`` only
+    the counts are computed.
     """
     total = len(rows)
     if not total:
@@ -69,7 +77,7 @@ def upsert(
     if counts.inserted or counts.updated:
         program_changed()  # bulk writes send no signals: tell the page caches ourselves
     if progress:
-        progress(total, total)
+        progress.stage("done", total, total)
     return counts
 
 
@@ -132,12 +140,15 @@ def _upsert_staged(
     with connection.cursor() as cursor:
         cursor.execute(_STAGE)
         cursor.execute("TRUNCATE ingest_staged")
-        with cursor.copy("COPY ingest_staged FROM STDIN WITH (FORMAT csv)") as copy:
-            for start in range(0, total, CHUNK):
+        for start in range(0, total, CHUNK):
+            # One COPY per chunk: the connection is free again when progress is reported.
+            with cursor.copy("COPY ingest_staged FROM STDIN WITH (FORMAT csv)") as copy:
                 copy.write(_csv_chunk(staged.iloc[start : start + CHUNK]))
-                if progress:
-                    progress(min(start + CHUNK, total), total)
+            if progress:
+                progress(min(start + CHUNK, total), total)
         cursor.execute("ANALYZE ingest_staged")
+        if progress:
+            progress.stage("write", total, total)
         # The table name is our model's, not user input; values go as parameters.
         if dry_run:
             sql = f"WITH changed AS ({changed}) {_COUNT}"
@@ -202,6 +213,8 @@ def _upsert_merged(
     counts = Counts(inserted=int(is_new.sum()), updated=int((changed & ~is_new).sum()))
     if not dry_run:
         rows = merged.loc[changed, list(STAGED)]
+        if progress:
+            progress.stage("write", 0, len(staged))
         for start in range(0, len(rows), BATCH):
             batch = rows.iloc[start : start + BATCH]
             Observation.objects.bulk_create(

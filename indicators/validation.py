@@ -84,9 +84,7 @@ def validate(result: ParseResult, *, create_missing: bool) -> Validated:
     if rows.empty:
         if result.missing:
             return Validated(result)
-        raise ConnectorError(
-            _("The payload holds no observations. Check the URL, the file or the column mapping.")
-        )
+        raise ConnectorError(_("数据中没有任何观测值。请检查地址、文件或列映射。"))
     check_duplicates(result)
     codes = present(rows["indicator"])
     catalogue = Catalogue(
@@ -112,7 +110,7 @@ def where(result: ParseResult, mask: NDArray[np.bool_]) -> str:
     """The first three rows under ``mask`` by locator, and how many more there are."""
     shown, total = result.where(mask)
     text = ", ".join(shown)
-    return text + (_(" and %(n)s more") % {"n": total - 3} if total > 3 else "")
+    return text + (_(" 等，另有 %(n)s 处") % {"n": total - 3} if total > 3 else "")
 
 
 def check_duplicates(result: ParseResult) -> None:
@@ -127,9 +125,8 @@ def check_duplicates(result: ParseResult) -> None:
     key = [str(rows[k].iloc[first]) for k in KEY]
     raise ConnectorError(
         _(
-            "%(n)s rows share a key with another row, e.g. %(key)s at %(where)s. Each indicator, "
-            "area, period (and dimension) may appear once: remove the duplicates or map the "
-            "column that tells them apart as the dimension."
+            "%(n)s 行与其他行的键重复，例如 %(key)s，位于 %(where)s。每个指标、地区、期间（及维"
+            "度）只能出现一次：请删除重复行，或把区分它们的列映射为维度（dimension）。"
         )
         % {
             "n": int(dup.sum()),
@@ -150,16 +147,16 @@ def unknown_codes(result: ParseResult, catalogue: Catalogue) -> list[Finding]:
         (
             "indicator",
             set(catalogue.indicators),
-            _("add it in the admin or map it with indicator_map"),
+            _("请在管理后台添加，或用 indicator_map 映射"),
         ),
-        ("area", catalogue.areas, _("map it with area_map or add the region")),
+        ("area", catalogue.areas, _("请用 area_map 映射，或先添加该地区")),
     )
     for column, known, hint in checks:
         for code in sorted(set(present(rows[column])) - known):
             mask = (rows[column] == code).to_numpy()
             findings.append(
                 Finding(
-                    _('unknown %(column)s code "%(code)s" (%(where)s): %(hint)s')
+                    _("未知 %(column)s 代码“%(code)s”（%(where)s）：%(hint)s")
                     % {"column": column, "code": code, "where": where(result, mask), "hint": hint},
                     mask,
                 )
@@ -180,9 +177,8 @@ def units_and_ranges(result: ParseResult, catalogue: Catalogue) -> list[Finding]
             findings.append(
                 Finding(
                     _(
-                        'unit "%(unit)s" where indicator "%(code)s" is in "%(expected)s" '
-                        '(%(where)s): convert with "scale" and rename with "unit_map" in the '
-                        "source options"
+                        "单位“%(unit)s”与指标“%(code)s”的单位“%(expected)s”不符（%(where)s）：请"
+                        "在来源选项中用“scale”换算、用“unit_map”改名"
                     )
                     % {
                         "unit": units.iloc[int(np.argmax(wrong))],
@@ -203,7 +199,7 @@ def units_and_ranges(result: ParseResult, catalogue: Catalogue) -> list[Finding]
         if outside.any():
             findings.append(
                 Finding(
-                    _('value %(value)s of "%(code)s" outside %(low)s … %(high)s (%(where)s)')
+                    _("“%(code)s”的数值 %(value)s 超出合理范围 %(low)s … %(high)s（%(where)s）")
                     % {
                         "value": f"{values[int(np.argmax(outside))]:g}",
                         "code": code,
@@ -229,14 +225,13 @@ def _rejection(
     if set(present(rows["indicator"])) - set(catalogue.indicators) or (
         set(present(rows["area"])) - catalogue.areas
     ):
-        problems.append(_("or pass --create-missing to create unknown codes"))
+        problems.append(_("或使用 --create-missing 自动创建未知代码"))
     rejected = int(np.logical_or.reduce([f.rows for f in findings]).sum())
     listed = problems[:MAX_PROBLEMS_LISTED]
     more = len(problems) - len(listed)
-    text = "; ".join(listed) + (_("; and %(n)s more problems") % {"n": more} if more else "")
+    text = "; ".join(listed) + (_("；另有 %(n)s 个问题") % {"n": more} if more else "")
     return ConnectorError(
-        _("Nothing was imported: %(n)s rows are invalid. %(problems)s.")
-        % {"n": rejected, "problems": text},
+        _("未导入任何数据：%(n)s 行无效。%(problems)s。") % {"n": rejected, "problems": text},
         fields={"rejected": rejected},
     )
 
@@ -274,8 +269,8 @@ def check_code_lengths(indicators: list[str], areas: list[str]) -> None:
         if too_long:
             raise ConnectorError(
                 _(
-                    'The %(column)s code "%(code)s" is longer than %(limit)s characters and '
-                    "cannot be created; map it to a shorter code with %(column)s_map."
+                    "%(column)s 代码“%(code)s”超过 %(limit)s 个字符，无法创建；请用 %(column)s_m"
+                    "ap 映射到更短的代码。"
                 )
                 % {"column": column, "code": too_long[0], "limit": limit}
             )

@@ -45,7 +45,7 @@ def get_connector(kind: str, options: Mapping[str, Any] | None = None) -> Connec
         connector_class = CONNECTORS[kind]
     except KeyError:
         raise ConnectorError(
-            _('Unknown source kind "%(kind)s". Known kinds: %(known)s.')
+            _("未知的来源格式“%(kind)s”。可用的格式：%(known)s。")
             % {"kind": kind, "known": ", ".join(sorted(CONNECTORS))},
             fields={"kind": kind},
         ) from None

@@ -28,6 +28,7 @@ from typing import Any, ClassVar, TypeVar
 import numpy as np
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from indicators.connectors.cells import (
     MISSING_MARKERS,
@@ -78,12 +79,12 @@ GENERIC_OPTIONS: dict[str, OptionType] = {
 }
 
 _TYPE_NAMES = {
-    str: "text",
-    bool: "true or false",
-    int: "a whole number",
-    float: "a number",
-    dict: "a mapping",
-    list: "a list",
+    str: gettext_lazy("文本"),
+    bool: gettext_lazy("真或假（true/false）"),
+    int: gettext_lazy("整数"),
+    float: gettext_lazy("数字"),
+    dict: gettext_lazy("映射（JSON 对象）"),
+    list: gettext_lazy("列表"),
 }
 
 
@@ -161,15 +162,13 @@ def load_json(text: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         if exc.pos >= len(text.rstrip()) or _cut_off(text):
-            hint = _(
-                "The document ends too early: the download was probably cut off. Fetch it again."
-            )
+            hint = _("文档提前结束：下载可能被截断了。请重新获取。")
         elif text.lstrip().startswith("<"):
-            hint = _("It looks like XML or HTML; check that the URL asks for JSON.")
+            hint = _("看起来是 XML 或 HTML；请确认地址请求的是 JSON。")
         else:
-            hint = _("Check that the URL returns JSON and that the file was not edited by hand.")
+            hint = _("请确认地址返回的是 JSON，且文件没有被手工修改。")
         raise ConnectorError(
-            _("The JSON is invalid at line %(line)s, column %(col)s (%(reason)s). %(hint)s")
+            _("JSON 在第 %(line)s 行第 %(col)s 列无效（%(reason)s）。%(hint)s")
             % {"line": exc.lineno, "col": exc.colno, "reason": exc.msg, "hint": hint}
         ) from None
 
@@ -218,28 +217,24 @@ def check_payload(payload: bytes, max_bytes: int) -> None:
     if len(payload) > max_bytes:
         raise ConnectorError(
             _(
-                "The payload is %(size)s bytes, over the limit of %(limit)s bytes. Narrow the "
-                'query (fewer years or areas) or raise "max_bytes" in the source options.'
+                "数据有 %(size)s 字节，超过 %(limit)s 字节的上限。请缩小查询范围（减少年份或地区"
+                "），或在来源选项中调高“max_bytes”。"
             )
             % {"size": f"{len(payload):,}", "limit": f"{max_bytes:,}"}
         )
     if not payload.strip():
         raise ConnectorError(
-            _(
-                "The payload is empty (%(size)s bytes, no data). Check that the export or "
-                "download finished and that the URL or file is the right one."
-            )
+            _("数据为空（%(size)s 字节，没有内容）。请确认导出或下载已完成，且地址或文件正确。")
             % {"size": len(payload)}
         )
     title = html_title(payload)
     if title is not None:
         raise ConnectorError(
             _(
-                'The server returned a web page, not data; title: "%(title)s". The address '
-                "probably points at a login, error or landing page: open it in a browser and "
-                "use the link to the data file or API instead."
+                "服务器返回的是网页而不是数据，标题：“%(title)s”。该地址可能指向登录页、错误页或"
+                "首页：请在浏览器中打开，改用数据文件或接口的链接。"
             )
-            % {"title": title or _("(no title)")},
+            % {"title": title or _("（无标题）")},
         )
 
 
@@ -306,18 +301,18 @@ class Connector:
         for name in ("indicator_map", "area_map", "unit_map"):
             check_mapping(name, self.option(name, {}), None)
         if self.option("decimal", ".") not in (".", ","):
-            raise ConnectorError(_('Option "decimal" must be "." or ",".'))
+            raise ConnectorError(_("选项“decimal”必须是“.”或“,”。"))
         scale = self.option("scale", 1)
         if not math.isfinite(scale) or scale == 0:
-            raise ConnectorError(_('Option "scale" must be a finite number other than 0.'))
+            raise ConnectorError(_("选项“scale”必须是非零的有限数。"))
         if self.max_bytes <= 0:
-            raise ConnectorError(_('Option "max_bytes" must be a positive number of bytes.'))
+            raise ConnectorError(_("选项“max_bytes”必须是正的字节数。"))
 
     def _unknown_option(self, name: str, known: list[str]) -> ConnectorError:
         close = difflib.get_close_matches(name, known, n=1)
-        hint = _(' Did you mean "%(name)s"?') % {"name": close[0]} if close else ""
+        hint = _("是否想写“%(name)s”？") % {"name": close[0]} if close else ""
         return ConnectorError(
-            _('Unknown option "%(name)s" for kind "%(kind)s".%(hint)s Known options: %(known)s.')
+            _("格式“%(kind)s”没有选项“%(name)s”。%(hint)s可用的选项：%(known)s。")
             % {"name": name, "kind": self.kind, "hint": hint, "known": ", ".join(known)},
             fields={"option": name},
         )
@@ -327,9 +322,9 @@ class Connector:
         types = expected if isinstance(expected, tuple) else (expected,)
         if float in types:  # "a whole number or a number" says nothing more than "a number"
             types = tuple(t for t in types if t is not int)
-        wanted = _(" or ").join(_TYPE_NAMES.get(t, t.__name__) for t in types)
+        wanted = _(" 或 ").join(str(_TYPE_NAMES.get(t, t.__name__)) for t in types)
         return ConnectorError(
-            _('Option "%(name)s" must be %(wanted)s; got %(value)r.')
+            _("选项“%(name)s”必须是%(wanted)s；实际为 %(value)r。")
             % {"name": name, "wanted": wanted, "value": value},
             fields={"option": name},
         )
@@ -343,9 +338,8 @@ class Connector:
     def no_code_message(self, where: str, name: str) -> str:
         """The message for a row that names no indicator (or area) when no option fills it."""
         return _(
-            "%(where)s has no %(name)s code. Map the column or field that holds it in "
-            'the source options, or set the "%(name)s" option if the whole source is '
-            "about one %(name)s."
+            "%(where)s 没有 %(name)s 代码。请在来源选项中映射包含它的列或字段；如果整个来源只有"
+            "一个 %(name)s，请设置选项“%(name)s”。"
         ) % {"where": where, "name": name}
 
 
@@ -362,20 +356,17 @@ def check_mapping(
     for key, value in mapping.items():
         if allowed is not None and key not in allowed:
             raise ConnectorError(
-                _('Option "%(option)s" has an unknown key "%(key)s"; use one of: %(allowed)s.')
+                _("选项“%(option)s”中的键“%(key)s”未知；可用的键：%(allowed)s。")
                 % {"option": option, "key": key, "allowed": ", ".join(allowed)},
                 fields={"option": option},
             )
         if not isinstance(value, str) and not (key in list_keys and _is_text_list(value)):
             raise ConnectorError(
-                _(
-                    'Option "%(option)s": the value for "%(key)s" must be %(wanted)s; '
-                    "got %(value)r."
-                )
+                _("选项“%(option)s”：“%(key)s”的值必须是%(wanted)s；实际为 %(value)r。")
                 % {
                     "option": option,
                     "key": key,
-                    "wanted": _("text or a list of texts") if key in list_keys else _("text"),
+                    "wanted": _("文本或文本列表") if key in list_keys else _("文本"),
                     "value": value,
                 },
                 fields={"option": option},
@@ -410,7 +401,7 @@ class TextConnector(Connector):
                 codecs.lookup(encoding)
             except LookupError:
                 raise ConnectorError(
-                    _('Unknown encoding "%(encoding)s"; use e.g. "utf-8", "gbk" or "gb18030".')
+                    _("未知编码“%(encoding)s”；可用例如“utf-8”“gbk”或“gb18030”。")
                     % {"encoding": encoding},
                     fields={"option": "encoding"},
                 ) from None
@@ -435,8 +426,8 @@ def decode(payload: bytes, encoding: str = "") -> str:
         except UnicodeDecodeError as exc:
             raise ConnectorError(
                 _(
-                    "The file is not valid %(encoding)s (byte 0x%(byte)02X at offset %(offset)s, "
-                    'line %(line)s). Check the "encoding" option or re-save the file as UTF-8.'
+                    "文件不是有效的 %(encoding)s（第 %(line)s 行，偏移 %(offset)s 处的字节 0x%(b"
+                    "yte)02X）。请检查选项“encoding”，或把文件另存为 UTF-8。"
                 )
                 % _decode_position(payload, exc, encoding)
             ) from None
@@ -462,22 +453,20 @@ def _utf8_problem(payload: bytes, exc: UnicodeDecodeError) -> str:
     if exc.end >= len(payload) and exc.reason == "unexpected end of data":
         return (
             _(
-                "The file ends in the middle of a UTF-8 character (offset %(offset)s, line "
-                "%(line)s): it was probably cut off. Download or export it again."
+                "文件在一个 UTF-8 字符中间结束（第 %(line)s 行，偏移 %(offset)s）：可能被截断了"
+                "。请重新下载或导出。"
             )
             % where
         )
     if _looks_like_gbk(payload):
         template = _(
-            "The file is not valid UTF-8 (byte 0x%(byte)02X at offset %(offset)s, line "
-            '%(line)s); it looks like GBK. Re-save it as UTF-8 or set "encoding": "gbk" in '
-            "the source mapping."
+            "文件不是有效的 UTF-8（第 %(line)s 行，偏移 %(offset)s 处的字节 0x%(byte)02X），看起"
+            '来是 GBK 编码。请另存为 UTF-8，或在来源映射中设置 "encoding": "gbk"。'
         )
     else:
         template = _(
-            "The file is not valid UTF-8 (byte 0x%(byte)02X at offset %(offset)s, line "
-            '%(line)s). Re-save it as UTF-8 or set "encoding" in the source mapping to the '
-            "encoding it was saved in."
+            "文件不是有效的 UTF-8（第 %(line)s 行，偏移 %(offset)s 处的字节 0x%(byte)02X）。请另"
+            "存为 UTF-8，或在来源映射的“encoding”中填写文件实际的编码。"
         )
     return template % where
 

@@ -28,7 +28,7 @@ _EXCEL_TEXT = re.compile(r'="(.*)"')  # Excel's ="510000" trick that keeps leadi
 def located(where: str, error: ConnectorError) -> ConnectorError:
     """Prefix an error with the place it happened ("row 7, column "数值": ...")."""
     return ConnectorError(
-        _("%(where)s: %(problem)s") % {"where": where, "problem": error.message},
+        _("%(where)s：%(problem)s") % {"where": where, "problem": error.message},
         fields={"locator": where},
     )
 
@@ -61,7 +61,7 @@ def parse_number(raw: object, decimal: str = ".") -> float | None:
     if raw is None:
         return None
     if isinstance(raw, bool) or not isinstance(raw, int | float | str):
-        raise ConnectorError(_('"%(text)s" is not a number.') % {"text": raw})
+        raise ConnectorError(_("“%(text)s”不是数字。") % {"text": raw})
     if isinstance(raw, int | float):
         return _finite(float(raw), raw)
     text = unicodedata.normalize("NFKC", cell_text(raw)).lstrip("'").strip()
@@ -72,10 +72,7 @@ def parse_number(raw: object, decimal: str = ".") -> float | None:
     digits = re.sub(r"\s", "", digits).replace(thousands, "").replace(decimal, ".")
     if not _NUMBER.fullmatch(digits):
         raise ConnectorError(
-            _(
-                '"%(text)s" is not a number. Correct the value, or leave the cell empty '
-                '(or ".."/"-") if the publisher has no figure for it.'
-            )
+            _("“%(text)s”不是数字。请改正该值；如果发布方没有这个数，请留空（或填“..”“-”）。")
             % {"text": raw}
         )
     return _finite(float(digits), raw)
@@ -85,5 +82,5 @@ def _finite(value: float, raw: object) -> float | None:
     if math.isnan(value):
         return None
     if math.isinf(value):
-        raise ConnectorError(_('"%(text)s" is not a finite number.') % {"text": raw})
+        raise ConnectorError(_("“%(text)s”不是有限数值。") % {"text": raw})
     return value

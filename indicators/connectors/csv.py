@@ -77,11 +77,11 @@ class CsvConnector(TextConnector):
 
 @functools.lru_cache(maxsize=8)
 def _row_label(language: str | None) -> str:
-    return _("row %(row)s")
+    return _("第 %(row)s 行")
 
 
 def locate_cell(index: int, column: str) -> str:
-    return _('row %(row)s, column "%(column)s"') % {"row": index + 1, "column": column}
+    return _("第 %(row)s 行，列“%(column)s”") % {"row": index + 1, "column": column}
 
 
 def locate_row(index: int) -> str:

@@ -60,15 +60,15 @@ class ExcelConnector(Connector):
         if not any(cell not in (None, "") for row in rows for cell in row):
             raise ConnectorError(
                 _(
-                    'The sheet "%(sheet)s" is empty. Choose the sheet that holds the data with '
-                    'the "sheet" option (its name, or its number: 0 is the first sheet).'
+                    "工作表“%(sheet)s”是空的。请用选项“sheet”选择有数据的工作表（名称或序号，0 "
+                    "为第一个工作表）。"
                 )
                 % {"sheet": title},
                 fields={"option": "sheet"},
             )
 
         def locate_cell(index: int, column: str) -> str:
-            return _('sheet %(sheet)s, row %(row)s, column "%(column)s"') % {
+            return _("工作表 %(sheet)s 第 %(row)s 行，列“%(column)s”") % {
                 "sheet": title,
                 "row": index + 1,
                 "column": column,
@@ -88,25 +88,23 @@ class ExcelConnector(Connector):
                 if _forbidden_xml(exc):
                     raise ConnectorError(
                         _(
-                            "The .xlsx workbook declares XML entities, which workbooks saved "
-                            "by Excel or WPS never do; it is refused for safety. Open it in "
-                            "Excel or WPS and save it again, or ask the publisher for a clean "
-                            "export."
+                            ".xlsx 工作簿中声明了 XML 实体，Excel 或 WPS 保存的工作簿从不这样做"
+                            "；出于安全考虑予以拒绝。请用 Excel 或 WPS 打开后重新保存，或向发布"
+                            "方索取正常导出的文件。"
                         )
                     ) from None
                 if not isinstance(exc, _DAMAGED):
                     raise
                 raise ConnectorError(
                     _(
-                        "The .xlsx workbook is damaged or incomplete (%(reason)s); it was "
-                        "probably cut off during download. Download it again, or open and "
-                        "re-save it in Excel."
+                        ".xlsx 工作簿已损坏或不完整（%(reason)s），可能在下载时被截断。请重新下"
+                        "载，或用 Excel 打开后重新保存。"
                     )
                     % {"reason": exc}
                 ) from None
 
         def locate(index: int) -> str:
-            return _("sheet %(sheet)s, row %(row)s") % {"sheet": title, "row": index + 1}
+            return _("工作表 %(sheet)s 第 %(row)s 行") % {"sheet": title, "row": index + 1}
 
         return title, rows, locate
 
@@ -143,9 +141,8 @@ class ExcelConnector(Connector):
         except (CalamineError, ValueError, OSError) as exc:
             raise ConnectorError(
                 _(
-                    "The .xls workbook (Excel 97-2003) is damaged or incomplete (%(reason)s); it "
-                    "was probably cut off during download. Download it again, or open it in Excel "
-                    "or WPS and save it as .xlsx."
+                    ".xls 工作簿（Excel 97-2003）已损坏或不完整（%(reason)s），可能在下载时被截"
+                    "断。请重新下载，或用 Excel、WPS 打开后另存为 .xlsx。"
                 )
                 % {"reason": exc}
             ) from None
@@ -169,8 +166,8 @@ class ExcelConnector(Connector):
         listing = ", ".join(f'{i} "{name}"' for i, name in enumerate(names))
         raise ConnectorError(
             _(
-                'The workbook has no sheet %(sheet)r. Its sheets are: %(sheets)s. Set "sheet" '
-                "to one of these names or to its number (0 is the first sheet)."
+                "工作簿中没有工作表 %(sheet)r。现有工作表：%(sheets)s。请把“sheet”设为其中一个名"
+                "称或序号（0 为第一个工作表）。"
             )
             % {"sheet": wanted, "sheets": listing},
             fields={"option": "sheet"},
@@ -190,8 +187,7 @@ def _check_signature(payload: bytes) -> None:
     if not payload.startswith(b"PK"):
         raise ConnectorError(
             _(
-                "This is not an Excel workbook (it starts neither like an .xlsx zip archive "
-                "nor like an .xls file). Check that the source kind is right: CSV files need "
-                'kind "csv".'
+                "这不是 Excel 工作簿（开头既不像 .xlsx 压缩包，也不像 .xls 文件）。请检查来源格"
+                "式是否正确：CSV 文件请用格式“csv”。"
             )
         )

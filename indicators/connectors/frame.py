@@ -355,7 +355,7 @@ def _first_error(
         except ConnectorError as exc:
             return located(f"{where}, {columns.value_where}", exc)
     if not math.isfinite(value[i]):
-        return located(where, ConnectorError(_("The scaled value is not finite.")))
+        return located(where, ConnectorError(_("换算后的数值不是有限数。")))
     for name in ("indicator", "area"):
         text = coded_cell(columns, name, i)
         if not (text or connector.option(name, "")):

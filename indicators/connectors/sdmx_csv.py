@@ -89,7 +89,7 @@ class SdmxCsvConnector(TextConnector):
         self.named = named
         extra: list[Any] = self.option("dimension_columns", [])
         if not all(isinstance(name, str) for name in extra):
-            raise ConnectorError(_('Option "dimension_columns" must be a list of column ids.'))
+            raise ConnectorError(_("选项“dimension_columns”必须是列 ID 的列表。"))
         self.extra: list[str] = extra
         check_delimiter(self.option("delimiter", ""))
 
@@ -101,14 +101,14 @@ class SdmxCsvConnector(TextConnector):
         for index, row in enumerate(rows[1:], start=2):
             if not any(cell.strip() for cell in row):
                 continue
-            where = _("row %(row)s") % {"row": index}
+            where = _("第 %(row)s 行") % {"row": index}
             if len(row) != layout.width:
-                raise short_row_error(where, len(row), _("row 1"), layout.width)
+                raise short_row_error(where, len(row), _("第 1 行"), layout.width)
             raw = observation(row, layout, where, labels)
             if raw is not None:
                 out.append(raw)
         value_id = split_label(rows[0][layout.columns["value"]])[0]
-        extracted = Extracted(out, _('column "%(name)s"') % {"name": value_id}, labels)
+        extracted = Extracted(out, _("列“%(name)s”") % {"name": value_id}, labels)
         if layout.automatic:
             names = [name for name, _position in layout.dimensions]
             values = [row.dimension.split("\x1f") if names else [] for row in out]
@@ -119,7 +119,7 @@ class SdmxCsvConnector(TextConnector):
     def layout(self, rows: Sequence[Sequence[str]]) -> Layout:
         """Where the components are, from the header row (refuses a file with none)."""
         if not rows:
-            raise ConnectorError(_("The table has no rows."))
+            raise ConnectorError(_("表格中没有任何行。"))
         return self._layout(rows[0])
 
     def _layout(self, header: Sequence[str]) -> Layout:
@@ -208,14 +208,13 @@ def _check_action(action: str, where: str) -> None:
         return
     if action == "D":
         message = _(
-            '%(where)s is a delete instruction (ACTION "D"). Deleting observations through a '
-            "feed is not supported: remove the row from the file, or ask an administrator to "
-            "delete the data by hand."
+            "%(where)s 是删除指令（ACTION “D”）。不支持通过数据源删除观测值：请从文件中删除该行"
+            "，或在管理后台的“观测值”中手工删除这些数据。"
         )
     else:
         message = _(
-            '%(where)s has the unknown ACTION "%(action)s"; SDMX-CSV allows I, A, R and D. '
-            "Check that the file is an SDMX-CSV data message."
+            "%(where)s 的 ACTION“%(action)s”未知；SDMX-CSV 只允许 I、A、R 和 D。请确认文件是 SDM"
+            "X-CSV 数据消息。"
         )
     raise ConnectorError(message % {"where": where, "action": action}, fields={"locator": where})
 
@@ -228,7 +227,7 @@ def _multiplier(row: Sequence[str], position: int | None, where: str) -> float:
         return float(10 ** int(text))
     except ValueError:
         raise ConnectorError(
-            _('%(where)s, column "UNIT_MULT": "%(text)s" is not a power-of-ten exponent.')
+            _("%(where)s，列“UNIT_MULT”：“%(text)s”不是 10 的幂次。")
             % {"where": where, "text": text},
             fields={"locator": where},
         ) from None
@@ -237,15 +236,15 @@ def _multiplier(row: Sequence[str], position: int | None, where: str) -> float:
 def _missing_component(component: str, key: str, header: Sequence[str]) -> ConnectorError:
     return ConnectorError(
         _(
-            'The SDMX-CSV header has no column "%(component)s" (%(key)s). Its columns are: '
-            '%(columns)s. Name the right component in "columns" (or "dimension_columns").'
+            "SDMX-CSV 表头中没有列“%(component)s”（%(key)s）。现有的列为：%(columns)s。请在“colu"
+            "mns”（或“dimension_columns”）中指定正确的组件。"
         )
         % {
             "component": component,
             "key": key,
             "columns": ", ".join(split_label(cell)[0] for cell in header),
         },
-        fields={"locator": _("row 1")},
+        fields={"locator": _("第 1 行")},
     )
 
 
@@ -255,10 +254,9 @@ def delimiter_of(text: str) -> str:
         first = cell_text(text.split("\n", 1)[0])[:80]
         raise ConnectorError(
             _(
-                "This is not an SDMX-CSV data message: the first column must be DATAFLOW "
-                '(version 1.0) or STRUCTURE (version 2.0), but the first line is "%(line)s". '
-                'Ask the service for SDMX-CSV (Accept header "application/vnd.sdmx.data+csv"), '
-                'or use kind "csv" for a plain table.'
+                "这不是 SDMX-CSV 数据消息：第一列应为 DATAFLOW（1.0 版）或 STRUCTURE（2.0 版），"
+                "但第一行是“%(line)s”。请向服务请求 SDMX-CSV（Accept 头“application/vnd.sdmx.dat"
+                "a+csv”），普通表格请用格式“csv”。"
             )
             % {"line": first}
         )

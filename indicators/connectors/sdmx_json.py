@@ -68,7 +68,7 @@ class SdmxJsonConnector(TextConnector):
         )
         extra = self.option("dimension_columns", [])
         if not all(isinstance(name, str) for name in extra):
-            raise ConnectorError(_('Option "dimension_columns" must be a list of column ids.'))
+            raise ConnectorError(_("选项“dimension_columns”必须是列 ID 的列表。"))
 
     def extract_text(self, text: str) -> Extracted:
         data = _data(load_json(text))
@@ -83,10 +83,10 @@ class SdmxJsonConnector(TextConnector):
             if not isinstance(position, int) or not 0 <= position < len(structures):
                 raise _broken(
                     where,
-                    _("names structure %(n)s, which the message does not have") % {"n": position},
+                    _("引用的结构 %(n)s 在消息中不存在") % {"n": position},
                 )
             rows += _Reader(self, structures[position], where, labels).rows(dataset)
-        return Extracted(rows, _('field "OBS_VALUE"'), labels)
+        return Extracted(rows, _("字段“OBS_VALUE”"), labels)
 
 
 class _Reader:
@@ -100,7 +100,7 @@ class _Reader:
         labels: dict[str, dict[str, str]],
     ) -> None:
         if not isinstance(structure, dict):
-            raise _broken(where, _("has no structure"))
+            raise _broken(where, _("没有结构定义"))
         self.where = where
         self.labels = labels
         self.named: dict[str, str] = connector.option("columns", {})
@@ -118,7 +118,7 @@ class _Reader:
 
     def rows(self, dataset: object) -> list[RawRow]:
         if not isinstance(dataset, dict):
-            raise _broken(self.where, _("is not an object"))
+            raise _broken(self.where, _("不是对象"))
         fixed = {
             c.id: (c.codes[0] if c.codes else "", c.labels[0] if c.labels else "")
             for c in self.dims["dataSet"]
@@ -157,7 +157,7 @@ class _Reader:
         where: str,
     ) -> tuple[RawRow, dict[str, str]]:
         if not isinstance(obs, list) or not obs:
-            raise _broken(where, _("is not a list [value, attributes…]"))
+            raise _broken(where, _("不是 [数值, 属性…] 列表"))
         coords = {**coords, **self._key(self.dims["observation"], key, where)}
         attrs = {
             **attrs,
@@ -224,7 +224,7 @@ class _Reader:
         if len(parts) != len(components):
             raise _broken(
                 where,
-                _("has a key of %(n)s parts where the structure has %(m)s dimensions")
+                _("的键有 %(n)s 段，而结构定义有 %(m)s 个维度")
                 % {"n": len(parts), "m": len(components)},
             )
         coords = {}
@@ -232,7 +232,7 @@ class _Reader:
             if not part.isdigit() or int(part) >= len(component.codes):
                 raise _broken(
                     where,
-                    _('names value %(part)s of "%(id)s", which has %(n)s values')
+                    _("引用了“%(id)s”的第 %(part)s 个值，而它只有 %(n)s 个值")
                     % {"part": part, "id": component.id, "n": len(component.codes)},
                 )
             coords[component.id] = (component.codes[int(part)], component.labels[int(part)])
@@ -257,9 +257,8 @@ def _data(document: object) -> dict[str, Any]:
     if not isinstance(data, dict) or "dataSets" not in data:
         raise ConnectorError(
             _(
-                'This is not an SDMX-JSON data message (no "data.dataSets"). Ask the service for '
-                'SDMX-JSON data (Accept header "application/vnd.sdmx.data+json"), or use kind '
-                '"json" for other JSON.'
+                "这不是 SDMX-JSON 数据消息（没有“data.dataSets”）。请向服务请求 SDMX-JSON 数据（"
+                "Accept 头“application/vnd.sdmx.data+json”），其他 JSON 请用格式“json”。"
             )
         )
     return data
@@ -308,17 +307,14 @@ def _multiplier(text: str, where: str) -> float:
     except ValueError:
         raise _broken(
             where,
-            _('has UNIT_MULT "%(text)s", which is not a power-of-ten exponent') % {"text": text},
+            _("的 UNIT_MULT“%(text)s”不是 10 的幂次") % {"text": text},
         ) from None
     return factor if math.isfinite(factor) else 1.0
 
 
 def _broken(where: str, problem: str) -> ConnectorError:
     return ConnectorError(
-        _(
-            "%(where)s %(problem)s; the SDMX-JSON message is inconsistent. Fetch it again, or "
-            "report it to the publisher."
-        )
+        _("%(where)s %(problem)s；该 SDMX-JSON 消息前后不一致。请重新获取，或向发布方反映。")
         % {"where": where, "problem": problem},
         fields={"locator": where},
     )

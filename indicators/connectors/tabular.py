@@ -117,11 +117,14 @@ class ColumnPlan:
     def describe(self, key: str) -> str:
         """How a missing key is named in messages: '"数值" (value)' or 'value (one of: …)'."""
         if key in self.named:
-            return _('"%(names)s" (%(key)s)') % {"names": '", "'.join(self.named[key]), "key": key}
+            return _("“%(names)s”（%(key)s）") % {
+                "names": '", "'.join(self.named[key]),
+                "key": key,
+            }
         if key in ("indicator", "area"):
-            template = _('%(key)s (a column named one of: %(names)s; or set the "%(key)s" option)')
+            template = _("%(key)s（列名为以下之一：%(names)s；或设置选项“%(key)s”）")
         else:
-            template = _("%(key)s (a column named one of: %(names)s)")
+            template = _("%(key)s（列名为以下之一：%(names)s）")
         return template % {"key": key, "names": ", ".join(ALIASES[key])}
 
 
@@ -276,7 +279,7 @@ def table_columns(
         data=data,
         positions=(np.flatnonzero(keep) + start).astype(np.int64),
         locate=locate,
-        value_where=_('column "%(name)s"') % {"name": cell_text(header[found["value"][0]])},
+        value_where=_("列“%(name)s”") % {"name": cell_text(header[found["value"][0]])},
         text={"indicator": code_text, "area": code_text, "dimension": str},
     )
     for kind in ("indicator", "area"):
@@ -335,7 +338,7 @@ def find_header(
         index = header_row - 1
         if not 0 <= index < len(rows):
             raise ConnectorError(
-                _('Option "header_row" is %(row)s, but the table has %(count)s rows.')
+                _("选项“header_row”为 %(row)s，但表格只有 %(count)s 行。")
                 % {"row": header_row, "count": len(rows)}
             )
         found, missing = plan.match(rows[index])
@@ -347,7 +350,7 @@ def find_header(
         if not missing:
             return index, found
     if not rows:
-        raise ConnectorError(_("The table has no rows."))
+        raise ConnectorError(_("表格中没有任何行。"))
     widest = max(range(min(len(rows), SCAN_ROWS)), key=lambda i: _filled(rows[i]))
     raise missing_columns(plan, plan.match(rows[widest])[1], rows[widest], locate(widest))
 
@@ -359,14 +362,14 @@ def missing_columns(
     columns = [cell_text(cell) for cell in header if cell_text(cell)]
     return ConnectorError(
         _(
-            "Required column(s) not found: %(missing)s. The most likely header (%(where)s) has "
-            'the columns: %(columns)s. Name the columns in the "columns" option, e.g. '
-            '"columns": {"value": "数值", "period": "年份"}, or set "header_row".'
+            "找不到必需的列：%(missing)s。最可能的表头（%(where)s）有这些列：%(columns)s。请在选"
+            '项“columns”中指定列名，例如 "columns": {"value": "数值", "period": "年份"}，或设置“'
+            "header_row”。"
         )
         % {
             "missing": "; ".join(plan.describe(key) for key in missing),
             "where": where,
-            "columns": ", ".join(columns) or _("(none)"),
+            "columns": ", ".join(columns) or _("（无）"),
         },
         fields={"locator": where, "columns": columns},
     )
@@ -390,9 +393,8 @@ def short_row_error(
     """The error for a row whose cell count does not fit the header."""
     return ConnectorError(
         _(
-            "%(where)s has %(cells)s cells but the header (%(header)s) has %(header_cells)s: "
-            "the file looks cut off, or the delimiter or quoting is wrong on that line. "
-            "Download or export the file again."
+            "%(where)s 有 %(cells)s 个单元格，而表头（%(header)s）有 %(header_cells)s 个：文件可"
+            "能被截断，或该行的分隔符、引号有误。请重新下载或导出文件。"
         )
         % {"where": where, "cells": cells, "header": header_where, "header_cells": header_cells},
         fields={"locator": where},
@@ -407,8 +409,8 @@ def read_delimited(text: str, delimiter: str, *, strict: bool = True) -> list[li
     except csv.Error as exc:
         raise ConnectorError(
             _(
-                "The file is malformed at line %(line)s (%(reason)s). A quoted value is probably "
-                "not closed, or the file was cut off; fix the quoting or export it again."
+                "文件第 %(line)s 行格式错误（%(reason)s）。可能有引号没有闭合，或文件被截断；请"
+                "修正引号或重新导出。"
             )
             % {"line": reader.line_num, "reason": exc}
         ) from None
@@ -418,7 +420,6 @@ def check_delimiter(delimiter: str) -> None:
     """Refuse a ``delimiter`` option that is not one of ``DELIMITERS`` ("" means detect)."""
     if delimiter and delimiter not in DELIMITERS:
         raise ConnectorError(
-            _('Option "delimiter" must be ",", ";", "|" or a tab; got %(value)r.')
-            % {"value": delimiter},
+            _("选项“delimiter”必须是“,”“;”“|”或制表符；实际为 %(value)r。") % {"value": delimiter},
             fields={"option": "delimiter"},
         )

@@ -80,9 +80,8 @@ def period_header(cell: object) -> str | None:
         if months not in _CUMULATIVE_PERIOD:
             raise ConnectorError(
                 _(
-                    'The column "%(text)s" sums January to month %(month)s, which is no year, '
-                    "half-year or quarter; only 1-3月, 1-6月 and 1-12月 can be stored. Leave the "
-                    "column out of the file or publish the months separately."
+                    "列“%(text)s”是 1 至 %(month)s 月的累计，既不是年、半年也不是季度；只能保存 "
+                    "1-3月、1-6月和 1-12月。请从文件中去掉该列，或按月分别提供。"
                 )
                 % {"text": cell_text(cell), "month": months}
             )
@@ -141,8 +140,8 @@ def wide_columns(
     if not indicator:
         raise ConnectorError(
             _(
-                "This is a wide table (areas down, periods across: %(periods)s), which is about "
-                'one indicator: set the "indicator" option to its code.'
+                "这是宽表（地区纵列、期间横排：%(periods)s），只对应一个指标：请在选项“indicator"
+                "”中填写该指标的代码。"
             )
             % {"periods": ", ".join(cell_text(table[header.index][c]) for c in header.periods)}
         )
@@ -176,7 +175,7 @@ def wide_columns(
         locate=lambda position: locate_cell(
             position // width, cell_text(table[header.index][position % width])
         ),
-        value_where=_("the value"),
+        value_where=_("数值单元格"),
         labels=labels,
         text={"area": str, "indicator": str, "unit": str},
     )
@@ -208,7 +207,7 @@ def check_layout(options: Mapping[str, Any]) -> None:
     """Refuse a ``layout`` option other than "auto", "long" or "wide"."""
     if options.get("layout", "auto") not in LAYOUTS:
         raise ConnectorError(
-            _('Option "layout" must be "auto", "long" or "wide"; got %(value)r.')
+            _("选项“layout”必须是“auto”“long”或“wide”；实际为 %(value)r。")
             % {"value": options.get("layout")},
             fields={"option": "layout"},
         )
@@ -244,9 +243,8 @@ def read_table(
         if header is None:
             raise ConnectorError(
                 _(
-                    'Option "layout" is "wide", but none of the top %(n)s rows has an area '
-                    "column followed by periods (such as 2022年, 2023年). Check the file, or "
-                    'name the area column with "columns": {"area": "地区"}.'
+                    "选项“layout”为“wide”，但前 %(n)s 行中没有“地区列后接各期间”（如 2022年、202"
+                    '3年）的表头。请检查文件，或用 "columns": {"area": "地区"} 指定地区列。'
                 )
                 % {"n": SCAN_ROWS}
             )

@@ -75,9 +75,7 @@ def _validate(result: ParseResult, *, create_missing: bool) -> _Rows:
     if frame.empty:
         if result.missing:
             return _Rows(frame)
-        raise ConnectorError(
-            _("The payload holds no observations. Check the URL, the file or the column mapping.")
-        )
+        raise ConnectorError(_("数据中没有任何观测值。请检查地址、文件或列映射。"))
     _check_duplicates(frame)
     indicators = {i.code: i for i in Indicator.objects.filter(code__in=set(frame["indicator"]))}
     areas = set(Region.objects.filter(code__in=set(frame["area"])).values_list("code", flat=True))
@@ -98,20 +96,20 @@ def _validate(result: ParseResult, *, create_missing: bool) -> _Rows:
         rows.new_areas = {code: result.labels["area"].get(code, "") for code in unknown_area}
     else:
         for column, codes, hint in (
-            ("indicator", unknown_ind, _("add it in the admin or map it with indicator_map")),
-            ("area", unknown_area, _("map it with area_map or add the region")),
+            ("indicator", unknown_ind, _("请在管理后台添加，或用 indicator_map 映射")),
+            ("area", unknown_area, _("请用 area_map 映射，或先添加该地区")),
         ):
             for code in codes:
                 mask = frame[column] == code
                 bad_rows.update(frame.index[mask])
                 problems.append(
-                    _('unknown %(column)s code "%(code)s" (%(where)s): %(hint)s')
+                    _("未知 %(column)s 代码“%(code)s”（%(where)s）：%(hint)s")
                     % {"column": column, "code": code, "where": _where(frame, mask), "hint": hint}
                 )
     _check_values(frame, indicators, problems, bad_rows)
     if problems:
         if unknown_ind or unknown_area:
-            problems.append(_("or pass --create-missing to create unknown codes"))
+            problems.append(_("或使用 --create-missing 自动创建未知代码"))
         raise _rejection(problems, len(bad_rows))
     return rows
 
@@ -126,8 +124,8 @@ def _check_code_lengths(indicators: list[str], areas: list[str]) -> None:
         if too_long:
             raise ConnectorError(
                 _(
-                    'The %(column)s code "%(code)s" is longer than %(limit)s characters and '
-                    "cannot be created; map it to a shorter code with %(column)s_map."
+                    "%(column)s 代码“%(code)s”超过 %(limit)s 个字符，无法创建；请用 %(column)s_m"
+                    "ap 映射到更短的代码。"
                 )
                 % {"column": column, "code": too_long[0], "limit": limit}
             )
@@ -141,9 +139,8 @@ def _check_duplicates(frame: pd.DataFrame) -> None:
     same = dup & (frame[KEY] == first[KEY]).all(axis=1)
     raise ConnectorError(
         _(
-            "%(n)s rows share a key with another row, e.g. %(key)s at %(where)s. Each indicator, "
-            "area, period (and dimension) may appear once: remove the duplicates or map the "
-            "column that tells them apart as the dimension."
+            "%(n)s 行与其他行的键重复，例如 %(key)s，位于 %(where)s。每个指标、地区、期间（及维"
+            "度）只能出现一次：请删除重复行，或把区分它们的列映射为维度（dimension）。"
         )
         % {
             "n": int(dup.sum()),
@@ -165,8 +162,8 @@ def _check_values(
             bad.update(wrong_unit.index)
             problems.append(
                 _(
-                    'unit "%(unit)s" where indicator "%(code)s" is in "%(expected)s" (%(where)s): '
-                    'convert with "scale" and rename with "unit_map" in the source options'
+                    "单位“%(unit)s”与指标“%(code)s”的单位“%(expected)s”不符（%(where)s）：请在来"
+                    "源选项中用“scale”换算、用“unit_map”改名"
                 )
                 % {
                     "unit": wrong_unit["unit"].iloc[0],
@@ -186,7 +183,7 @@ def _check_values(
         if not out.empty:
             bad.update(out.index)
             problems.append(
-                _('value %(value)s of "%(code)s" outside %(low)s … %(high)s (%(where)s)')
+                _("“%(code)s”的数值 %(value)s 超出合理范围 %(low)s … %(high)s（%(where)s）")
                 % {
                     "value": f"{out['value'].iloc[0]:g}",
                     "code": code,
@@ -200,16 +197,17 @@ def _check_values(
 def _where(frame: pd.DataFrame, mask: Any) -> str:
     locators = list(frame.loc[mask, "locator"])
     shown = ", ".join(locators[:3])
-    return shown + (_(" and %(n)s more") % {"n": len(locators) - 3} if len(locators) > 3 else "")
+    return shown + (
+        _(" 等，另有 %(n)s 处") % {"n": len(locators) - 3} if len(locators) > 3 else ""
+    )
 
 
 def _rejection(problems: list[str], rejected: int) -> ConnectorError:
     listed = problems[:MAX_PROBLEMS_LISTED]
     more = len(problems) - len(listed)
-    text = "; ".join(listed) + (_("; and %(n)s more problems") % {"n": more} if more else "")
+    text = "; ".join(listed) + (_("；另有 %(n)s 个问题") % {"n": more} if more else "")
     return ConnectorError(
-        _("Nothing was imported: %(n)s rows are invalid. %(problems)s.")
-        % {"n": rejected, "problems": text},
+        _("未导入任何数据：%(n)s 行无效。%(problems)s。") % {"n": rejected, "problems": text},
         fields={"rejected": rejected},
     )
 

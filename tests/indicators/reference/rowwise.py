@@ -107,7 +107,7 @@ def extract_table(rows: Sequence[Sequence[object]], plan: Any, header_row: Any, 
             raise short_row_error(locate(index), len(row), locate(header_index), len(header))
         out.append(_raw_row(row, found, header, locate(index), labels))
     value_name = cell_text(header[found["value"][0]])
-    return Extracted(out, _('column "%(name)s"') % {"name": value_name}, labels)
+    return Extracted(out, _("列“%(name)s”") % {"name": value_name}, labels)
 
 
 def _raw_row(row, found, header, locator, labels) -> RawRow:
@@ -193,7 +193,7 @@ def _value(connector: Connector, row: RawRow, value_where: str) -> float | None:
         return None
     value *= row.factor * connector.option("scale", 1)
     if not math.isfinite(value):
-        raise located(row.locator, ConnectorError(_("The scaled value is not finite.")))
+        raise located(row.locator, ConnectorError(_("换算后的数值不是有限数。")))
     return value
 
 
