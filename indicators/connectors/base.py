@@ -418,25 +418,63 @@ class TextConnector(Connector):
         raise NotImplementedError
 
 
+GBK_FAMILY = frozenset({"gbk", "gb2312", "gb18030", "cp936", "euc_cn", "hz"})
+
+
 def decode(payload: bytes, encoding: str = "") -> str:
-    """Decode with the declared encoding, else UTF-8 (BOM optional) or BOM-marked UTF-16."""
+    """Decode with the declared encoding, else UTF-8 (BOM optional) or BOM-marked UTF-16.
+
+    A file declared GBK/GB18030 that is really UTF-8 (a BOM, or valid UTF-8 with non-ASCII
+    text) is read as UTF-8, as a person would: decoding it as GBK would succeed and garble
+    every Chinese name silently.
+    """
     if encoding:
+        if _gbk_family(encoding) and _really_utf8(payload):
+            return payload.decode("utf-8-sig")
         try:
             return payload.decode(encoding).removeprefix("\ufeff")
         except UnicodeDecodeError as exc:
-            raise ConnectorError(
-                _(
-                    "文件不是有效的 %(encoding)s（第 %(line)s 行，偏移 %(offset)s 处的字节 0x%(b"
-                    "yte)02X）。请检查选项“encoding”，或把文件另存为 UTF-8。"
-                )
-                % _decode_position(payload, exc, encoding)
-            ) from None
+            raise ConnectorError(_declared_problem(payload, exc, encoding)) from None
     if payload.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return payload.decode("utf-16")
     try:
         return payload.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ConnectorError(_utf8_problem(payload, exc)) from None
+
+
+def _gbk_family(encoding: str) -> bool:
+    return codecs.lookup(encoding).name.replace("-", "_") in GBK_FAMILY
+
+
+def _really_utf8(payload: bytes) -> bool:
+    if payload.startswith(codecs.BOM_UTF8):
+        return True
+    try:
+        payload.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return not payload.isascii()
+
+
+def _declared_problem(payload: bytes, exc: UnicodeDecodeError, encoding: str) -> str:
+    where = _decode_position(payload, exc, encoding)
+    if codecs.lookup(encoding).name == "utf-8" and _looks_like_gbk(payload):
+        return (
+            _(
+                "文件声明为 UTF-8，但不是有效的 UTF-8（第 %(line)s 行，偏移 %(offset)s 处的字节 "
+                "0x%(byte)02X），看起来是 GBK/GB18030 编码。请把选项“encoding”改为“gb18030”，"
+                "或把文件另存为 UTF-8。"
+            )
+            % where
+        )
+    return (
+        _(
+            "文件不是有效的 %(encoding)s（第 %(line)s 行，偏移 %(offset)s 处的字节 "
+            "0x%(byte)02X）。请检查选项“encoding”，或把文件另存为 UTF-8。"
+        )
+        % where
+    )
 
 
 def _decode_position(payload: bytes, exc: UnicodeDecodeError, encoding: str) -> dict[str, Any]:
