@@ -2,7 +2,8 @@
 
 Connectors never touch the database (STYLE.md section 8), so every one of them can be tested
 from a recorded payload. A kind-specific subclass only turns the payload into ``RawRow`` objects
-(``extract``); this module does everything the formats share, in one place:
+or, for the formats that carry large files, into ``Columns`` (``extract``); this module and
+``frame.py`` do everything the formats share, in one place:
 
 * rejects payloads that are empty, too large, or a web page served with status 200;
 * decodes text (UTF-8 with or without BOM, UTF-16 with BOM, or the ``encoding`` option) and

@@ -184,9 +184,6 @@ class Coded:
     def take(self, mapping: Callable[[str], str]) -> Coded:
         return Coded(self.codes, [mapping(t) for t in self.texts])
 
-    def values(self) -> NDArray[np.object_]:
-        return np.asarray(self.texts, dtype=object)[self.codes]
-
     def categorical(self, keep: NDArray[np.bool_]) -> pd.Categorical:
         """The kept rows as a categorical whose categories are distinct texts."""
         uniques, inverse = np.unique(np.asarray(self.texts, dtype=object), return_inverse=True)

@@ -135,7 +135,7 @@ class Table(Protocol):
 
     def __getitem__(self, index: int) -> Sequence[object]: ...
 
-    def body(self, start: int, width: int) -> Body: ...
+    def body(self, start: int) -> Body: ...
 
 
 class Body(Protocol):
@@ -162,7 +162,7 @@ class ListTable:
     def __getitem__(self, index: int) -> Sequence[object]:
         return self.rows[index]
 
-    def body(self, start: int, width: int) -> ListBody:
+    def body(self, start: int) -> ListBody:
         return ListBody(self.rows[start:])
 
 
@@ -212,7 +212,7 @@ class LineTable:
         line = self.lines[index].as_py()
         return line.split(self.delimiter) if line else []
 
-    def body(self, start: int, width: int) -> LineBody:
+    def body(self, start: int) -> LineBody:
         return LineBody(self.lines.slice(start), self.delimiter)
 
 
@@ -259,7 +259,7 @@ def table_columns(
     header = table[header_index]
     width = max(i for indexes in found.values() for i in indexes) + 1
     start = header_index + 1
-    body = table.body(start, width)
+    body = table.body(start)
     keep = _kept_rows(body)
     short = keep & (body.counts < width)
     if short.any():

@@ -195,7 +195,7 @@ def _in_child(work: Any) -> dict[str, Any]:
 
 
 def _line_columns(text: str) -> list[Any]:
-    body = LineTable(text, ",").body(1, 4)
+    body = LineTable(text, ",").body(1)
     keep = np.ones(len(body.counts), dtype=bool)
     return [body.column(i, keep) for i in range(4)]
 

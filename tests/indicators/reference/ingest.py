@@ -23,6 +23,7 @@ from indicators.connectors import ParseResult
 from indicators.exceptions import ConnectorError
 from indicators.models import Indicator, IngestionRun, Observation, RunStatus
 from indicators.services import IngestRequest
+from indicators.validation import check_code_lengths
 from policy.models import Region
 from policy.revision import program_changed
 from tests.indicators.reference import rowwise
@@ -85,7 +86,7 @@ def _validate(result: ParseResult, *, create_missing: bool) -> _Rows:
     unknown_ind = sorted(set(frame["indicator"]) - set(indicators))
     unknown_area = sorted(set(frame["area"]) - areas)
     if create_missing:
-        _check_code_lengths(unknown_ind, unknown_area)
+        check_code_lengths(unknown_ind, unknown_area)  # unchanged: shared
         rows.new_indicators = {
             code: {
                 "label": result.labels["indicator"].get(code, ""),
@@ -112,23 +113,6 @@ def _validate(result: ParseResult, *, create_missing: bool) -> _Rows:
             problems.append(_("或使用 --create-missing 自动创建未知代码"))
         raise _rejection(problems, len(bad_rows))
     return rows
-
-
-def _check_code_lengths(indicators: list[str], areas: list[str]) -> None:
-    limits = (
-        (indicators, Indicator._meta.get_field("code").max_length, "indicator"),
-        (areas, Region._meta.get_field("code").max_length, "area"),
-    )
-    for codes, limit, column in limits:
-        too_long = [code for code in codes if len(code) > (limit or 0)]
-        if too_long:
-            raise ConnectorError(
-                _(
-                    "%(column)s 代码“%(code)s”超过 %(limit)s 个字符，无法创建；请用 %(column)s_m"
-                    "ap 映射到更短的代码。"
-                )
-                % {"column": column, "code": too_long[0], "limit": limit}
-            )
 
 
 def _check_duplicates(frame: pd.DataFrame) -> None:
