@@ -8,7 +8,7 @@ import io
 import json
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
@@ -16,7 +16,9 @@ from policy.api.errors import ONE_ERRORS, READ_ERRORS, ApiError
 from policy.api.pagination import PageIn, page_of
 from policy.api.schemas import NO_NUL, IsoDate
 from policy.revision import cached_fragment
+from policy.types import ApiRequest
 
+from .models import Indicator, IngestionRun, Observation
 from .selectors import (
     SERIES_MAX_POINTS,
     indicator_get,
@@ -122,7 +124,7 @@ class RunFilter(Schema):
     status: str | None = Field(None, pattern="^(running|succeeded|failed)$")
 
 
-def _indicator_out(indicator: Any) -> dict[str, Any]:
+def _indicator_out(indicator: Indicator) -> dict[str, Any]:
     return {
         f: getattr(indicator, f)
         for f in (
@@ -141,7 +143,7 @@ def _indicator_out(indicator: Any) -> dict[str, Any]:
     }
 
 
-def _observation_out(obs: Any) -> dict[str, Any]:
+def _observation_out(obs: Observation) -> dict[str, Any]:
     run = obs.run
     return {
         "indicator": obs.indicator.code,
@@ -168,8 +170,8 @@ def _areas(raw: str | None) -> list[str]:
     summary="外部指标目录（算力、电价、供应链）",
 )
 def list_indicators(
-    request: HttpRequest, filters: Query[IndicatorFilter], page: Query[PageIn]
-) -> Any:
+    request: ApiRequest, filters: Query[IndicatorFilter], page: Query[PageIn]
+) -> dict[str, Any]:
     result = page_of(indicator_search(request.auth, category=filters.category), page)
     result["items"] = [_indicator_out(i) for i in result["items"]]
     return result
@@ -181,11 +183,13 @@ def list_indicators(
     operation_id="get_indicator",
     summary="一个指标的定义、单位、限定与可信度",
 )
-def get_indicator(request: HttpRequest, code: str) -> Any:
+def get_indicator(request: ApiRequest, code: str) -> dict[str, Any]:
     return _indicator_out(indicator_get(request.auth, code))
 
 
-def _series(request: HttpRequest, code: str, filters: SeriesFilter) -> tuple[Any, list[Any]]:
+def _series(
+    request: ApiRequest, code: str, filters: SeriesFilter
+) -> tuple[Indicator, list[Observation]]:
     indicator = indicator_get(request.auth, code)
     qs = observation_search(
         request.auth,
@@ -211,7 +215,9 @@ def _series(request: HttpRequest, code: str, filters: SeriesFilter) -> tuple[Any
     operation_id="get_indicator_series",
     summary="一个指标的时间序列：按地区与期间筛选，每个值带采集来源",
 )
-def get_indicator_series(request: HttpRequest, code: str, filters: Query[SeriesFilter]) -> Any:
+def get_indicator_series(
+    request: ApiRequest, code: str, filters: Query[SeriesFilter]
+) -> HttpResponse:
 
     def build() -> str:
         indicator, points = _series(request, code, filters)
@@ -262,7 +268,7 @@ def _csv_header() -> dict[str, str]:
     },
 )
 def get_indicator_series_csv(
-    request: HttpRequest, code: str, filters: Query[SeriesFilter]
+    request: ApiRequest, code: str, filters: Query[SeriesFilter]
 ) -> HttpResponse:
     _indicator_row, points = _series(request, code, filters)
     buffer = io.StringIO()
@@ -283,8 +289,8 @@ def get_indicator_series_csv(
     summary="观测值：按指标、地区、期间筛选（分页）",
 )
 def list_observations(
-    request: HttpRequest, filters: Query[ObservationFilter], page: Query[PageIn]
-) -> Any:
+    request: ApiRequest, filters: Query[ObservationFilter], page: Query[PageIn]
+) -> dict[str, Any]:
     qs = observation_search(
         request.auth,
         indicator=filters.indicator,
@@ -297,7 +303,7 @@ def list_observations(
     return result
 
 
-def _run_out(run: Any) -> dict[str, Any]:
+def _run_out(run: IngestionRun) -> dict[str, Any]:
     return {
         "id": run.pk,
         "source": run.source.code if run.source else None,
@@ -323,8 +329,8 @@ def _run_out(run: Any) -> dict[str, Any]:
     summary="采集记录：每次采集的时间、结果、计数与原始数据校验和",
 )
 def list_ingestion_runs(
-    request: HttpRequest, filters: Query[RunFilter], page: Query[PageIn]
-) -> Any:
+    request: ApiRequest, filters: Query[RunFilter], page: Query[PageIn]
+) -> dict[str, Any]:
     result = page_of(ingestion_run_search(request.auth, **filters.dict()), page)
     result["items"] = [_run_out(r) for r in result["items"]]
     return result

@@ -8,6 +8,7 @@ makes the Chinese and the English briefing.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -98,7 +99,7 @@ def _section(section: InitiativeSection, charts: dict[str, str]) -> dict[str, An
     }
 
 
-def briefing_context(facts: BriefingFacts, *, issued_on: Any) -> dict[str, Any]:
+def briefing_context(facts: BriefingFacts, *, issued_on: dt.date) -> dict[str, Any]:
     """Template context: facts, sentences and charts (as data: URIs, nothing fetched)."""
     charts = export_figures(briefing_figures(facts))
     return {

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db.models import F, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
@@ -19,7 +18,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from indicators.models import Confidence, Observation, Source
-from indicators.selectors import Provenance, SourceHealth, indicator_freshness, value_row_for
+from indicators.selectors import (
+    Freshness,
+    Provenance,
+    SourceHealth,
+    indicator_freshness,
+    value_row_for,
+)
 
 from ..charts.kpi import progress_ratio
 from ..models import (
@@ -32,24 +37,25 @@ from ..models import (
     MilestoneStatus,
     Role,
 )
-from ..permissions import Scope, user_scope
+from ..permissions import Scope, scoped_reader, user_scope
 from ..selectors.dashboard import KpiSeries
 from ..selectors.program import InitiativeRow, initiative_overview, kpi_facts
 from ..status import KpiFact, Status, Thresholds, project_kpi
+from ..types import AnyUser, User
 from .models import Briefing, BriefingStatus, BriefingSubscription
 from .periods import BriefingPeriod
 
 OPEN = (MilestoneStatus.NOT_STARTED, MilestoneStatus.IN_PROGRESS)
 
 
-def briefing_list(user: Any) -> QuerySet[Briefing]:
+def briefing_list(user: AnyUser) -> QuerySet[Briefing]:
     """The archive, newest period first. Every role may read it; no role sees nothing."""
     if not user_scope(user).can_read:
         return Briefing.objects.none()
     return Briefing.objects.select_related("requested_by")
 
 
-def briefing_get(user: Any, pk: int) -> Briefing:
+def briefing_get(user: AnyUser, pk: int) -> Briefing:
     """One briefing of the archive, 404 when it does not exist or the user may read nothing."""
     briefing = briefing_list(user).filter(pk=pk).first()
     if briefing is None:
@@ -67,23 +73,13 @@ def briefing_last_generated_at() -> dt.datetime | None:
     )
 
 
-def briefing_subscription_get(user: Any) -> BriefingSubscription | None:
+def briefing_subscription_get(user: User) -> BriefingSubscription | None:
     """The user's email opt-in, if they ever saved one."""
     return BriefingSubscription.objects.filter(user=user).first()
 
 
-class _BriefingReader:
-    """The reader a scheduled briefing is written for: may read everything, no one in person.
-
-    Beat and the command have no request user; selectors that scope by user get this one.
-    """
-
-    is_authenticated = True
-    is_active = True
-    _policy_scope = Scope(frozenset({"official"}), frozenset(), frozenset())
-
-
-BRIEFING_READER = _BriefingReader()
+# The reader a scheduled briefing is written for: may read everything, no one in person.
+BRIEFING_READER = scoped_reader(Scope(frozenset({"official"}), frozenset(), frozenset()))
 
 
 @dataclass
@@ -308,9 +304,8 @@ def _kpis_by_initiative(as_of: dt.date) -> dict[int, list[KpiLine]]:
     limits = Thresholds.from_settings()
     grouped: dict[int, list[KpiLine]] = defaultdict(list)
     for kpi in kpis:
-        initiative_id = kpi.initiative_id or kpi.project.initiative_id
         series = _kpi_series(kpi, facts[kpi.pk], as_of)
-        grouped[initiative_id].append(_kpi_line(kpi, series, as_of, limits))
+        grouped[kpi.owner_initiative_id].append(_kpi_line(kpi, series, as_of, limits))
     return grouped
 
 
@@ -320,7 +315,8 @@ def _owners_by_project(project_ids: set[int]) -> dict[int, list[str]]:
         project_id__in=project_ids, role=Role.OWNER
     ).select_related("user"):
         user = membership.user
-        names[membership.project_id].append(user.get_full_name() or user.username)
+        if membership.project_id is not None:  # an owner's membership names its project
+            names[membership.project_id].append(user.get_full_name() or user.username)
     return names
 
 
@@ -356,7 +352,9 @@ def _milestones(
     return completed, overdue
 
 
-def _series_lines(rows: list[Any], then: Any, fresh: Any) -> IndicatorLine:
+def _series_lines(
+    rows: list[Observation], then: Observation | None, fresh: Freshness
+) -> IndicatorLine:
     """A series' last two observations (oldest first) and its value at the end of the previous
     briefing period → its line, provenance by the indicators app."""
     last = rows[-1]
@@ -394,7 +392,7 @@ def _indicators(
     which is what a reader of any briefing, old or new, needs to know.
     """
 
-    def latest(until: dt.date, n: int) -> Any:
+    def latest(until: dt.date, n: int) -> QuerySet[Observation]:
         return (
             Observation.objects.filter(period_start__lte=until)
             .annotate(
@@ -414,7 +412,7 @@ def _indicators(
             "indicator_id", "area_id", "dimension", "period", "period_start", "value"
         )
     }
-    series: dict[tuple[int, int, str], list[Any]] = defaultdict(list)
+    series: dict[tuple[int, int, str], list[Observation]] = defaultdict(list)
     observations = (
         latest(as_of, 2)
         .select_related("indicator", "area", "run", "run__source")

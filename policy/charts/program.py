@@ -107,11 +107,11 @@ def _actual_markers(fig: go.Figure, frame: pd.DataFrame, today: dt.date) -> None
             )
         )
     late = frame[frame["gstate"] == "overdue"]
-    for row in late.itertuples():
+    for due, label in zip(late["due"], late["label"], strict=True):
         fig.add_trace(
             go.Scatter(
-                x=[row.due.isoformat(), today.isoformat()],
-                y=[row.label, row.label],
+                x=[due.isoformat(), today.isoformat()],
+                y=[label, label],
                 mode="lines",
                 line={"color": STATUS_COLOURS["red"], "width": 3, "dash": "dot"},
                 showlegend=False,

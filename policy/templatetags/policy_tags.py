@@ -5,6 +5,8 @@ Names in the active language come from the models themselves: `{{ project.displa
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django import template
@@ -14,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from ..formatting import number, yuan
+from ..selectors.dashboard import KpiSeries
 from ..status import RAG_ORDER
 
 register = template.Library()
@@ -67,18 +70,18 @@ def milestone_counts(counts: dict[str, int]) -> str:
     return format_html_join_safe(parts)
 
 
-def format_html_join_safe(parts: list[str]) -> str:
+def format_html_join_safe(parts: Sequence[str]) -> str:
     return mark_safe(" ".join(parts))  # noqa: S308 — every part went through format_html
 
 
 @register.filter
-def year_target(series: Any, today: Any) -> Any:
+def year_target(series: KpiSeries, today: dt.date) -> tuple[dt.date, float] | None:
     """The KPI's target for today's year (or the next one)."""
     return series.target_for_year(today.year)
 
 
 @register.simple_tag
-def projection_text(series: Any) -> str:
+def projection_text(series: KpiSeries) -> str:
     """The projection the status rules computed, as one sentence."""
     p = series.projection
     if p is None:

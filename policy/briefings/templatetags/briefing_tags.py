@@ -10,8 +10,11 @@ register = template.Library()
 
 
 @register.filter
-def signed(value: float | None, decimals: int | str | None = 1) -> str:
-    """A change with its sign: "+1,200", "−3.5" (a true minus sign), "0"; "—" when unknown."""
+def signed(value: float | str | None, decimals: int | str | None = 1) -> str:
+    """A change with its sign: "+1,200", "−3.5" (a true minus sign), "0"; "—" when unknown.
+
+    A template passes "" for a value the object lacks.
+    """
     if value is None or value == "":
         return "—"
     text = number(abs(float(value)), decimals)
