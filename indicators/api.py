@@ -18,7 +18,15 @@ from policy.api.schemas import NO_NUL, IsoDate
 from policy.revision import cached_fragment
 from policy.types import ApiRequest
 
-from .models import Indicator, IngestionRun, Observation
+from .models import (
+    Category,
+    Confidence,
+    Frequency,
+    Indicator,
+    IngestionRun,
+    Observation,
+    RunStatus,
+)
 from .selectors import (
     SERIES_MAX_POINTS,
     indicator_get,
@@ -35,11 +43,11 @@ class IndicatorOut(Schema):
     name_zh: str
     name_en: str
     unit: str
-    category: str
-    frequency: str
+    category: Category
+    frequency: Frequency
     qualifier: str = Field(description="限定（如 FP16 / FP64）：不同限定的数值不可相加")
     definition: str
-    confidence: str
+    confidence: Confidence
     confidence_note: str
     formula: str = Field(description="派生指标的公式；非派生为空")
 
@@ -52,9 +60,7 @@ class IndicatorPage(Schema):
 
 
 class IndicatorFilter(Schema):
-    category: str | None = Field(
-        None, pattern="^(capacity|power_price|supply_chain|other)$", description="类别"
-    )
+    category: Category | None = Field(None, description="类别")
 
 
 class ObservationOut(Schema):
@@ -100,7 +106,7 @@ class RunOut(Schema):
     source: str | None
     label: str
     trigger: str
-    status: str
+    status: RunStatus
     started_at: dt.datetime
     finished_at: dt.datetime | None
     duration_ms: int | None
@@ -121,7 +127,7 @@ class RunPage(Schema):
 
 class RunFilter(Schema):
     source: str | None = Field(None, max_length=60, pattern=NO_NUL)
-    status: str | None = Field(None, pattern="^(running|succeeded|failed)$")
+    status: RunStatus | None = None
 
 
 def _indicator_out(indicator: Indicator) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from ninja import Field, Query, Router, Schema
 
-from ..models import MilestoneUpdate
+from ..models import MilestoneStatus, MilestoneUpdate, UpdateState
 from ..selectors.records import (
     kpi_get,
     kpi_value_get,
@@ -33,7 +33,7 @@ router = Router(tags=["updates"])
 
 class MilestoneProgressIn(Schema):
     expected_version: int = Field(ge=1, le=2**31, description="读取时的 version；不一致返回 409")
-    status: str = Field(pattern="^(not_started|in_progress|done|cancelled)$")
+    status: MilestoneStatus
     percent_complete: int = Field(ge=0, le=100)
     completed_on: IsoDate | None = None
     narrative: str = Field("", max_length=5000, pattern=NO_NUL)
@@ -42,8 +42,8 @@ class MilestoneProgressIn(Schema):
 class MilestoneUpdateOut(Schema):
     id: int
     milestone_id: int
-    state: str = Field(description="submitted / approved / returned / superseded")
-    status: str
+    state: UpdateState = Field(description="审核状态")
+    status: MilestoneStatus
     percent_complete: int
     completed_on: dt.date | None
     narrative: str
@@ -87,7 +87,7 @@ class KpiReturnIn(KpiReviewIn):
 
 
 class UpdateFilter(Schema):
-    state: str | None = Field(None, pattern="^(submitted|approved|returned|superseded)$")
+    state: UpdateState | None = None
     milestone: int | None = Field(None, ge=1, le=2**62)
 
 

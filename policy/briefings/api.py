@@ -13,7 +13,7 @@ from ninja import Field, Query, Router, Schema
 from ..api.errors import ONE_ERRORS, READ_ERRORS
 from ..api.pagination import PageIn, page_of
 from ..types import ApiRequest
-from .models import Briefing
+from .models import Briefing, BriefingKind, BriefingLanguage, BriefingStatus
 from .selectors import briefing_get, briefing_list
 
 router = Router(tags=["briefings"])
@@ -21,12 +21,12 @@ router = Router(tags=["briefings"])
 
 class BriefingOut(Schema):
     id: int
-    kind: str = Field(description="weekly / monthly / on_demand")
+    kind: BriefingKind
     period: str
     period_start: dt.date
     period_end: dt.date
-    language: str
-    status: str
+    language: BriefingLanguage
+    status: BriefingStatus
     page_count: int | None
     size_bytes: int | None
     generated_at: dt.datetime | None
@@ -43,8 +43,8 @@ class BriefingPage(Schema):
 
 
 class BriefingFilter(Schema):
-    kind: str | None = Field(None, pattern="^(weekly|monthly|on_demand)$")
-    language: str | None = Field(None, pattern="^(zh-hans|en)$")
+    kind: BriefingKind | None = None
+    language: BriefingLanguage | None = None
 
 
 def _out(b: Briefing) -> dict[str, Any]:

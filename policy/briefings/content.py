@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from ..i18n import english
+from ..status import Rag
 from .selectors import BriefingFacts, InitiativeSection, KpiLine
 
 
@@ -34,7 +35,7 @@ def _date(day: dt.date | None) -> str:
 
 
 def status_counts(facts: BriefingFacts) -> dict[str, int]:
-    counts = {"green": 0, "amber": 0, "red": 0, "grey": 0}
+    counts = {str(rag): 0 for rag in (Rag.GREEN, Rag.AMBER, Rag.RED, Rag.GREY)}
     for section in facts.initiatives:
         counts[section.status.rag] += 1
     return counts
@@ -65,7 +66,7 @@ def executive_summary(facts: BriefingFacts) -> list[str]:
     done = sum(len(s.completed) for s in facts.initiatives)
     overdue = [m for s in facts.initiatives for m in s.overdue]
     late_days = settings.STATUS_AMBER_MAX_OVERDUE_DAYS
-    kpis = [k for s in facts.initiatives for k in s.kpis if k.rag != "grey"]
+    kpis = [k for s in facts.initiatives for k in s.kpis if k.rag != Rag.GREY]
     sentences = [
         _(
             "截至%(date)s，%(n)d 个任务方向中绿灯 %(green)d 个、黄灯 %(amber)d 个、"
@@ -90,12 +91,12 @@ def executive_summary(facts: BriefingFacts) -> list[str]:
         _("%(total)d 项关键指标中，%(ok)d 项预计按期达标，%(behind)d 项预计未达标。")
         % {
             "total": len(kpis),
-            "ok": sum(1 for k in kpis if k.rag == "green"),
-            "behind": sum(1 for k in kpis if k.rag != "green"),
+            "ok": sum(1 for k in kpis if k.rag == Rag.GREEN),
+            "behind": sum(1 for k in kpis if k.rag != Rag.GREEN),
         },
     ]
     for section in facts.initiatives:
-        if section.status.rag == "red":
+        if section.status.rag == Rag.RED:
             sentences.append(
                 _("%(name)s为红灯：%(why)s")
                 % {"name": section.name, "why": section.status.explanation}

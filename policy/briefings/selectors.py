@@ -40,7 +40,7 @@ from ..models import (
 from ..permissions import Scope, scoped_reader, user_scope
 from ..selectors.dashboard import KpiSeries
 from ..selectors.program import InitiativeRow, initiative_overview, kpi_facts
-from ..status import KpiFact, Status, Thresholds, project_kpi
+from ..status import KpiFact, Rag, Status, Thresholds, project_kpi, projection_rag
 from ..types import AnyUser, User
 from .models import Briefing, BriefingStatus, BriefingSubscription
 from .periods import BriefingPeriod
@@ -96,7 +96,7 @@ class KpiLine:
     target_date: dt.date | None
     attainment_pct: float | None  # latest as % of that target (direction-aware)
     projected: float | None
-    rag: str
+    rag: Rag
     source_note: str
     series: KpiSeries  # the trajectory as of the period end, for the dashboards' charts
 
@@ -247,15 +247,6 @@ def _kpi_series(kpi: Kpi, fact: KpiFact, as_of: dt.date) -> KpiSeries:
     )
 
 
-def _kpi_rag(series: KpiSeries, limits: Thresholds) -> str:
-    projection = series.projection
-    if projection is None:
-        return "grey"
-    if projection.shortfall <= 0:
-        return "green"
-    return "amber" if projection.shortfall <= limits.amber_max_kpi_shortfall else "red"
-
-
 def _kpi_line(kpi: Kpi, series: KpiSeries, as_of: dt.date, limits: Thresholds) -> KpiLine:
     """Table row of a KPI: latest value vs this year's target, the figures the charts show."""
     latest = series.latest
@@ -278,7 +269,7 @@ def _kpi_line(kpi: Kpi, series: KpiSeries, as_of: dt.date, limits: Thresholds) -
         target_date=target[0] if target else None,
         attainment_pct=ratio * 100 if ratio is not None else None,
         projected=series.projection.projected if series.projection else None,
-        rag=_kpi_rag(series, limits),
+        rag=projection_rag(series.projection, limits.amber_max_kpi_shortfall),
         source_note=kpi.source_note,
         series=series,
     )

@@ -18,6 +18,7 @@ from plotly.colors import sample_colorscale
 
 from ..geo import CHINA_FILE, PREFECTURE_FILE, load_geojson, projector
 from ..i18n import english
+from ..status import Rag
 from .theme import NO_DATA_COLOUR, STATUS_COLOURS, apply_theme
 
 DEFAULT_SCALE = "Blues"
@@ -193,7 +194,9 @@ def _add_points(fig: go.Figure, points: pd.DataFrame, scale_x: float) -> None:
             meta="projects",
             marker={
                 "size": 11,
-                "color": [STATUS_COLOURS.get(s, STATUS_COLOURS["grey"]) for s in points["status"]],
+                "color": [
+                    STATUS_COLOURS.get(s, STATUS_COLOURS[Rag.GREY]) for s in points["status"]
+                ],
                 "line": {"color": "#ffffff", "width": 1.5},
             },
             text=list(points.get("hover", points["name"])),

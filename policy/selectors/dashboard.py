@@ -53,8 +53,6 @@ from ..types import AnyUser
 from .records import project_get
 from .work import PendingSummary, pending_by_project
 
-RAGS = ("red", "amber", "green", "grey")
-
 
 @dataclass
 class MilestoneRow:

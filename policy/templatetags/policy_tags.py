@@ -17,17 +17,9 @@ from django.utils.translation import gettext_noop
 
 from ..formatting import number, yuan
 from ..selectors.dashboard import KpiSeries
-from ..status import RAG_ORDER
+from ..status import RAG_ORDER, Rag
 
 register = template.Library()
-
-RAG_LABELS = {
-    "green": gettext_noop("绿灯"),
-    "amber": gettext_noop("黄灯"),
-    "red": gettext_noop("红灯"),
-    "grey": gettext_noop("无数据"),
-}
-
 
 register.filter(yuan)
 register.filter(number)
@@ -36,7 +28,8 @@ register.filter(number)
 @register.simple_tag
 def rag_badge(rag: str) -> str:
     """A status badge whose colour is never the only cue: it always carries the word."""
-    return format_html('<span class="rag rag-{}">{}</span>', rag, _(RAG_LABELS.get(rag, rag)))
+    label = Rag(rag).label if rag in Rag.values else rag
+    return format_html('<span class="rag rag-{}">{}</span>', rag, label)
 
 
 MILESTONE_STATE_LABELS = {
@@ -50,8 +43,8 @@ MILESTONE_STATE_LABELS = {
 def rag_counts(counts: dict[str, int]) -> str:
     """ "红灯 2 · 黄灯 1 · 绿灯 3" with each colour word in its badge, zero counts left out."""
     parts = [
-        format_html('<span class="rag rag-{}">{} {}</span>', rag, _(RAG_LABELS[rag]), counts[rag])
-        for rag in ("red", "amber", "green", "grey")
+        format_html('<span class="rag rag-{}">{} {}</span>', rag, rag.label, counts[rag])
+        for rag in sorted(Rag, key=RAG_ORDER.__getitem__, reverse=True)  # worst first
         if counts.get(rag)
     ]
     return format_html_join_safe(parts) if parts else "—"
@@ -101,7 +94,7 @@ def projection_text(series: KpiSeries) -> str:
 @register.filter
 def rag_rank(rag: str) -> int:
     """Sort key for a status column: red 3, amber 2, green 1, no data 0."""
-    return RAG_ORDER.get(rag, 0)
+    return RAG_ORDER[Rag(rag)] if rag in Rag.values else 0
 
 
 @register.simple_tag
