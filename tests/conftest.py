@@ -202,14 +202,14 @@ def chromium(django_db_setup: None, django_db_blocker: Any) -> Any:
     # transactional test flushed it. Carry the serialized contents over to the new objects.
     with django_db_blocker.unblock():
         serialized = {
-            alias: connections[alias]._test_serialized_contents
+            alias: connections[alias]._test_serialized_contents  # type: ignore[attr-defined]
             for alias in connections
             if hasattr(connections[alias], "_test_serialized_contents")
         }
     with sync_playwright() as playwright:
         with django_db_blocker.unblock():
             for alias, contents in serialized.items():
-                connections[alias]._test_serialized_contents = contents
+                connections[alias]._test_serialized_contents = contents  # type: ignore[attr-defined]
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
@@ -304,7 +304,8 @@ def start_celery_worker(**extra_env: str) -> Any:
         "CELERY_BROKER_URL": CELERY_TEST_BROKER,
         **extra_env,
     }
-    Celery(broker=CELERY_TEST_BROKER).connection_for_write().default_channel.client.flushdb()
+    channel = Celery(broker=CELERY_TEST_BROKER).connection_for_write().default_channel
+    channel.client.flushdb()  # type: ignore[attr-defined]  # kombu's Redis channel
     return subprocess.Popen(
         [
             sys.executable,
