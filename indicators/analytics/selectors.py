@@ -607,7 +607,7 @@ def power_cost(
     their latest figures, and the break-even price against ``compare`` (a comparison city;
     by default the first other with a figure).
 
-    Eight queries after the scope. Raises Http404 (unknown area), PowerSetupError; problems
+    Seven queries after the scope. Raises Http404 (unknown area), PowerSetupError; problems
     with the inputs are on the answer (``problems``; ``raise_problems`` for the API).
     """
     region = power_area_get(user, area)
@@ -757,8 +757,10 @@ def power_briefing(*, reader: Any, as_of: dt.date, previous_end: dt.date) -> Pow
     Sichuan's areas with a cost per P per month and the comparison cities at their latest
     figures up to ``as_of``, each beside its figure at ``previous_end`` (the end of the
     previous briefing period), and the scenarios marked for inclusion evaluated on the data
-    of ``as_of``. None when the cost is not configured. Eight queries (two more with marked
-    scenarios).
+    of ``as_of``. None when the cost is not configured (one query). Nine queries whatever the
+    number of areas and scenarios: the model (2), comparison cities, marked scenarios,
+    Sichuan's areas, latest values, source health, derived inputs' freshness, the values at
+    ``previous_end``.
     """
     try:
         model = power_model()

@@ -127,22 +127,26 @@ def power_sentences(power: PowerBriefing) -> list[str]:
     for own in power.sichuan:
         for other in power.others:
             gap = (own.row.value - other.row.value) / other.row.value * 100
-            sentences.append(
-                _(
+            values = {
+                "area": own.name,
+                "value": fmt(own.row.value, 1),
+                "period": own.row.period,
+                "other": other.name,
+                "other_value": fmt(other.row.value, 1),
+                "other_period": other.row.period,
+                "gap": fmt(abs(gap), 1),
+            }
+            if gap >= 0:
+                text = _(
                     "%(area)s每 P 每月电费 %(value)s 元（%(period)s），"
-                    "较%(other)s的 %(other_value)s 元（%(other_period)s）%(direction)s %(gap)s%%。"
+                    "较%(other)s的 %(other_value)s 元（%(other_period)s）高 %(gap)s%%。"
                 )
-                % {
-                    "area": own.name,
-                    "value": fmt(own.row.value, 1),
-                    "period": own.row.period,
-                    "other": other.name,
-                    "other_value": fmt(other.row.value, 1),
-                    "other_period": other.row.period,
-                    "direction": _("高") if gap > 0 else _("低"),
-                    "gap": fmt(abs(gap), 1),
-                }
-            )
+            else:
+                text = _(
+                    "%(area)s每 P 每月电费 %(value)s 元（%(period)s），"
+                    "较%(other)s的 %(other_value)s 元（%(other_period)s）低 %(gap)s%%。"
+                )
+            sentences.append(text % values)
     return sentences
 
 

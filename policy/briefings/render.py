@@ -76,10 +76,9 @@ def briefing_figures(facts: BriefingFacts) -> dict[str, go.Figure]:
             )
     if facts.power is not None and facts.power.lines:
         # The power-cost page's comparison chart, on the briefing's figures.
+        # (Cities without a figure are named in the text beside it.)
         figures["power"] = cost_comparison_figure(
-            briefing_bars(facts.power),
-            unit=facts.power.unit,
-            missing=facts.power.cities_without_data,
+            briefing_bars(facts.power), unit=facts.power.unit
         )
     return figures
 

@@ -454,7 +454,7 @@ def briefing_facts(period: BriefingPeriod) -> BriefingFacts:
     overview (9), KPIs with targets and values (3), milestones and their owners (2),
     observations with runs and sources (1), source health (1, +1 for derived inputs) and the
     sources' citations (1). A monthly briefing adds its compute–power section (one query
-    when the cost indicator is not configured, else eight: ``power_briefing``). Names and
+    when the cost indicator is not configured, else nine: ``power_briefing``). Names and
     explanations are in the active language: the renderer
     calls it inside `translation.override` of the briefing's language.
     """
