@@ -2,8 +2,10 @@
 
     power.py       the computation (pure): scenario inputs → the cost indicator's own formula
     models.py      PowerScenario: a saved what-if (name, note, inputs, author, briefing flag)
-    selectors.py   the latest inputs with provenance, the comparison cities, saved scenarios,
-                   the monthly briefing's compute–power section
+    results.py     what page, API and briefing show (dataclasses), and ``answer_for``: one
+                   area under one scenario, from loaded facts (no queries)
+    selectors.py   the reads: latest inputs with provenance, the comparison cities, saved
+                   scenarios, the monthly briefing's compute–power section
     services.py    save, include in the briefing, delete (leads and admins; permissions.py)
     charts.py      the comparison bar chart (page and PDF)
     forms.py, views.py, urls.py   the /analytics/power/ page; api.py the /api/v1/analytics router

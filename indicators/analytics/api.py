@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
-from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
-from pydantic_core import PydanticCustomError
+from pydantic import BeforeValidator, GetCoreSchemaHandler, GetJsonSchemaHandler, WithJsonSchema
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import PydanticCustomError, core_schema
 
 from indicators.selectors import Provenance, ValueRow, provenance_text
 from policy.api.errors import ONE_ERRORS, READ_ERRORS, ErrorOut
 from policy.api.pagination import PageIn, page_of
+from policy.types import ApiRequest
 
 from .power import (
     BOUNDS,
@@ -32,11 +34,9 @@ from .power import (
     bound_message,
     parse_months,
 )
+from .results import InputLine, PowerAnswer, ScenarioLine
 from .selectors import (
     DEFAULT_AREA,
-    InputLine,
-    PowerAnswer,
-    ScenarioLine,
     power_cost,
     power_scenario_get,
     power_scenario_lines,
@@ -55,7 +55,7 @@ def _once(value: Any) -> None:
         raise PydanticCustomError("repeated", _("这个参数只能给出一次。"))
 
 
-def _number(value: Any) -> Any:
+def _number(value: Any) -> float | None:
     """A number, or None for an absent parameter (an empty one is not a number)."""
     _once(value)
     if value is None:
@@ -68,30 +68,40 @@ def _number(value: Any) -> Any:
         raise PydanticCustomError("number", _("应为一个数字。")) from None
 
 
-def _in_range(key: str) -> Any:
-    def check(value: float | None) -> float | None:
-        if value is not None:
-            message = bound_message(key, value)
+@dataclass(frozen=True)
+class Bounded:
+    """Annotated metadata of an optional number within ``power.BOUNDS[key]``: the range is
+    documented in the schema and checked with the page's Chinese message."""
+
+    key: str
+    description: str
+
+    def _check(self, value: Any) -> float | None:
+        number = _number(value)
+        if number is not None:
+            message = bound_message(self.key, number)
             if message:
                 raise PydanticCustomError("out_of_range", message)
-        return value
+        return number
 
-    return check
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_before_validator_function(
+            self._check, core_schema.nullable_schema(core_schema.float_schema())
+        )
 
-
-def _bounded(key: str, description: str) -> Any:
-    """An optional number with ``power.BOUNDS[key]`` documented in the schema and checked
-    with the page's message."""
-    bound = BOUNDS[key]
-    low = "exclusiveMinimum" if bound.low_open else "minimum"
-    schema = {"type": "number", low: bound.low, "maximum": bound.high, "description": description}
-    return Annotated[
-        float | None,
-        BeforeValidator(_number),
-        AfterValidator(_in_range(key)),
-        WithJsonSchema(schema),
-        Field(None, description=description),
-    ]
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        bound = BOUNDS[self.key]
+        low = "exclusiveMinimum" if bound.low_open else "minimum"
+        return {
+            "type": "number",
+            low: bound.low,
+            "maximum": bound.high,
+            "description": self.description,
+        }
 
 
 def _months(value: Any) -> Any:
@@ -125,16 +135,18 @@ Months = Annotated[
 ]
 
 
-Price = _bounded("price", "电价（元/度），0 < price ≤ 10")
-Consumption = _bounded("consumption", "年用电量（度）")
-Capacity = _bounded("capacity", "算力（P，与指标同一精度）")
-PueBase = _bounded("pue_base", "当前 PUE（指标中没有时，给 pue 须同时给出）")
-Pue = _bounded("pue", "情景 PUE：用电量按 pue ÷ pue_base 折算")
-Utilisation = _bounded("utilisation", "利用率（%），指标口径为 100")
-GreenShare = _bounded("green_share", "绿电占比（%）")
-GreenPrice = _bounded("green_price", "绿电价格（元/度）")
-WetPrice = _bounded("wet_price", "丰水期电价（元/度）；给出即按季节计价")
-DryPrice = _bounded("dry_price", "枯水期电价（元/度）；给出即按季节计价")
+Price = Annotated[float | None, Bounded("price", "电价（元/度），0 < price ≤ 10")]
+Consumption = Annotated[float | None, Bounded("consumption", "年用电量（度）")]
+Capacity = Annotated[float | None, Bounded("capacity", "算力（P，与指标同一精度）")]
+PueBase = Annotated[
+    float | None, Bounded("pue_base", "当前 PUE（指标中没有时，给 pue 须同时给出）")
+]
+Pue = Annotated[float | None, Bounded("pue", "情景 PUE：用电量按 pue ÷ pue_base 折算")]
+Utilisation = Annotated[float | None, Bounded("utilisation", "利用率（%），指标口径为 100")]
+GreenShare = Annotated[float | None, Bounded("green_share", "绿电占比（%）")]
+GreenPrice = Annotated[float | None, Bounded("green_price", "绿电价格（元/度）")]
+WetPrice = Annotated[float | None, Bounded("wet_price", "丰水期电价（元/度）；给出即按季节计价")]
+DryPrice = Annotated[float | None, Bounded("dry_price", "枯水期电价（元/度）；给出即按季节计价")]
 
 
 class PowerCostQuery(Schema):
@@ -153,18 +165,18 @@ class PowerCostQuery(Schema):
         WithJsonSchema({"type": "string", "pattern": CODE_PATTERN}),
         Field(None, description="保本电价所比较的对比城市代码；默认为第一个有数据的其他城市"),
     ]
-    price: Price
-    consumption: Consumption
-    capacity: Capacity
-    pue_base: PueBase
-    pue: Pue
-    utilisation: Utilisation
-    green_share: GreenShare
-    green_price: GreenPrice
-    wet_months: Months
-    wet_price: WetPrice
-    dry_months: Months
-    dry_price: DryPrice
+    price: Price = None
+    consumption: Consumption = None
+    capacity: Capacity = None
+    pue_base: PueBase = None
+    pue: Pue = None
+    utilisation: Utilisation = None
+    green_share: GreenShare = None
+    green_price: GreenPrice = None
+    wet_months: Months = None
+    wet_price: WetPrice = None
+    dry_months: Months = None
+    dry_price: DryPrice = None
 
     def overrides(self) -> PowerOverrides:
         return PowerOverrides(
@@ -386,7 +398,7 @@ def power_cost_out(answer: PowerAnswer) -> dict[str, Any]:
     operation_id="get_power_cost",
     summary="算力电费测算：每 P 每月电费（按最新指标，可给情景参数），对比城市与保本电价",
 )
-def get_power_cost(request: HttpRequest, query: Query[PowerCostQuery]) -> Any:
+def get_power_cost(request: ApiRequest, query: Query[PowerCostQuery]) -> dict[str, Any]:
     answer = power_cost(
         request.auth, area=query.area, overrides=query.overrides(), compare=query.compare
     )
@@ -445,7 +457,7 @@ def _scenario_out(line: ScenarioLine) -> dict[str, Any]:
     operation_id="list_power_scenarios",
     summary="保存的电费情景（最新在前），每个按最新指标重新计算",
 )
-def list_power_scenarios(request: HttpRequest, page: Query[PageIn]) -> Any:
+def list_power_scenarios(request: ApiRequest, page: Query[PageIn]) -> dict[str, Any]:
     result = page_of(power_scenario_search(request.auth), page)
     result["items"] = [
         _scenario_out(x) for x in power_scenario_lines(request.auth, result["items"])
@@ -459,6 +471,6 @@ def list_power_scenarios(request: HttpRequest, page: Query[PageIn]) -> Any:
     operation_id="get_power_scenario",
     summary="一个保存的电费情景，按最新指标重新计算",
 )
-def get_power_scenario(request: HttpRequest, scenario_id: int) -> Any:
+def get_power_scenario(request: ApiRequest, scenario_id: int) -> dict[str, Any]:
     scenario = power_scenario_get(request.auth, scenario_id)
     return _scenario_out(power_scenario_lines(request.auth, [scenario])[0])

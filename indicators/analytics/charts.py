@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from policy.charts.theme import apply_theme
 from policy.formatting import number
 
-from .selectors import PowerAnswer, PowerBriefing
+from .results import PowerAnswer, PowerBriefing
 
 COLOURS = {"scenario": "#b3261e", "today": "#1f5fa8", "city": "#7a8594"}
 
@@ -35,11 +35,9 @@ def comparison_bars(answer: PowerAnswer) -> list[CostBar]:
         label = _("%(area)s（情景）") % {"area": name}
         bars.append(CostBar(label, answer.scenario.cost_per_p_month, "scenario"))
     if answer.today is not None:
-        periods = {i.row.period for i in answer.inputs if i.origin == "indicator" and i.row}
         label = _("%(area)s（当前）") % {"area": name}
-        bars.append(
-            CostBar(label, answer.today.cost_per_p_month, "today", "/".join(sorted(periods)))
-        )
+        period = "/".join(answer.indicator_periods)
+        bars.append(CostBar(label, answer.today.cost_per_p_month, "today", period))
     for line in answer.comparison:
         if line.code != answer.area.code and line.row is not None:
             bars.append(CostBar(line.name, line.row.value, "city", line.row.period))

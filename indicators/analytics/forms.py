@@ -78,7 +78,7 @@ class PowerCostForm(forms.Form):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         for key in NUMBER_FIELDS:
             value = data.get(key)
             if value is not None:

@@ -30,7 +30,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -45,6 +44,7 @@ ROLE_CODES = {"consumption": CONSUMPTION_CODE, "price": PRICE_CODE, "capacity": 
 ROLE_NAMES = {role: code_to_name(code) for role, code in ROLE_CODES.items()}
 
 MONTHS_PER_YEAR = 12
+SICHUAN_PREFIX = "51"  # GB/T 2260: Sichuan's areas
 # The consumption indicator is a centre's use at full load (dc-capacity-p: "满负荷算力").
 UTILISATION_BASE = 100.0
 # Sichuan's usual split of the hydropower year (丰水期 June–October, 枯水期 December–April);
@@ -81,7 +81,7 @@ BOUNDS: dict[str, Bound] = {
     "wet_price": PRICE_BOUND,
     "dry_price": PRICE_BOUND,
 }
-LABELS: dict[str, Promise] = {
+LABELS = {
     "price": gettext_lazy("电价"),
     "consumption": gettext_lazy("年用电量"),
     "capacity": gettext_lazy("算力规模"),

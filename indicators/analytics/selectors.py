@@ -11,40 +11,36 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import urlencode
+from dataclasses import dataclass
 
 from django.db.models import F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from indicators.formula import Formula, FormulaError, code_to_name, parse_formula
+from indicators.formula import FormulaError, code_to_name, parse_formula
 from indicators.models import Indicator, Observation
-from indicators.selectors import Freshness, ValueRow, indicator_freshness, value_row_for
+from indicators.selectors import Freshness, indicator_freshness, value_row_for
 from policy.exceptions import ValidationFailed
-from policy.formatting import number
 from policy.models import Region
 from policy.permissions import user_scope
+from policy.types import AnyUser
 
-from . import power
 from .models import PowerScenario
-from .power import (
-    COST_CODE,
-    LABELS,
-    PUE_CODE,
-    ROLE_CODES,
-    ROLE_NAMES,
-    InputProblem,
-    MissingInputs,
-    PowerInputs,
-    PowerOverrides,
-    PowerResult,
+from .power import COST_CODE, PUE_CODE, ROLE_NAMES, SICHUAN_PREFIX, InputProblem, PowerOverrides
+from .results import (
+    ComparisonLine,
+    CostLine,
+    Facts,
+    PowerAnswer,
+    PowerBriefing,
+    PowerModel,
+    ScenarioLine,
+    answer_for,
+    comparison_lines,
 )
 
 DEFAULT_AREA = "510100"  # Chengdu, the article's case
-SICHUAN_PREFIX = "51"
 SCENARIO_LIST_LIMIT = 50
 
 
@@ -52,198 +48,6 @@ class PowerSetupError(ValidationFailed):
     """The cost indicator or its formula is missing: an administrator must configure it."""
 
     code = "not_configured"
-
-
-@dataclass(frozen=True)
-class PowerModel:
-    """The cost indicator, its parsed formula and the indicator behind each formula input."""
-
-    cost: Indicator
-    formula: Formula
-    inputs: dict[str, Indicator]  # formula name -> indicator
-    pue: Indicator | None
-
-    @property
-    def unit(self) -> str:
-        return self.cost.unit
-
-    def role_indicator(self, role: str) -> Indicator:
-        return self.inputs[ROLE_NAMES[role]]
-
-    @property
-    def other_names(self) -> list[str]:
-        """Formula inputs that are not consumption, price or capacity (taken as they are)."""
-        return sorted(set(self.inputs) - set(ROLE_NAMES.values()))
-
-    @property
-    def indicator_ids(self) -> list[int]:
-        ids = {self.cost.pk, *(i.pk for i in self.inputs.values())}
-        if self.pue is not None:
-            ids.add(self.pue.pk)
-        return sorted(ids)
-
-
-@dataclass(frozen=True)
-class InputLine:
-    """One input of the computation: the value used, and where it comes from.
-
-    ``origin``: "indicator" (the latest value, ``row`` has its provenance), "scenario" (an
-    override; ``row`` is the indicator value it replaces, if any), "default" (an assumption
-    stated in ``note``) or "missing".
-    """
-
-    key: str
-    label: str
-    unit: str
-    value: float | None
-    origin: str
-    row: ValueRow | None = None
-    indicator_code: str = ""
-    qualifier: str = ""
-    note: str = ""
-
-    @property
-    def is_scenario(self) -> bool:
-        return self.origin == "scenario"
-
-    @property
-    def period(self) -> str | None:
-        return None if self.is_scenario or self.row is None else self.row.period
-
-
-@dataclass(frozen=True)
-class ComparisonLine:
-    """One area's latest published or derived cost per P per month (None: no figure)."""
-
-    area: Region
-    name: str
-    row: ValueRow | None
-
-    @property
-    def value(self) -> float | None:
-        return self.row.value if self.row else None
-
-    @property
-    def code(self) -> str:
-        return self.area.code
-
-
-@dataclass(frozen=True)
-class Seasonal:
-    """The hydropower-season option as used: months, prices, and each month's grid price."""
-
-    wet_months: str
-    wet_price: float | None
-    dry_months: str
-    dry_price: float | None
-    monthly_prices: tuple[float, ...]
-
-
-@dataclass
-class PowerAnswer:
-    """Everything the page, the API and the briefing show for one area and one scenario."""
-
-    area: Region
-    model: PowerModel
-    overrides: PowerOverrides
-    inputs: list[InputLine]
-    today: PowerResult | None  # the latest indicators as they are
-    scenario: PowerResult | None  # None when it cannot be computed: see ``problems``
-    problems: dict[str, str] = field(default_factory=dict)
-    problem_code: str = ""
-    published: ValueRow | None = None  # the cost indicator's own latest value for the area
-    comparison: list[ComparisonLine] = field(default_factory=list)
-    compare: ComparisonLine | None = None
-    break_even: float | None = None
-    seasonal: Seasonal | None = None
-    periods_differ: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return self.scenario is not None
-
-    @property
-    def is_scenario(self) -> bool:
-        return not self.overrides.is_empty
-
-    @property
-    def shows_scenario(self) -> bool:
-        """A scenario that differs from today and could be computed."""
-        return self.is_scenario and self.scenario is not None
-
-    @property
-    def difference(self) -> float | None:
-        if self.scenario is None or self.today is None:
-            return None
-        return self.scenario.cost_per_p_month - self.today.cost_per_p_month
-
-    @property
-    def difference_year(self) -> float | None:
-        diff = self.difference
-        return None if diff is None else diff * power.MONTHS_PER_YEAR
-
-    @property
-    def difference_centre_year(self) -> float | None:
-        if self.scenario is None or self.today is None:
-            return None
-        return self.scenario.cost_centre_year - self.today.cost_centre_year
-
-    @property
-    def difference_pct(self) -> float | None:
-        diff = self.difference
-        if diff is None or self.today is None or not self.today.cost_per_p_month:
-            return None
-        return power.finite(diff / self.today.cost_per_p_month * 100)
-
-    @property
-    def break_even_change_pct(self) -> float | None:
-        if self.break_even is None or self.scenario is None or not self.scenario.price:
-            return None
-        return power.finite((self.break_even - self.scenario.price) / self.scenario.price * 100)
-
-    def raise_problems(self) -> None:
-        """For the API: raise the problems as one ``ValidationFailed`` (400, fields named)."""
-        if self.problems:
-            raise ValidationFailed(
-                "".join(self.problems.values()),
-                code=self.problem_code or "invalid",
-                fields=dict(self.problems),
-            )
-
-
-@dataclass(frozen=True)
-class ScenarioLine:
-    """A saved scenario with its figures on today's data."""
-
-    scenario: PowerScenario
-    answer: PowerAnswer | None
-    problem: str = ""
-    can_change: bool = False
-
-    @property
-    def params(self) -> dict[str, Any]:
-        """The page's (and the API's) parameters that reproduce the scenario."""
-        params = {"area": self.scenario.area.code, **self.scenario.inputs}
-        if self.scenario.compare_area is not None:
-            params["compare"] = self.scenario.compare_area.code
-        return params
-
-    @property
-    def query(self) -> str:
-        return urlencode(self.params)
-
-    @property
-    def changes(self) -> list[str]:
-        """The changed inputs in words: "电价 0.35 元/度", "丰水期月份 6-10"."""
-        out = []
-        for key, value in self.scenario.inputs.items():
-            label = LABELS.get(key, key)
-            if key in power.MONTH_FIELDS:
-                out.append(_("%(label)s %(value)s 月") % {"label": label, "value": value})
-                continue
-            unit = power.BOUNDS[key].unit if key in power.BOUNDS else ""
-            out.append(f"{label} {number(value, 6)} {unit}".strip())
-        return out
 
 
 @dataclass
@@ -258,54 +62,6 @@ class PowerPage:
     scenarios: list[ScenarioLine]
     can_save: bool
     setup_error: str = ""
-
-
-@dataclass(frozen=True)
-class CostLine:
-    """A briefing row: an area's cost per P per month now and at the previous period's end."""
-
-    area: Region
-    name: str
-    is_sichuan: bool
-    row: ValueRow
-    previous_value: float | None
-    previous_period: str | None
-
-    @property
-    def is_new(self) -> bool:
-        return self.previous_value is not None and self.previous_period != self.row.period
-
-    @property
-    def change(self) -> float | None:
-        return self.row.value - self.previous_value if self.is_new else None  # type: ignore[operator]
-
-    @property
-    def change_pct(self) -> float | None:
-        if not self.is_new or not self.previous_value:
-            return None
-        return power.finite((self.row.value - self.previous_value) / self.previous_value * 100)
-
-
-@dataclass
-class PowerBriefing:
-    """The monthly briefing's compute–power section."""
-
-    unit: str
-    formula_text: str
-    lines: list[CostLine]
-    scenarios: list[ScenarioLine]
-    cities_without_data: list[str]
-
-    @property
-    def sichuan(self) -> list[CostLine]:
-        return [line for line in self.lines if line.is_sichuan]
-
-    @property
-    def others(self) -> list[CostLine]:
-        return [line for line in self.lines if not line.is_sichuan]
-
-
-# -- the model and the latest values -----------------------------------------------------------
 
 
 def _setup_error(detail: str) -> PowerSetupError:
@@ -373,225 +129,24 @@ def _latest(
     return {(o.indicator_id, o.area_id): o for o in ranked}
 
 
-@dataclass(frozen=True)
-class _Facts:
-    """The latest observations of the model's indicators for some areas, with provenance."""
-
-    model: PowerModel
-    rows: dict[tuple[int, int], ValueRow]
-
-    def row(self, indicator: Indicator | None, area: Region) -> ValueRow | None:
-        return self.rows.get((indicator.pk, area.pk)) if indicator is not None else None
-
-
-def _facts(model: PowerModel, areas: Iterable[Region], as_of: dt.date | None = None) -> _Facts:
+def _facts(model: PowerModel, areas: Iterable[Region], as_of: dt.date | None = None) -> Facts:
     """Three queries (latest values; source health; the derived cost's inputs' freshness)."""
     observations = _latest(model.indicator_ids, {a.pk for a in areas}, as_of)
     indicators = [model.cost, *model.inputs.values()]
     fresh: Freshness = indicator_freshness(indicators)
-    return _Facts(model, {key: value_row_for(o, fresh) for key, o in observations.items()})
-
-
-# -- one answer --------------------------------------------------------------------------------
-
-
-def _input_line(
-    key: str, value: float | None, overridden: bool, row: ValueRow | None, ind: Indicator | None
-) -> InputLine:
-    unit = ind.unit if ind is not None else power.BOUNDS[key].unit
-    if overridden:
-        origin = "scenario"
-    elif row is not None:
-        origin = "indicator"
-    else:
-        origin = "missing"
-    return InputLine(
-        key=key,
-        label=str(LABELS[key]),
-        unit=unit,
-        value=value,
-        origin=origin,
-        row=row,
-        indicator_code=ind.code if ind is not None else "",
-        qualifier=ind.qualifier if ind is not None else "",
-    )
-
-
-def _default_line(key: str, value: float, note: str) -> InputLine:
-    bound = power.BOUNDS[key]
-    return InputLine(str(key), str(LABELS[key]), bound.unit, value, "default", note=note)
-
-
-def _input_lines(
-    facts: _Facts, area: Region, overrides: PowerOverrides, inputs: PowerInputs | None
-) -> list[InputLine]:
-    model = facts.model
-    lines = []
-    for key in (*ROLE_CODES, "pue_base"):
-        indicator = model.pue if key == "pue_base" else model.role_indicator(key)
-        row = facts.row(indicator, area)
-        given = getattr(overrides, key)
-        value = given if given is not None else (row.value if row else None)
-        if key == "pue_base" and value is None and overrides.pue is None:
-            continue  # unknown and not needed: said once, beside the PUE field
-        lines.append(_input_line(key, value, given is not None, row, indicator))
-    for name in model.other_names:
-        indicator = model.inputs[name]
-        row = facts.row(indicator, area)
-        lines.append(
-            InputLine(
-                key=name,
-                label=indicator.display_name(),
-                unit=indicator.unit,
-                value=row.value if row else None,
-                origin="indicator" if row else "missing",
-                row=row,
-                indicator_code=indicator.code,
-                qualifier=indicator.qualifier,
-            )
-        )
-    if inputs is None:
-        return lines
-    for key in ("pue", "green_price", "wet_price", "dry_price"):
-        if getattr(overrides, key) is not None:
-            lines.append(_input_line(key, getattr(overrides, key), True, None, None))
-    if overrides.utilisation is not None:
-        lines.append(_input_line("utilisation", overrides.utilisation, True, None, None))
-    else:
-        note = _("指标口径：年用电量为满负荷运行时的用电")
-        lines.append(_default_line("utilisation", power.UTILISATION_BASE, note))
-    if overrides.green_share is not None:
-        lines.append(_input_line("green_share", overrides.green_share, True, None, None))
-    else:
-        note = _("电价指标为实际支付的综合电价，未单列绿电")
-        lines.append(_default_line("green_share", 0.0, note))
-    return lines
-
-
-def _known(facts: _Facts, area: Region) -> tuple[dict[str, float | None], dict[str, float]]:
-    model = facts.model
-    known: dict[str, float | None] = {}
-    for key in ROLE_CODES:
-        row = facts.row(model.role_indicator(key), area)
-        known[key] = row.value if row else None
-    pue_row = facts.row(model.pue, area)
-    known["pue_base"] = pue_row.value if pue_row else None
-    others = {}
-    for name in model.other_names:
-        row = facts.row(model.inputs[name], area)
-        if row is not None:
-            others[name] = row.value
-    return known, others
-
-
-def _compute(model: PowerModel, inputs: PowerInputs) -> tuple[PowerResult | None, dict[str, str]]:
-    try:
-        return power.evaluate(model.formula, inputs), {}
-    except FormulaError:
-        message = _(
-            "按这些输入，公式“%(f)s”得不出有限的数值（数值过大或过小）：请检查输入的数量级。"
-        ) % {"f": model.formula.text}
-        return None, {"request": message}
-
-
-def _missing_message(model: PowerModel, keys: list[str]) -> dict[str, str]:
-    problems = {}
-    for key in keys:
-        indicator = model.role_indicator(key) if key in ROLE_CODES else model.inputs.get(key)
-        problems[key] = _(
-            "该地区没有“%(name)s”（%(code)s）的数据：请在“%(label)s”中填写情景值。"
-        ) % {
-            "name": indicator.display_name() if indicator else key,
-            "code": indicator.code if indicator else key,
-            "label": LABELS.get(key, key),
-        }
-    return problems
-
-
-def _answer(
-    facts: _Facts,
-    area: Region,
-    overrides: PowerOverrides,
-    comparison: list[ComparisonLine],
-    compare_code: str | None,
-) -> PowerAnswer:
-    """The computation for ``area`` with ``overrides``: no queries (facts are loaded)."""
-    model = facts.model
-    known, others = _known(facts, area)
-    missing_others = [n for n in model.other_names if n not in others]
-    answer = PowerAnswer(
-        area=area,
-        model=model,
-        overrides=overrides,
-        inputs=[],
-        today=None,
-        scenario=None,
-        comparison=comparison,
-    )
-    answer.published = facts.row(model.cost, area)
-    if not missing_others:
-        try:
-            answer.today, _ignored = _compute(
-                model, power.resolve(known, PowerOverrides(), others)
-            )
-        except MissingInputs:
-            answer.today = None
-    inputs: PowerInputs | None = None
-    try:
-        if missing_others:
-            raise MissingInputs(missing_others)
-        inputs = power.resolve(known, overrides, others)
-    except MissingInputs as exc:
-        answer.problems, answer.problem_code = _missing_message(model, exc.keys), "missing_inputs"
-    answer.inputs = _input_lines(facts, area, overrides, inputs)
-    periods = {
-        line.row.period for line in answer.inputs if line.origin == "indicator" and line.row
-    }
-    answer.periods_differ = len(periods) > 1
-    if inputs is None:
-        return answer
-    problems = power.scenario_problems(inputs, overrides)
-    if problems:
-        answer.problems, answer.problem_code = problems, "invalid"
-        return answer
-    answer.scenario, answer.problems = _compute(model, inputs)
-    if inputs.seasonal:
-        answer.seasonal = Seasonal(
-            wet_months=power.months_text(inputs.wet_months),
-            wet_price=inputs.wet_price,
-            dry_months=power.months_text(inputs.dry_months),
-            dry_price=inputs.dry_price,
-            monthly_prices=inputs.monthly_prices(),
-        )
-    answer.compare = _compare_line(comparison, area, compare_code)
-    if answer.compare is not None and answer.compare.value is not None and answer.ok:
-        answer.break_even = power.break_even_price(model.formula, inputs, answer.compare.value)
-    return answer
-
-
-def _compare_line(
-    comparison: list[ComparisonLine], area: Region, code: str | None
-) -> ComparisonLine | None:
-    """The chosen comparison city; by default the first other one with a figure."""
-    if code:
-        return next((c for c in comparison if c.code == code), None)
-    return next((c for c in comparison if c.code != area.code and c.value is not None), None)
-
-
-def _comparison(facts: _Facts, cities: Iterable[Region]) -> list[ComparisonLine]:
-    return [ComparisonLine(c, c.display_name(), facts.row(facts.model.cost, c)) for c in cities]
+    return Facts(model, {key: value_row_for(o, fresh) for key, o in observations.items()})
 
 
 def _comparison_cities() -> list[Region]:
     return list(Region.objects.filter(is_comparison=True).order_by("order", "code"))
 
 
-def _require_read(user: Any) -> None:
+def _require_read(user: AnyUser) -> None:
     if not user_scope(user).can_read:
         raise Http404(_("地区不存在。"))
 
 
-def power_area_get(user: Any, code: str) -> Region:
+def power_area_get(user: AnyUser, code: str) -> Region:
     """An area by code: 404 when there is none or the user may read nothing."""
     _require_read(user)
     area = Region.objects.filter(code=code).first()
@@ -601,7 +156,7 @@ def power_area_get(user: Any, code: str) -> Region:
 
 
 def power_cost(
-    user: Any, *, area: str, overrides: PowerOverrides, compare: str | None = None
+    user: AnyUser, *, area: str, overrides: PowerOverrides, compare: str | None = None
 ) -> PowerAnswer:
     """The power cost of ``area`` today and under ``overrides``, the comparison cities at
     their latest figures, and the break-even price against ``compare`` (a comparison city;
@@ -614,7 +169,7 @@ def power_cost(
     model = power_model()
     cities = _comparison_cities()
     facts = _facts(model, [region, *cities])
-    answer = _answer(facts, region, overrides, _comparison(facts, cities), compare)
+    answer = answer_for(facts, region, overrides, comparison_lines(facts, cities), compare)
     if compare and answer.compare is None and not answer.problems:
         answer.problems = {
             "compare": _("“%(code)s”不是对比城市：请从对比城市中选择。") % {"code": compare}
@@ -626,6 +181,15 @@ def power_cost(
 # -- the page ----------------------------------------------------------------------------------
 
 
+def _sichuan_first(area: Region) -> tuple[bool, bool, int, str]:
+    return (
+        not area.code.startswith(SICHUAN_PREFIX),
+        area.code != DEFAULT_AREA,
+        area.order,
+        area.code,
+    )
+
+
 def power_areas(model: PowerModel) -> list[Region]:
     """Areas worth choosing: those with any input or cost figure, and the comparison cities.
     One query. Sichuan first, Chengdu at the top."""
@@ -633,18 +197,10 @@ def power_areas(model: PowerModel) -> list[Region]:
         Q(is_comparison=True)
         | Q(observations__indicator_id__in=model.indicator_ids, observations__dimension="")
     ).distinct()
-    return sorted(
-        areas,
-        key=lambda r: (
-            r.code != DEFAULT_AREA,
-            not r.code.startswith(SICHUAN_PREFIX),
-            r.order,
-            r.code,
-        ),
-    )
+    return sorted(areas, key=_sichuan_first)
 
 
-def _scenarios(user: Any, limit: int = SCENARIO_LIST_LIMIT) -> list[PowerScenario]:
+def _scenarios(user: AnyUser, limit: int = SCENARIO_LIST_LIMIT) -> list[PowerScenario]:
     return list(
         PowerScenario.objects.select_related("area", "compare_area", "author").order_by(
             "-created_at", "-pk"
@@ -653,9 +209,9 @@ def _scenarios(user: Any, limit: int = SCENARIO_LIST_LIMIT) -> list[PowerScenari
 
 
 def _scenario_lines(
-    user: Any,
+    user: AnyUser,
     scenarios: list[PowerScenario],
-    facts: _Facts,
+    facts: Facts,
     comparison: list[ComparisonLine],
 ) -> list[ScenarioLine]:
     scope = user_scope(user)
@@ -670,14 +226,14 @@ def _scenario_lines(
             lines.append(ScenarioLine(scenario, None, exc.message, can_change))
             continue
         compare = scenario.compare_area.code if scenario.compare_area else None
-        answer = _answer(facts, scenario.area, overrides, comparison, compare)
+        answer = answer_for(facts, scenario.area, overrides, comparison, compare)
         problem = "".join(answer.problems.values())
         lines.append(ScenarioLine(scenario, answer, problem, can_change))
     return lines
 
 
 def power_page(
-    user: Any, *, area: str, overrides: PowerOverrides | None, compare: str | None = None
+    user: AnyUser, *, area: str, overrides: PowerOverrides | None, compare: str | None = None
 ) -> PowerPage:
     """The page's data: ``overrides`` None means the form did not validate (no answer).
 
@@ -695,15 +251,15 @@ def power_page(
         return PowerPage(region, [region], cities, None, None, [], False, exc.message)
     scenarios = _scenarios(user)
     facts = _facts(model, [region, *cities, *(s.area for s in scenarios)])
-    comparison = _comparison(facts, cities)
+    comparison = comparison_lines(facts, cities)
     answer = None
     if overrides is not None:
-        answer = _answer(facts, region, overrides, comparison, compare)
+        answer = answer_for(facts, region, overrides, comparison, compare)
     return PowerPage(
         area=region,
         areas=power_areas(model),
         cities=cities,
-        today=_answer(facts, region, PowerOverrides(), comparison, compare),
+        today=answer_for(facts, region, PowerOverrides(), comparison, compare),
         answer=answer,
         scenarios=_scenario_lines(user, scenarios, facts, comparison),
         can_save=scope.can_save_power_scenarios,
@@ -713,7 +269,7 @@ def power_page(
 # -- saved scenarios for the API ---------------------------------------------------------------
 
 
-def power_scenario_search(user: Any) -> QuerySet[PowerScenario]:
+def power_scenario_search(user: AnyUser) -> QuerySet[PowerScenario]:
     """Saved scenarios, newest first (a lazy queryset; the caller pages it). Every role."""
     if not user_scope(user).can_read:
         return PowerScenario.objects.none()
@@ -722,7 +278,7 @@ def power_scenario_search(user: Any) -> QuerySet[PowerScenario]:
     )
 
 
-def power_scenario_get(user: Any, pk: int) -> PowerScenario:
+def power_scenario_get(user: AnyUser, pk: int) -> PowerScenario:
     """One saved scenario: 404 when there is none or the user may read nothing."""
     scenario = power_scenario_search(user).filter(pk=pk).first()
     if scenario is None:
@@ -730,14 +286,14 @@ def power_scenario_get(user: Any, pk: int) -> PowerScenario:
     return scenario
 
 
-def power_scenario_lines(user: Any, scenarios: Sequence[PowerScenario]) -> list[ScenarioLine]:
+def power_scenario_lines(user: AnyUser, scenarios: Sequence[PowerScenario]) -> list[ScenarioLine]:
     """``scenarios`` with their figures on today's data. Six queries whatever their number."""
     if not scenarios:
         return []
     model = power_model()
     cities = _comparison_cities()
     facts = _facts(model, [*cities, *(s.area for s in scenarios)])
-    return _scenario_lines(user, list(scenarios), facts, _comparison(facts, cities))
+    return _scenario_lines(user, list(scenarios), facts, comparison_lines(facts, cities))
 
 
 # -- the monthly briefing ------------------------------------------------------------------------
@@ -751,7 +307,36 @@ def _previous_costs(
     }
 
 
-def power_briefing(*, reader: Any, as_of: dt.date, previous_end: dt.date) -> PowerBriefing | None:
+def _cost_lines(
+    facts: Facts, areas: list[Region], previous_end: dt.date
+) -> tuple[list[CostLine], list[str]]:
+    """Each area's latest cost beside its value at ``previous_end`` (one query), Sichuan
+    first; and the names of the areas without a figure."""
+    shown = sorted({a.pk: a for a in areas}.values(), key=_sichuan_first)
+    before = _previous_costs(facts.model, {a.pk for a in shown}, previous_end)
+    lines, without = [], []
+    for area in shown:
+        row = facts.row(facts.model.cost, area)
+        if row is None:
+            without.append(area.display_name())
+            continue
+        then = before.get(area.pk)
+        lines.append(
+            CostLine(
+                area=area,
+                name=area.display_name(),
+                is_sichuan=area.code.startswith(SICHUAN_PREFIX),
+                row=row,
+                previous_value=then.value if then else None,
+                previous_period=then.period if then else None,
+            )
+        )
+    return lines, without
+
+
+def power_briefing(
+    *, reader: AnyUser, as_of: dt.date, previous_end: dt.date
+) -> PowerBriefing | None:
     """The compute–power section of a monthly briefing, as of ``as_of``.
 
     Sichuan's areas with a cost per P per month and the comparison cities at their latest
@@ -780,36 +365,9 @@ def power_briefing(*, reader: Any, as_of: dt.date, previous_end: dt.date) -> Pow
             observations__period_start__lte=as_of,
         ).distinct()
     )
-    areas = {a.pk: a for a in [*sichuan, *cities, *(s.area for s in marked)]}
-    facts = _facts(model, areas.values(), as_of)
-    shown = sorted(
-        {a.pk: a for a in [*sichuan, *cities]}.values(),
-        key=lambda r: (
-            not r.code.startswith(SICHUAN_PREFIX),
-            r.code != DEFAULT_AREA,
-            r.order,
-            r.code,
-        ),
-    )
-    before = _previous_costs(model, {a.pk for a in shown}, previous_end)
-    lines, without = [], []
-    for area in shown:
-        row = facts.row(model.cost, area)
-        if row is None:
-            without.append(area.display_name())
-            continue
-        then = before.get(area.pk)
-        lines.append(
-            CostLine(
-                area=area,
-                name=area.display_name(),
-                is_sichuan=area.code.startswith(SICHUAN_PREFIX),
-                row=row,
-                previous_value=then.value if then else None,
-                previous_period=then.period if then else None,
-            )
-        )
-    comparison = _comparison(facts, cities)
+    facts = _facts(model, [*sichuan, *cities, *(s.area for s in marked)], as_of)
+    lines, without = _cost_lines(facts, [*sichuan, *cities], previous_end)
+    comparison = comparison_lines(facts, cities)
     return PowerBriefing(
         unit=model.unit,
         formula_text=model.formula.text,

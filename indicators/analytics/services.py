@@ -15,13 +15,15 @@ from django.utils.translation import gettext as _
 from policy.exceptions import PermissionDeniedError, ValidationFailed
 from policy.permissions import user_scope
 from policy.services.common import STEP_DIRECT, save_with_history
+from policy.types import User
 
 from .models import PowerScenario
 from .power import PowerOverrides, PowerResult
-from .selectors import PowerAnswer, power_area_get, power_cost
+from .results import PowerAnswer
+from .selectors import power_area_get, power_cost
 
 
-def _require_save(actor: Any) -> None:
+def _require_save(actor: User) -> None:
     if not user_scope(actor).can_save_power_scenarios:
         raise PermissionDeniedError(_("只有牵头部门和管理员可以保存电费情景。"))
 
@@ -45,7 +47,7 @@ def _result_record(answer: PowerAnswer, scenario: PowerResult) -> dict[str, Any]
 @transaction.atomic
 def power_scenario_create(
     *,
-    actor: Any,
+    actor: User,
     name: str,
     note: str = "",
     area: str,
@@ -81,7 +83,7 @@ def power_scenario_create(
     return scenario
 
 
-def _changeable(actor: Any, scenario_id: int) -> PowerScenario:
+def _changeable(actor: User, scenario_id: int) -> PowerScenario:
     scenario = PowerScenario.objects.select_for_update().filter(pk=scenario_id).first()
     if scenario is None or not user_scope(actor).can_read:
         raise PowerScenario.DoesNotExist(_("情景不存在或已被删除。"))
@@ -92,7 +94,7 @@ def _changeable(actor: Any, scenario_id: int) -> PowerScenario:
 
 @transaction.atomic
 def power_scenario_set_included(
-    *, actor: Any, scenario_id: int, include: bool, channel: str = "form"
+    *, actor: User, scenario_id: int, include: bool, channel: str = "form"
 ) -> PowerScenario:
     """Mark a scenario for the monthly briefing, or take it out (author or admin)."""
     scenario = _changeable(actor, scenario_id)
@@ -103,7 +105,7 @@ def power_scenario_set_included(
 
 
 @transaction.atomic
-def power_scenario_delete(*, actor: Any, scenario_id: int) -> None:
+def power_scenario_delete(*, actor: User, scenario_id: int) -> None:
     """Delete a saved scenario (author or admin); its history stays."""
     scenario = _changeable(actor, scenario_id)
     scenario._history_user = actor  # type: ignore[attr-defined]

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -21,17 +21,19 @@ from django.views.decorators.http import require_GET, require_POST
 from policy.exceptions import PolicyError
 from policy.formatting import number
 from policy.permissions import require_read
+from policy.types import AuthenticatedRequest
 
 from .charts import comparison_bars, cost_comparison_figure, missing_cities
 from .forms import PowerCostForm, PowerScenarioForm, PowerScenarioIncludeForm
-from .selectors import DEFAULT_AREA, PowerAnswer, PowerPage, power_page, power_scenario_get
+from .results import PowerAnswer
+from .selectors import DEFAULT_AREA, PowerPage, power_page, power_scenario_get
 from .services import power_scenario_create, power_scenario_delete, power_scenario_set_included
 
 CHART_ID = "fig-power-compare"
 BASE_FIELDS = ("price", "consumption", "capacity", "pue_base")
 
 
-def _page_for(request: HttpRequest, form: PowerCostForm) -> PowerPage:
+def _page_for(request: AuthenticatedRequest, form: PowerCostForm) -> PowerPage:
     valid = form.is_valid()
     area = form.cleaned_data.get("area") or DEFAULT_AREA
     compare = form.cleaned_data.get("compare") or None
@@ -71,7 +73,7 @@ def _chart(answer: PowerAnswer) -> dict[str, Any] | None:
 
 
 def _render(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     data: QueryDict,
     *,
     save_form: PowerScenarioForm | None = None,
@@ -105,7 +107,7 @@ def _render(
 
 @login_required
 @require_GET
-def power(request: HttpRequest) -> HttpResponse:
+def power(request: AuthenticatedRequest) -> HttpResponse:
     """The what-if: latest inputs with provenance, the overrides, results and comparisons."""
     require_read(request.user)
     return _render(request, request.GET)
@@ -113,7 +115,7 @@ def power(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def scenario_save(request: HttpRequest) -> HttpResponse:
+def scenario_save(request: AuthenticatedRequest) -> HttpResponse:
     """Save the inputs on the page as a named scenario (leads and admins)."""
     if not require_read(request.user).can_save_power_scenarios:
         raise PermissionDenied(_("只有牵头部门和管理员可以保存电费情景。"))
@@ -138,7 +140,7 @@ def scenario_save(request: HttpRequest) -> HttpResponse:
     return redirect(f"{reverse('analytics:power')}?{urlencode(params)}#scenarios")
 
 
-def _back(request: HttpRequest) -> HttpResponse:
+def _back(request: AuthenticatedRequest) -> HttpResponse:
     """Back to the page the form was posted from (only ever this page)."""
     target = request.POST.get("next", "")
     base = reverse("analytics:power")
@@ -149,7 +151,7 @@ def _back(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def scenario_include(request: HttpRequest, pk: int) -> HttpResponse:
+def scenario_include(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Mark a saved scenario for the monthly briefing, or take it out (author or admin)."""
     require_read(request.user)
     scenario = power_scenario_get(request.user, pk)
@@ -169,7 +171,7 @@ def scenario_include(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def scenario_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def scenario_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Delete a saved scenario (author or admin)."""
     require_read(request.user)
     scenario = power_scenario_get(request.user, pk)

@@ -13,9 +13,11 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from indicators.analytics.results import PowerBriefing
+
 from ..i18n import english
 from ..status import Rag
-from .selectors import BriefingFacts, InitiativeSection, KpiLine, PowerBriefing
+from .selectors import BriefingFacts, InitiativeSection, KpiLine
 
 
 def fmt(value: float | None, decimals: int = 2) -> str:

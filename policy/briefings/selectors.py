@@ -17,7 +17,8 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from indicators.analytics.selectors import PowerBriefing, power_briefing
+from indicators.analytics.results import PowerBriefing
+from indicators.analytics.selectors import power_briefing
 from indicators.models import Confidence, Observation, Source
 from indicators.selectors import (
     Freshness,

@@ -49,7 +49,7 @@ def test_the_sentences_compare_sichuan_with_each_city(marked: Any) -> None:
         "成都市每 P 每月电费 833.3 元（2023），较沈阳市的 800 元（2023）高 4.2%。"
     ]
     with translation.override("en"):
-        english = power_sentences(briefing_facts(OCTOBER).power)  # type: ignore[arg-type]
+        english = power_sentences(briefing_facts(OCTOBER).power)
     assert english == [
         "Chengdu: electricity cost 833.3 yuan per P per month (2023), 4.2% higher than "
         "Shenyang at 800 yuan (2023)."

@@ -26,7 +26,7 @@ CHENGDU = {"consumption": 5_000_000.0, "price": 0.6, "capacity": 300.0, "pue_bas
 
 
 def _cost(**overrides: object) -> float:
-    inputs = resolve(CHENGDU, PowerOverrides(**overrides))  # type: ignore[arg-type]
+    inputs = resolve(CHENGDU, PowerOverrides(**overrides))
     return evaluate(FORMULA, inputs).cost_per_p_month
 
 
@@ -89,6 +89,7 @@ def test_green_power_applies_on_top_of_the_seasonal_grid_price() -> None:
 def test_the_break_even_price_gives_the_citys_figure() -> None:
     inputs = resolve(CHENGDU, PowerOverrides())
     price = break_even_price(FORMULA, inputs, 800)
+    assert price is not None
     assert price == pytest.approx(0.576)
     assert FORMULA.evaluate(
         {"dc_annual_kwh": 5e6, "dc_power_price": price, "dc_capacity_p": 300}

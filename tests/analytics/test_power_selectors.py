@@ -57,8 +57,8 @@ def test_each_input_carries_its_value_period_and_provenance(
     assert price.row.value == 0.6
     assert lines["capacity"].qualifier == "FP16"  # P of one precision, never summed
     assert lines["utilisation"].origin == "default"
-    assert round(answer.scenario.cost_per_p_month, 1) == 486.1  # type: ignore[union-attr]
-    assert round(answer.difference, 1) == -347.2  # type: ignore[arg-type]
+    assert round(answer.scenario.cost_per_p_month, 1) == 486.1
+    assert round(answer.difference, 1) == -347.2
 
 
 def test_the_latest_period_is_used_for_each_input(official: Any) -> None:
@@ -68,7 +68,7 @@ def test_the_latest_period_is_used_for_each_input(official: Any) -> None:
     price = next(line for line in answer.inputs if line.key == "price")
     assert (price.value, price.period) == (0.66, "2024")
     assert answer.periods_differ  # 2024 price beside 2023 consumption and capacity
-    assert answer.today.cost_per_p_month == pytest.approx(5e6 * 0.66 / 300 / 12)  # type: ignore[union-attr]
+    assert answer.today.cost_per_p_month == pytest.approx(5e6 * 0.66 / 300 / 12)
 
 
 def test_comparison_cities_come_at_their_own_latest_figures(
@@ -122,7 +122,7 @@ def test_a_pue_indicator_is_used_as_todays_pue(power_demo: Any, official: Any) -
     assert not answer.problems
     line = next(line for line in answer.inputs if line.key == "pue_base")
     assert (line.value, line.origin, line.period) == (1.5, "indicator", "2023")
-    assert answer.scenario.cost_per_p_month == pytest.approx(833.333 * 1.2 / 1.5, abs=1e-3)  # type: ignore[union-attr]
+    assert answer.scenario.cost_per_p_month == pytest.approx(833.333 * 1.2 / 1.5, abs=1e-3)
 
 
 def test_unknown_areas_and_readers_without_a_role_get_404(
@@ -194,7 +194,7 @@ def test_the_briefing_section_is_as_of_the_period_end(power_demo: Any, lead: Any
     assert not chengdu.is_new
     assert section.cities_without_data == ["杭州市", "重庆市"]
     assert [s.scenario.name for s in section.scenarios] == ["水电直供"]
-    assert round(section.scenarios[0].answer.scenario.cost_per_p_month, 1) == 486.1  # type: ignore[union-attr]
+    assert round(section.scenarios[0].answer.scenario.cost_per_p_month, 1) == 486.1
     # Before 2023 there was no figure: the section of 2022 shows none.
     early = power_briefing(
         reader=lead, as_of=dt.date(2022, 12, 31), previous_end=dt.date(2022, 11, 30)
