@@ -77,7 +77,7 @@ def cost_comparison_figure(
         # Said above the bars in words: a city without a figure is never drawn as zero.
         fig.update_layout(
             title={
-                "text": _("暂无数据：%(cities)s") % {"cities": "、".join(missing)},
+                "text": _("暂无数据：%(cities)s") % {"cities": _("、").join(missing)},
                 "font": {"size": 12, "color": "#55606e"},
                 "x": 0,
                 "xanchor": "left",

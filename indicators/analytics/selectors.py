@@ -84,7 +84,7 @@ def power_model() -> PowerModel:
     if lacking:
         raise _setup_error(
             _("派生公式“%(f)s”不含 %(names)s，无法做情景分析。")
-            % {"f": formula.text, "names": "、".join(lacking)}
+            % {"f": formula.text, "names": _("、").join(lacking)}
         )
     candidates = {n for name in formula.names for n in (name, name.replace("_", "-"))}
     by_name: dict[str, Indicator] = {}
@@ -97,7 +97,7 @@ def power_model() -> PowerModel:
     unknown = sorted(formula.names - set(by_name))
     if unknown:
         raise _setup_error(
-            _("派生公式引用了不存在的指标：%(names)s。") % {"names": "、".join(unknown)}
+            _("派生公式引用了不存在的指标：%(names)s。") % {"names": _("、").join(unknown)}
         )
     return PowerModel(cost=cost, formula=formula, inputs=by_name, pue=pue)
 

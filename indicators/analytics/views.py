@@ -63,7 +63,7 @@ def _chart(answer: PowerAnswer) -> dict[str, Any] | None:
     if not bars:
         return None
     figure = cost_comparison_figure(bars, unit=answer.model.unit, missing=missing_cities(answer))
-    summary = "；".join(f"{b.label} {number(b.value, 1)} {answer.model.unit}" for b in bars)
+    summary = _("；").join(f"{b.label} {number(b.value, 1)} {answer.model.unit}" for b in bars)
     return {
         "id": CHART_ID,
         "title": _("每 P 每月电费：本地区与对比城市（各自最新数据）"),

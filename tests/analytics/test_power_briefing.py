@@ -124,7 +124,7 @@ def _pdf_text(pdf: bytes, tmp_path: Path) -> str:
                 "4.2%higherthanShenyangat800yuan(2023)",
                 "Scenariosinthisbriefing",
                 "486.1",
-                "Comparisoncitieswithoutdata:Hangzhou、Chongqing.",
+                "Comparisoncitieswithoutdata:Hangzhou,Chongqing.",
             ],
         ),
     ],
