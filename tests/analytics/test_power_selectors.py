@@ -218,3 +218,13 @@ def test_a_new_release_shows_its_change_since_the_previous_period(official: Any)
     assert chengdu.previous_period == "2023"
     assert chengdu.change == pytest.approx(5e6 * 0.06 / 300 / 12)
     assert chengdu.change_pct == pytest.approx(10)
+
+
+def test_the_computation_takes_seven_queries(
+    power_demo: Any, official: Any, django_assert_num_queries: Any
+) -> None:
+    from policy.permissions import user_scope
+
+    user_scope(official)  # the request's scope, loaded once per request
+    with django_assert_num_queries(7):
+        power_cost(official, area="510100", overrides=PowerOverrides(price=0.35))
