@@ -54,6 +54,15 @@ class Scope:
         """Leads and admins may generate a briefing on demand (every role reads them)."""
         return self.is_admin or bool(self.led_initiative_ids)
 
+    @property
+    def can_save_power_scenarios(self) -> bool:
+        """Leads and admins save what-if scenarios of the power-cost page (every role reads)."""
+        return self.is_admin or bool(self.led_initiative_ids)
+
+    def can_change_power_scenario(self, *, is_author: bool) -> bool:
+        """A saved scenario is changed (briefing flag, deletion) by its author or an admin."""
+        return self.is_admin or (is_author and self.can_save_power_scenarios)
+
 
 EMPTY_SCOPE = Scope(frozenset(), frozenset(), frozenset())
 # Where user_scope keeps a user's scope for the rest of the request.

@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "policy",
     "policy.briefings",  # the briefing slice: its models keep the policy app label
     "indicators",
+    "indicators.analytics",  # the compute–power–price what-if slice (app label analytics)
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,8 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from indicators.analytics.results import PowerBriefing
+
 from ..i18n import english
 from ..status import Rag
 from .selectors import BriefingFacts, InitiativeSection, KpiLine
@@ -121,6 +123,52 @@ def executive_summary(facts: BriefingFacts) -> list[str]:
     return sentences
 
 
+def power_sentences(power: PowerBriefing) -> list[str]:
+    """The compute–power section's sentences: each Sichuan figure against each other city."""
+    sentences = []
+    for own in power.sichuan:
+        for other in power.others:
+            gap = (own.row.value - other.row.value) / other.row.value * 100
+            values = {
+                "area": own.name,
+                "value": fmt(own.row.value, 1),
+                "period": own.row.period,
+                "other": other.name,
+                "other_value": fmt(other.row.value, 1),
+                "other_period": other.row.period,
+                "gap": fmt(abs(gap), 1),
+            }
+            if gap >= 0:
+                text = _(
+                    "%(area)s每 P 每月电费 %(value)s 元（%(period)s），"
+                    "较%(other)s的 %(other_value)s 元（%(other_period)s）高 %(gap)s%%。"
+                )
+            else:
+                text = _(
+                    "%(area)s每 P 每月电费 %(value)s 元（%(period)s），"
+                    "较%(other)s的 %(other_value)s 元（%(other_period)s）低 %(gap)s%%。"
+                )
+            sentences.append(text % values)
+    return sentences
+
+
+def _power_figures(power: PowerBriefing | None) -> dict[str, Any] | None:
+    if power is None:
+        return None
+    return {
+        "cost_per_p_month": {
+            line.area.code: {"value": line.row.value, "period": line.row.period}
+            for line in power.lines
+        },
+        "scenarios": {
+            str(line.scenario.pk): line.answer.scenario.cost_per_p_month
+            if line.answer is not None and line.answer.scenario is not None
+            else None
+            for line in power.scenarios
+        },
+    }
+
+
 def summary_figures(facts: BriefingFacts) -> dict[str, Any]:
     """The figures the document was written from, stored on the Briefing row (JSON)."""
     return {
@@ -157,4 +205,5 @@ def summary_figures(facts: BriefingFacts) -> dict[str, Any]:
         ),
         "stale_indicators": sorted({i.code for i in facts.stale_indicators}),
         "stale_sources": [s.name for s in facts.stale_sources],
+        "power": _power_figures(facts.power),
     }

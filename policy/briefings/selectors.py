@@ -17,6 +17,8 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from indicators.analytics.results import PowerBriefing
+from indicators.analytics.selectors import power_briefing
 from indicators.models import Confidence, Observation, Source
 from indicators.selectors import (
     Freshness,
@@ -42,7 +44,7 @@ from ..selectors.dashboard import KpiSeries
 from ..selectors.program import InitiativeRow, initiative_overview, kpi_facts
 from ..status import KpiFact, Rag, Status, Thresholds, project_kpi, projection_rag
 from ..types import AnyUser, User
-from .models import Briefing, BriefingStatus, BriefingSubscription
+from .models import Briefing, BriefingKind, BriefingStatus, BriefingSubscription
 from .periods import BriefingPeriod
 
 OPEN = (MilestoneStatus.NOT_STARTED, MilestoneStatus.IN_PROGRESS)
@@ -213,6 +215,7 @@ class BriefingFacts:
     initiatives: list[InitiativeSection]
     indicators: list[IndicatorLine]
     sources: list[SourceLine]
+    power: PowerBriefing | None = None  # the monthly compute–power section
 
     @property
     def stale_indicators(self) -> list[IndicatorLine]:
@@ -451,7 +454,9 @@ def briefing_facts(period: BriefingPeriod) -> BriefingFacts:
     Seventeen queries whatever the data size (eighteen with derived indicators): the 4+1
     overview (9), KPIs with targets and values (3), milestones and their owners (2),
     observations with runs and sources (1), source health (1, +1 for derived inputs) and the
-    sources' citations (1). Names and explanations are in the active language: the renderer
+    sources' citations (1). A monthly briefing adds its compute–power section (one query
+    when the cost indicator is not configured, else nine: ``power_briefing``). Names and
+    explanations are in the active language: the renderer
     calls it inside `translation.override` of the briefing's language.
     """
     as_of = _as_of(period)
@@ -474,10 +479,15 @@ def briefing_facts(period: BriefingPeriod) -> BriefingFacts:
         for row in rows
     ]
     indicators, health = _indicators(period, as_of)
+    power = None
+    if period.kind == BriefingKind.MONTHLY:
+        previous_end = period.previous().end
+        power = power_briefing(reader=BRIEFING_READER, as_of=as_of, previous_end=previous_end)
     return BriefingFacts(
         period=period,
         as_of=as_of,
         initiatives=sections,
         indicators=indicators,
         sources=_sources(health),
+        power=power,
     )

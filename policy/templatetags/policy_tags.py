@@ -1,4 +1,4 @@
-"""Formatting filters: Chinese units (万元/亿元, P) and status badges.
+"""Formatting filters: Chinese units (万元/亿元, P), signed changes and status badges.
 
 Names in the active language come from the models themselves: `{{ project.display_name }}`.
 """
@@ -15,7 +15,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from ..formatting import number, yuan
+from ..formatting import number, signed, yuan
 from ..selectors.dashboard import KpiSeries
 from ..status import RAG_ORDER, Rag
 
@@ -23,6 +23,7 @@ register = template.Library()
 
 register.filter(yuan)
 register.filter(number)
+register.filter(signed)
 
 
 @register.simple_tag
