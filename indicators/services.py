@@ -25,7 +25,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from celery import Task, shared_task
+from celery import shared_task
+from celery.contrib.django.task import DjangoTask
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -36,6 +37,7 @@ from django.utils.translation import gettext as _
 
 from policy.models import Region, RegionLevel
 from policy.revision import program_changed
+from policy.types import User
 
 from .areas import area_names_resolve
 from .connectors import get_connector
@@ -81,7 +83,7 @@ class IngestRequest:
     payload: bytes | None = None
     source: Source | None = None
     trigger: str = "schedule"
-    triggered_by: Any = None
+    triggered_by: User | None = None
     create_missing: bool = False
     dry_run: bool = False
     keep_failed_run: bool = True
@@ -96,7 +98,7 @@ def source_ingest(
     *,
     source: Source,
     trigger: str = "schedule",
-    triggered_by: Any = None,
+    triggered_by: User | None = None,
     fetcher: Fetcher | None = None,
     keep_failed_run: bool = True,
     dry_run: bool = False,
@@ -173,7 +175,7 @@ def ingest(request: IngestRequest) -> IngestionRun:
     return run
 
 
-def source_run_enqueue(*, source: Source, user: Any) -> None:
+def source_run_enqueue(*, source: Source, user: User) -> None:
     """Queue a run of ``source`` once the current transaction commits ("run now")."""
     ingest_source_task.delay_on_commit(source.pk, trigger="manual", user_id=user.pk)
 
@@ -197,6 +199,7 @@ def due_sources_enqueue(*, now: dt.datetime | None = None) -> list[int]:
 
 
 @shared_task(
+    base=DjangoTask,
     name="indicators.tasks.ingest_source_task",
     bind=True,
     acks_late=True,
@@ -208,7 +211,10 @@ def due_sources_enqueue(*, now: dt.datetime | None = None) -> list[int]:
     soft_time_limit=getattr(settings, "INDICATORS_TASK_SOFT_TIME_LIMIT", 600),
 )
 def ingest_source_task(
-    self: Task, source_id: int, trigger: str = "schedule", user_id: int | None = None
+    self: DjangoTask[Any, Any],
+    source_id: int,
+    trigger: str = "schedule",
+    user_id: int | None = None,
 ) -> dict[str, Any]:
     """Ingest one source. Safe to run twice: the second run of the same payload changes nothing.
 
@@ -238,7 +244,7 @@ def ingest_source_task(
     }
 
 
-@shared_task(name="indicators.tasks.ingest_due_sources_task", soft_time_limit=60)
+@shared_task(base=DjangoTask, name="indicators.tasks.ingest_due_sources_task", soft_time_limit=60)
 def ingest_due_sources_task() -> dict[str, Any]:
     """Beat fan-out: queue ``ingest_source_task`` for each source whose schedule is due."""
     return {"queued": due_sources_enqueue()}

@@ -135,9 +135,7 @@ class ExcelConnector(Connector):
                 if sheet.typ == SheetTypeEnum.WorkSheet
             ]
             title = names[self._sheet_index(names)]
-            rows: list[list[object]] = workbook.get_sheet_by_name(title).to_python(
-                skip_empty_area=False
-            )
+            cells = workbook.get_sheet_by_name(title).to_python(skip_empty_area=False)
         except (CalamineError, ValueError, OSError) as exc:
             raise ConnectorError(
                 _(
@@ -147,6 +145,7 @@ class ExcelConnector(Connector):
                 % {"reason": exc}
             ) from None
         # calamine gives an empty cell as "": the same as openpyxl's None for every rule.
+        rows: list[list[object]] = [list(row) for row in cells]
         width = max((len(row) for row in rows), default=0)
         return title, [
             [None if c == "" else c for c in row] + [None] * (width - len(row)) for row in rows

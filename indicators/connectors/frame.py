@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -57,7 +57,8 @@ _PLAIN = {
     ",": r"^[+-]?(?:[0-9]+,?[0-9]*|,[0-9]+)(?:[eE][+-]?[0-9]+)?$",
 }
 
-Column = pa.Array | pa.ChunkedArray | Sequence[object] | np.ndarray
+# pyarrow ships no types: its arrays are Any to mypy.
+Column: TypeAlias = "pa.Array | pa.ChunkedArray | Sequence[object] | NDArray[Any]"
 Locate = Callable[[int], str]
 
 
@@ -321,7 +322,8 @@ class _Periods:
 def _periods(column: Column, n: int) -> _Periods:
     codes, cells = factorize(column)
     bad = np.zeros(len(cells), dtype=bool)
-    code, start = [], []
+    code: list[str] = []
+    start: list[Any] = []
     for i, cell in enumerate(cells):
         try:
             period = parse_period(cell)

@@ -112,8 +112,8 @@ class SdmxCsvConnector(TextConnector):
         if layout.automatic:
             names = [name for name, _position in layout.dimensions]
             values = [row.dimension.split("\x1f") if names else [] for row in out]
-            for row, folded in zip(out, fold_varying(names, values), strict=True):
-                row.dimension = folded
+            for raw_row, folded in zip(out, fold_varying(names, values), strict=True):
+                raw_row.dimension = folded
         return extracted
 
     def layout(self, rows: Sequence[Sequence[str]]) -> Layout:

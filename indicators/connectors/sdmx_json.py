@@ -66,7 +66,7 @@ class SdmxJsonConnector(TextConnector):
         check_mapping(
             "columns", self.option("columns", {}), ("indicator", "area", "period", "unit")
         )
-        extra = self.option("dimension_columns", [])
+        extra: list[object] = self.option("dimension_columns", [])
         if not all(isinstance(name, str) for name in extra):
             raise ConnectorError(_("选项“dimension_columns”必须是列 ID 的列表。"))
 

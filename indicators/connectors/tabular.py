@@ -232,7 +232,8 @@ class LineBody:
         first_colon = pc.match_substring_regex(
             self.lines, "^[^" + re.escape(self.delimiter) + "]*[:：]"
         )
-        return pc.or_(no_alnum, first_colon).to_numpy(zero_copy_only=False) | (self.counts == 0)
+        flagged = np.asarray(pc.or_(no_alnum, first_colon).to_numpy(zero_copy_only=False))
+        return np.asarray(flagged | (self.counts == 0), dtype=bool)
 
     def row(self, index: int) -> list[str]:
         line = self.lines[index].as_py()

@@ -10,6 +10,7 @@ import os
 import resource
 import statistics
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -165,7 +166,7 @@ def _ingest_twice(payload: bytes) -> dict[str, Any]:
     }
 
 
-def _in_child(work: Any) -> dict[str, Any]:
+def _in_child(work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """Run ``work`` in a forked process; its result plus that process's peak RSS in MiB.
 
     A process of its own, so the peak is the ingestion's and not the dataset build's.
@@ -177,16 +178,16 @@ def _in_child(work: Any) -> dict[str, Any]:
         os.close(read_end)
         start_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         try:
-            result = {"ok": True, **work(), "rss_at_start_mib": round(start_rss / 1024)}
+            done = {"ok": True, **work(), "rss_at_start_mib": round(start_rss / 1024)}
         except Exception as exc:  # reported to the parent, which raises it
-            result = {"ok": False, "error": repr(exc)}
+            done = {"ok": False, "error": repr(exc)}
         with os.fdopen(write_end, "w") as out:
-            json.dump(result, out)
+            json.dump(done, out)
         connections.close_all()
         os._exit(0)
     os.close(write_end)
     with os.fdopen(read_end) as answer:
-        result = json.load(answer)
+        result: dict[str, Any] = json.load(answer)
     _pid, _status, usage = os.wait4(pid, 0)
     if not result.pop("ok"):
         raise RuntimeError(f"the ingestion failed: {result['error']}")
@@ -235,7 +236,7 @@ def csv_engines(payload: bytes) -> dict[str, float]:
     return timings
 
 
-def monthly_briefing_seconds() -> dict[str, float]:
+def monthly_briefing_seconds() -> dict[str, float | str | int]:
     """Render last month's briefing twice (the first starts the chart browser)."""
     today = dt.date.today()
     last = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
@@ -246,7 +247,7 @@ def monthly_briefing_seconds() -> dict[str, float]:
         started = time.perf_counter()
         rendered = render_period(period, language="zh-hans", kind_label="月报")
         timings.append(time.perf_counter() - started)
-        pages = getattr(rendered, "page_count", 0)
+        pages = rendered.page_count
     return {
         "period": last,
         "cold_s": round(timings[0], 2),

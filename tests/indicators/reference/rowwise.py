@@ -65,10 +65,7 @@ def extract(connector: Connector, payload: bytes) -> Extracted:
 def rows_of(columns: Columns) -> Extracted:
     """Columns of the new pipeline as the old row list (locators from ``columns.locate``)."""
     n = len(columns.positions)
-    col = {
-        name: values.to_pylist() if hasattr(values, "to_pylist") else list(values)
-        for name, values in columns.data.items()
-    }
+    col = {name: _as_list(values) for name, values in columns.data.items()}
 
     def text(key: str, i: int) -> str:
         return columns.text.get(key, cell_text)(col[key][i]) if key in col else ""
@@ -88,6 +85,10 @@ def rows_of(columns: Columns) -> Extracted:
         for i in range(n)
     ]
     return Extracted(rows, columns.value_where, columns.labels, columns.units)
+
+
+def _as_list(values: Any) -> list[Any]:
+    return values.to_pylist() if hasattr(values, "to_pylist") else list(values)
 
 
 # -- old extraction of header-row tables ------------------------------------------------------
@@ -162,7 +163,8 @@ def finish(connector: Connector, extracted: Extracted) -> ParseResult:
             continue
         records.append(_canonical(connector, row, value))
         if row.unit:
-            unit = connector.option("unit_map", {}).get(row.unit, row.unit)
+            unit_map: dict[str, str] = connector.option("unit_map", {})
+            unit = unit_map.get(row.unit, row.unit)
             units.setdefault(row.indicator or connector.option("indicator", ""), unit)
     frame = pd.DataFrame.from_records(records, columns=CANONICAL_COLUMNS)
     frame["value"] = frame["value"].astype("float64")
@@ -205,7 +207,8 @@ def _canonical(connector: Connector, row: RawRow, value: float) -> tuple[object,
     except ConnectorError as exc:
         raise located(row.locator, exc) from None
     unit = row.unit or connector.option("unit", "")
-    unit = connector.option("unit_map", {}).get(unit, unit)
+    unit_map: dict[str, str] = connector.option("unit_map", {})
+    unit = unit_map.get(unit, unit)
     return (
         indicator,
         area,
