@@ -40,6 +40,18 @@ class RunProgress:
         return self.done * 100 // self.total if self.total else 0
 
     @property
+    def summary(self) -> str:
+        """ "暂存 420,000/1,000,000 行（42%），150,000 行/秒" in the active language."""
+        text = _("%(stage)s %(done)s/%(total)s 行（%(percent)s%%），%(rate)s 行/秒") % {
+            "stage": self.stage_label,
+            "done": f"{self.done:,}",
+            "total": f"{self.total:,}",
+            "percent": self.percent,
+            "rate": f"{self.rows_per_s:,}",
+        }
+        return str(text)
+
+    @property
     def stage_label(self) -> str:
         return str(STAGES.get(self.stage, self.stage))
 
@@ -84,7 +96,7 @@ class Reporter:
             return
         self.last = now
         seconds = now - self.started
-        rate = int(done / seconds) if seconds else 0
+        rate = int(done / seconds) if seconds >= 0.1 else 0
         progress = RunProgress(done, total, self.current, rate, round(seconds, 1))
         try:
             cache.set(KEY.format(run=self.run_id), asdict(progress), TIMEOUT)

@@ -109,7 +109,7 @@ def validate(result: ParseResult, *, create_missing: bool) -> Validated:
 def where(result: ParseResult, mask: NDArray[np.bool_]) -> str:
     """The first three rows under ``mask`` by locator, and how many more there are."""
     shown, total = result.where(mask)
-    text = ", ".join(shown)
+    text = _("、").join(shown)  # "row 2, row 7" / "第 2 行、第 7 行"
     return text + (_(" 等，另有 %(n)s 处") % {"n": total - 3} if total > 3 else "")
 
 

@@ -52,7 +52,7 @@ def test_the_sources_page_shows_a_running_runs_progress(admin_client_) -> None:
     html = admin_client_.get(reverse("indicators:sources")).content.decode()
 
     assert '<progress max="1000000" value="300000">30%</progress>' in html
-    assert "暂存 300000/1000000（30%）" in html
+    assert "暂存 300,000/1,000,000 行（30%）" in html
     assert '<meta http-equiv="refresh" content="5">' in html
 
 

@@ -180,7 +180,7 @@ def _check_values(
 
 def _where(frame: pd.DataFrame, mask: Any) -> str:
     locators = list(frame.loc[mask, "locator"])
-    shown = ", ".join(locators[:3])
+    shown = _("、").join(locators[:3])  # the one message change made to both paths
     return shown + (
         _(" 等，另有 %(n)s 处") % {"n": len(locators) - 3} if len(locators) > 3 else ""
     )
