@@ -4,8 +4,12 @@ One code path for the Celery task, the ``ingest`` command, the admin's "run now"
 seed (STYLE.md section 2):
 
     fetch (or read the file) -> keep the raw payload (SHA-256, private storage)
-    -> connector.parse -> validate (codes, units, ranges, duplicate keys)
-    -> upsert in ONE transaction -> recompute derived indicators -> record the run
+    -> connector.parse (whole columns: connectors/frame.py)
+    -> area names to region codes (areas.py)
+    -> validate (codes, units, ranges, duplicate keys: validation.py)
+    -> write in ONE transaction, only rows that differ (staging.py)
+    -> recompute derived indicators -> record the run
+    (progress goes to the cache meanwhile: progress.py)
 
 Bad input never writes a single observation: validation happens before the transaction and
 any error inside it rolls the whole transaction back. The run row itself is written outside
