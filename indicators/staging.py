@@ -120,14 +120,18 @@ _CHANGED = (
     "AND o.period_start = s.period_start AND o.note = s.note)"
 )
 _COUNT = "SELECT count(*) FILTER (WHERE is_new), count(*) FILTER (WHERE NOT is_new) FROM changed"
+# Fixed names of our own (no user input); values go as parameters. ``changed`` is read once,
+# so PostgreSQL streams it into the INSERT instead of materialising a million rows; an insert
+# is told from an update by xmax (0 for a row version this statement created).
 _WRITE = (
-    "WITH changed AS MATERIALIZED ({changed}), written AS ("  # noqa: S608
+    "WITH changed AS ({changed}), written AS ("
     "INSERT INTO {table} (indicator_id, area_id, period, period_start, dimension, value, note, "
     "run_id, updated_at) SELECT indicator_id, area_id, period, period_start, dimension, value, "
     "note, %(run)s, %(now)s FROM changed "
     "ON CONFLICT (indicator_id, area_id, period, dimension) DO UPDATE SET "
     "value = EXCLUDED.value, period_start = EXCLUDED.period_start, note = EXCLUDED.note, "
-    "run_id = EXCLUDED.run_id, updated_at = EXCLUDED.updated_at) " + _COUNT
+    "run_id = EXCLUDED.run_id, updated_at = EXCLUDED.updated_at RETURNING xmax = 0 AS is_new) "
+    "SELECT count(*) FILTER (WHERE is_new), count(*) FILTER (WHERE NOT is_new) FROM written"
 )
 
 
