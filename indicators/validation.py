@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from indicators.connectors import ParseResult
 from indicators.exceptions import ConnectorError
-from indicators.models import Indicator
+from indicators.models import Indicator, Observation
 from policy.models import Region
 
 if TYPE_CHECKING:
@@ -213,7 +213,27 @@ def units_and_ranges(result: ParseResult, catalogue: Catalogue) -> list[Finding]
     return findings
 
 
-RULES: list[Rule] = [unknown_codes, units_and_ranges]
+def dimension_lengths(result: ParseResult, catalogue: Catalogue) -> list[Finding]:
+    """Dimensions longer than the database stores (folded SDMX dimensions can be)."""
+    limit = Observation._meta.get_field("dimension").max_length or 0
+    rows = result.rows
+    too_long = [d for d in present(rows["dimension"]) if len(d) > limit]
+    if not too_long:
+        return []
+    mask = rows["dimension"].isin(too_long).to_numpy()
+    return [
+        Finding(
+            _(
+                "维度“%(dimension)s”超过 %(limit)s 个字符（%(where)s）：请用 "
+                "“dimension_columns”只折叠区分各行所需的维度，或用 columns 把其余维度映射掉"
+            )
+            % {"dimension": too_long[0], "limit": limit, "where": where(result, mask)},
+            mask,
+        )
+    ]
+
+
+RULES: list[Rule] = [unknown_codes, units_and_ranges, dimension_lengths]
 
 
 def _rejection(

@@ -323,3 +323,28 @@ def test_create_missing_refuses_codes_too_long_to_store(price_indicator) -> None
     with pytest.raises(ConnectorError, match="longer than 16 characters"):
         ingest(request)
     assert "area_map" in _assert_nothing_written().error
+
+
+def test_a_folded_dimension_too_long_to_store_is_refused_with_its_rows(price_indicator) -> None:
+    header = (
+        "DATAFLOW,REF_AREA," + ",".join(f"DIM_{k}" for k in range(6)) + ",TIME_PERIOD,OBS_VALUE\n"
+    )
+    rows = "".join(
+        "X:ELEC-PRICE-IDC(1.0),510100,"
+        + ",".join(f"LONG_CODE_{k}_{i}" for k in range(6))
+        + f",2023,0.{i}\n"
+        for i in range(2)
+    )
+    request = IngestRequest(
+        kind="sdmx-csv",
+        options={"indicator": "elec-price-idc"},
+        label="long",
+        payload=(header + rows).encode(),
+    )
+
+    with pytest.raises(ConnectorError) as caught:
+        ingest(request)
+
+    assert "is longer than 80 characters (row 2, row 3)" in caught.value.message
+    assert '"dimension_columns"' in caught.value.message
+    assert Observation.objects.count() == 0
