@@ -112,7 +112,7 @@ class Fetcher:
                 current = urljoin(current, response.headers["location"])
                 self._check_redirect(url, current, host)
         raise FetchError(
-            _("%(url)s redirected more than %(max)s times; use the final address in the source.")
+            _("%(url)s 重定向超过 %(max)s 次；请在来源中填写最终地址。")
             % {"url": display_url(url), "max": self.MAX_REDIRECTS},
             fields={"url": display_url(url)},
         )
@@ -122,7 +122,7 @@ class Fetcher:
             prepared = requests.Request("GET", url, params=params).prepare().url
         except requests.RequestException as exc:
             raise FetchError(
-                _('"%(url)s" is not a valid URL (%(reason)s); correct the source URL.')
+                _("“%(url)s”不是有效的地址（%(reason)s）；请改正来源地址。")
                 % {"url": url, "reason": exc},
                 fields={"url": url},
             ) from None
@@ -133,19 +133,17 @@ class Fetcher:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
         if parts.scheme not in ("http", "https") or not host:
-            raise _refused(
-                _('"%(url)s" is not an http or https address; correct the source URL.'), url
-            )
+            raise _refused(_("“%(url)s”不是 http 或 https 地址；请改正来源地址。"), url)
         if not host_allowed(host, self.policy.allowed_hosts):
             raise _refused(
                 _(
-                    'The host "%(host)s" of %(url)s is not in INDICATORS_ALLOWED_HOSTS '
-                    "(%(allowed)s). Ask an administrator to add it if the source is trusted, "
-                    "or correct the URL."
+                    "%(url)s 的主机“%(host)s”不在 INDICATORS_ALLOWED_HOSTS（%(allowed)s）中。如"
+                    "该来源可信，请把它加入服务器环境变量 INDICATORS_ALLOWED_HOSTS；否则请改正地"
+                    "址。"
                 ),
                 url,
                 host=host,
-                allowed=", ".join(self.policy.allowed_hosts) or _("empty"),
+                allowed=", ".join(self.policy.allowed_hosts) or _("空"),
             )
         if not self.policy.allow_private:
             _check_public(host, parts.port or (443 if parts.scheme == "https" else 80), url)
@@ -155,8 +153,8 @@ class Fetcher:
         if (urlsplit(target).hostname or "").lower() != host:
             raise _refused(
                 _(
-                    "%(url)s redirected to %(target)s, another host; only redirects within the "
-                    "same host are followed. If the new address is trusted, use it in the source."
+                    "%(url)s 重定向到另一主机 %(target)s；只跟随同一主机内的重定向。如新地址可信"
+                    "，请在来源中直接使用它。"
                 ),
                 original,
                 target=display_url(target),
@@ -183,7 +181,7 @@ def _check_public(host: str, port: int, url: str) -> None:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise TransientFetchError(
-            _('The host "%(host)s" of %(url)s could not be resolved (%(reason)s).')
+            _("无法解析 %(url)s 的主机“%(host)s”（%(reason)s）。")
             % {"host": host, "url": display_url(url), "reason": exc.strerror},
             fields={"url": display_url(url)},
         ) from None
@@ -194,10 +192,9 @@ def _check_public(host: str, port: int, url: str) -> None:
         if not address.is_global or address.is_multicast:
             raise _refused(
                 _(
-                    'The host "%(host)s" of %(url)s resolves to %(address)s, a private, '
-                    "loopback or reserved address, and fetching from internal networks is "
-                    "refused. If this is a trusted intranet service, an administrator can set "
-                    "INDICATORS_ALLOW_PRIVATE_ADDRESSES."
+                    "%(url)s 的主机“%(host)s”解析为 %(address)s，属于私有、回环或保留地址，禁止"
+                    "从内部网络采集。如这是可信的内网服务，请在服务器环境变量中设置 INDICATORS_A"
+                    "LLOW_PRIVATE_ADDRESSES=1。"
                 ),
                 url,
                 host=host,
@@ -214,17 +211,14 @@ def _check_status(url: str, response: requests.Response) -> None:
     if status == 429 or status >= 500:
         fields["retry_after"] = response.headers.get("retry-after", "")
         raise TransientFetchError(
-            _(
-                "%(url)s answered HTTP %(status)s %(reason)s. This is usually temporary; the "
-                "fetch will be retried later."
-            )
+            _("%(url)s 返回 HTTP %(status)s %(reason)s。这通常是暂时的，稍后会自动重试。")
             % values,
             fields=fields,
         )
     raise FetchError(
         _(
-            "%(url)s answered HTTP %(status)s %(reason)s. Check the URL and its parameters in "
-            "the source settings (and any access key the publisher requires)."
+            "%(url)s 返回 HTTP %(status)s %(reason)s。请检查来源设置中的地址及其参数（以及发布方"
+            "要求的访问密钥）。"
         )
         % values,
         fields=fields,
@@ -240,9 +234,8 @@ def _refused(template: str, url: str, **values: str) -> FetchError:
 def _too_large(url: str, limit: int) -> FetchError:
     return FetchError(
         _(
-            "The response from %(url)s is larger than the limit of %(limit)s bytes "
-            "(INDICATORS_FETCH_MAX_BYTES). Narrow the query (fewer years or areas) or ask an "
-            "administrator to raise the limit."
+            "%(url)s 的响应超过 %(limit)s 字节的上限（INDICATORS_FETCH_MAX_BYTES）。请缩小查询范"
+            "围（减少年份或地区），或在服务器环境变量中调高 INDICATORS_FETCH_MAX_BYTES。"
         )
         % {"url": display_url(url), "limit": f"{limit:,}"},
         fields={"url": display_url(url)},
@@ -258,24 +251,22 @@ def _network_errors(url: str, timeout: float) -> Iterator[None]:
     except requests.exceptions.SSLError as exc:
         # A certificate problem does not fix itself on retry.
         raise FetchError(
-            _("The TLS connection to %(url)s failed (%(reason)s); the certificate is not trusted.")
+            _("与 %(url)s 的 TLS 连接失败（%(reason)s）：证书不受信任。")
             % {**values, "reason": exc},
             fields={"url": values["url"]},
         ) from None
     except requests.Timeout:
         raise TransientFetchError(
-            _("%(url)s did not answer within %(timeout)s seconds; the fetch will be retried.")
-            % values,
+            _("%(url)s 在 %(timeout)s 秒内没有响应，稍后会自动重试。") % values,
             fields={"url": values["url"]},
         ) from None
     except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
         raise TransientFetchError(
-            _("The connection to %(url)s failed (%(reason)s); the fetch will be retried.")
-            % {**values, "reason": exc},
+            _("连接 %(url)s 失败（%(reason)s），稍后会自动重试。") % {**values, "reason": exc},
             fields={"url": values["url"]},
         ) from None
     except requests.RequestException as exc:
         raise FetchError(
-            _("Fetching %(url)s failed (%(reason)s).") % {**values, "reason": exc},
+            _("获取 %(url)s 失败（%(reason)s）。") % {**values, "reason": exc},
             fields={"url": values["url"]},
         ) from None

@@ -56,9 +56,9 @@ class Formula:
         try:
             result = _eval(self.tree.body, values)
         except ZeroDivisionError:
-            raise FormulaError(_("Division by zero in “%(f)s”.") % {"f": self.text}) from None
+            raise FormulaError(_("“%(f)s”中出现除以零。") % {"f": self.text}) from None
         if not math.isfinite(result):
-            raise FormulaError(_("“%(f)s” gives no finite number.") % {"f": self.text})
+            raise FormulaError(_("“%(f)s”的结果不是有限数值。") % {"f": self.text})
         return result
 
 
@@ -66,15 +66,14 @@ def parse_formula(text: str) -> Formula:
     """Parse ``text``; raises ``FormulaError`` saying what is wrong and what is allowed."""
     text = text.strip()
     if not text:
-        raise FormulaError(_("The formula is empty."))
+        raise FormulaError(_("公式为空。"))
     if len(text) > MAX_LENGTH:
-        raise FormulaError(_("The formula is longer than %(n)s characters.") % {"n": MAX_LENGTH})
+        raise FormulaError(_("公式超过 %(n)s 个字符。") % {"n": MAX_LENGTH})
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
         raise FormulaError(
-            _("The formula “%(f)s” is not valid arithmetic (column %(col)s).")
-            % {"f": text, "col": exc.offset or 0}
+            _("公式“%(f)s”不是有效的算式（第 %(col)s 列）。") % {"f": text, "col": exc.offset or 0}
         ) from None
     names: set[str] = set()
     for node in ast.walk(tree.body):
@@ -82,7 +81,7 @@ def parse_formula(text: str) -> Formula:
         if isinstance(node, ast.Name):
             names.add(node.id)
     if not names:
-        raise FormulaError(_("The formula “%(f)s” uses no indicator.") % {"f": text})
+        raise FormulaError(_("公式“%(f)s”没有使用任何指标。") % {"f": text})
     return Formula(text, tree, frozenset(names))
 
 
@@ -92,14 +91,13 @@ def _check_node(node: ast.AST, text: str) -> None:
         isinstance(node.value, bool) or not isinstance(node.value, int | float)
     ):
         raise FormulaError(
-            _("Only numbers may appear as constants in “%(f)s”; found %(v)r.")
-            % {"f": text, "v": node.value}
+            _("“%(f)s”中的常量只能是数字；发现了 %(v)r。") % {"f": text, "v": node.value}
         )
     if not isinstance(node, allowed):
         raise FormulaError(
             _(
-                "“%(f)s” uses %(what)s, which formulas may not. Use indicator codes (with _ "
-                "for -), numbers, + - * / and parentheses."
+                "“%(f)s”使用了 %(what)s，公式中不允许。请只用指标代码（- 写作 _）、数字、+ - * /"
+                " 和括号。"
             )
             % {"f": text, "what": type(node).__name__}
         )
@@ -114,4 +112,4 @@ def _eval(node: ast.expr, values: Mapping[str, float]) -> float:
         return _UNARY[type(node.op)](_eval(node.operand, values))
     if isinstance(node, ast.BinOp):
         return _BINARY[type(node.op)](_eval(node.left, values), _eval(node.right, values))
-    raise FormulaError(_("Unsupported expression."))  # unreachable after parse_formula
+    raise FormulaError(_("不支持的表达式。"))  # unreachable after parse_formula

@@ -98,9 +98,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], Callable[..., Period]], ...] = (
 def _invalid(text: str) -> ConnectorError:
     return ConnectorError(
         _(
-            'The period "%(text)s" is not a date or period this system understands. Write it '
-            'as a year ("2023"), half-year ("2023-H1"), quarter ("2023-Q1"), month ("2023-06") '
-            'or day ("2023-06-15").'
+            "期间“%(text)s”不是本系统能识别的日期或期间。请写成年（“2023”）、半年（“2023-H1”）、"
+            "季度（“2023-Q1”）、月（“2023-06”）或日（“2023-06-15”）。"
         )
         % {"text": text}
     )

@@ -28,6 +28,7 @@ from policy.types import AnyUser
 
 from .formula import FormulaError, parse_formula
 from .models import Category, Confidence, Indicator, IngestionRun, Observation, RunStatus, Source
+from .progress import RunProgress, run_progress
 
 # The figures the overview shows first, by category; codes missing from the database are skipped.
 KEY_INDICATOR_CODES = (
@@ -442,6 +443,13 @@ def ingestion_run_list(user: AnyUser, *, limit: int = 50) -> list[IngestionRun]:
     if not user_scope(user).is_admin:
         return []
     return list(IngestionRun.objects.select_related("source").order_by("-started_at")[:limit])
+
+
+def ingestion_run_progress(user: AnyUser, runs: Iterable[IngestionRun]) -> dict[int, RunProgress]:
+    """How far each running run of ``runs`` has got (from the cache; see indicators.progress)."""
+    if not user_scope(user).is_admin:
+        return {}
+    return run_progress(run.pk for run in runs if run.status == RunStatus.RUNNING)
 
 
 def ingestion_run_get_for_download(user: AnyUser, run_id: int) -> IngestionRun | None:

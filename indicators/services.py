@@ -4,8 +4,12 @@ One code path for the Celery task, the ``ingest`` command, the admin's "run now"
 seed (STYLE.md section 2):
 
     fetch (or read the file) -> keep the raw payload (SHA-256, private storage)
-    -> connector.parse -> validate (codes, units, ranges, duplicate keys)
-    -> upsert in ONE transaction -> recompute derived indicators -> record the run
+    -> connector.parse (whole columns: connectors/frame.py)
+    -> area names to region codes (areas.py)
+    -> validate (codes, units, ranges, duplicate keys: validation.py)
+    -> write in ONE transaction, only rows that differ (staging.py)
+    -> recompute derived indicators -> record the run
+    (progress goes to the cache meanwhile: progress.py)
 
 Bad input never writes a single observation: validation happens before the transaction and
 any error inside it rolls the whole transaction back. The run row itself is written outside
@@ -20,20 +24,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import math
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import Any, Protocol, cast
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
-import pandas as pd
 from celery import shared_task
 from celery.contrib.django.task import DjangoTask
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,21 +43,30 @@ from policy.models import Region, RegionLevel
 from policy.revision import program_changed
 from policy.types import User
 
-from .connectors import ParseResult, get_connector
+from .areas import area_names_resolve
+from .connectors import get_connector
 from .exceptions import ConnectorError, IngestionError, TransientFetchError
 from .fetch import Fetcher, display_url
 from .formula import Formula, FormulaError, code_to_name, parse_formula
 from .models import Category, Indicator, IngestionRun, Observation, RunStatus, Source
+from .progress import Forward, Reporter
+from .staging import same_value, upsert
+from .validation import present, validate
 
 logger = logging.getLogger(__name__)
 
-Progress = Callable[[int, int], None]
 BATCH = 1000
 MAX_PROBLEMS_LISTED = 5
 # A run still "running" after this long was killed (worker lost); a new run may start.
 RUN_CLAIM_TIMEOUT = dt.timedelta(minutes=30)
 DERIVED_TRIGGER = "derived"
-PAYLOAD_SUFFIX = {"excel": "xlsx", "json": "json", "worldbank": "json", "nbs": "json"}
+PAYLOAD_SUFFIX = {
+    "excel": "xlsx",
+    "json": "json",
+    "worldbank": "json",
+    "nbs": "json",
+    "sdmx-json": "json",
+}
 KEY = ["indicator", "area", "period", "dimension"]
 
 
@@ -80,17 +91,8 @@ class IngestRequest:
     create_missing: bool = False
     dry_run: bool = False
     keep_failed_run: bool = True
-    progress: Progress | None = None
+    progress: Forward | None = None
     fetcher: Fetcher | None = None
-
-
-@dataclass
-class _Rows:
-    """Validated rows ready to upsert, with the codes that must be created first."""
-
-    frame: pd.DataFrame
-    new_indicators: dict[str, dict[str, str]] = field(default_factory=dict)
-    new_areas: dict[str, str] = field(default_factory=dict)
 
 
 # -- public services ---------------------------------------------------------------------------
@@ -105,7 +107,7 @@ def source_ingest(
     keep_failed_run: bool = True,
     dry_run: bool = False,
     create_missing: bool = False,
-    progress: Progress | None = None,
+    progress: Forward | None = None,
 ) -> IngestionRun:
     """Fetch (or read the uploaded file of) ``source`` and ingest it; returns the run.
 
@@ -144,22 +146,35 @@ def ingest(request: IngestRequest) -> IngestionRun:
     """
     run = _run_start(request)
     started = time.monotonic()
+    reporter = Reporter(run.pk, request.progress)
     try:
+        reporter.stage("read")
         payload = _payload(request)
         _keep_payload(run, request, payload)
         result = get_connector(request.kind, request.options).parse(payload)
-        rows = _validate(result, create_missing=request.create_missing)
+        area_names_resolve(result)
+        validated = validate(result, create_missing=request.create_missing)
         run.missing = result.missing
         with transaction.atomic():
-            _create_missing(rows)
-            _upsert(run, rows.frame, request.progress)
+            _create_missing_codes(validated.new_indicators, validated.new_areas)
+            reporter.stage("stage", 0, len(validated.rows))
+            counts = upsert(
+                validated.rows, run_id=run.pk, progress=reporter, dry_run=request.dry_run
+            )
+            run.inserted, run.updated, run.unchanged = (
+                counts.inserted,
+                counts.updated,
+                counts.unchanged,
+            )
             if not request.dry_run:
-                derived_recompute(changed=set(rows.frame["indicator"]))
+                derived_recompute(changed=present(validated.rows["indicator"]))
             if request.dry_run:
                 transaction.set_rollback(True)
     except Exception as exc:
         _run_fail(run, request, exc, started)
         raise
+    finally:
+        reporter.clear()
     _run_finish(run, request, RunStatus.SUCCEEDED, "", started)
     return run
 
@@ -246,7 +261,7 @@ def indicator_formula_check(*, formula: str) -> Formula:
     unknown = sorted(parsed.names - known)
     if unknown:
         raise FormulaError(
-            _("The formula uses unknown indicator(s): %(names)s. Write codes with _ for -.")
+            _("公式使用了未知指标：%(names)s。指标代码中的 - 请写作 _。")
             % {"names": ", ".join(unknown)}
         )
     return parsed
@@ -278,10 +293,7 @@ def _run_start(request: IngestRequest) -> IngestionRun:
         ).exists()
         if busy:
             raise SourceBusy(
-                _(
-                    'Source "%(code)s" is already being ingested; wait for that run to finish '
-                    "(see the run log)."
-                )
+                _("来源“%(code)s”正在采集中；请等待该次运行结束（见运行记录）。")
                 % {"code": request.source.code}
             )
         run.save()
@@ -305,13 +317,16 @@ def _run_fail(run: IngestionRun, request: IngestRequest, exc: Exception, started
         run.rejected = int(exc.fields.get("rejected", run.rejected or 0))
     elif isinstance(exc, SoftTimeLimitExceeded):
         message = _(
-            "The ingestion took longer than the task time limit (INDICATORS_TASK_SOFT_TIME_LIMIT"
-            " = %(limit)s s) and was stopped; nothing was imported. Narrow the query (fewer "
-            "years or areas) or ask an administrator to raise the limit."
+            "采集超过任务时限（INDICATORS_TASK_SOFT_TIME_LIMIT = %(limit)s 秒）被中止，未导入任"
+            "何数据。请缩小查询范围（减少年份或地区），或在服务器环境变量中调高 INDICATORS_TASK_"
+            "SOFT_TIME_LIMIT 并重启 worker。"
         ) % {"limit": getattr(settings, "INDICATORS_TASK_SOFT_TIME_LIMIT", "?")}
     else:
         logger.exception("ingestion of %s crashed", request.label)
-        message = _("Internal error (%(type)s): %(error)s. Tell the system administrator.") % {
+        message = _(
+            "内部错误（%(type)s）：%(error)s。未导入任何数据；详细信息在 worker 日志中（按本次运"
+            "行的来源代码或文件名搜索）。"
+        ) % {
             "type": type(exc).__name__,
             "error": exc,
         }
@@ -329,10 +344,7 @@ def _payload(request: IngestRequest) -> bytes:
         return request.payload
     if not request.url:
         raise ConnectorError(
-            _(
-                'Source "%(code)s" has neither a URL nor a readable uploaded file; set one in '
-                "the admin."
-            )
+            _("来源“%(code)s”既没有地址，也没有可读取的上传文件；请在管理后台填写地址或上传文件。")
             % {"code": request.label}
         )
     connector = get_connector(request.kind, request.options)
@@ -350,175 +362,22 @@ def _keep_payload(run: IngestionRun, request: IngestRequest, payload: bytes) -> 
     run.save(update_fields=["sha256", "payload_bytes", "payload"])
 
 
-# -- validation --------------------------------------------------------------------------------
+# -- codes created on request ----------------------------------------------------------------
 
 
-def _validate(result: ParseResult, *, create_missing: bool) -> _Rows:
-    """Check every row; raise one ``ConnectorError`` listing the problems, or return the rows.
-
-    Checks: the payload holds observations, no two rows share a key, indicator and area codes
-    are known (or may be created), units agree with the indicator's, values lie within the
-    indicator's plausible range.
-    """
-    frame = result.frame
-    if frame.empty:
-        if result.missing:
-            return _Rows(frame)
-        raise ConnectorError(
-            _("The payload holds no observations. Check the URL, the file or the column mapping.")
-        )
-    _check_duplicates(frame)
-    indicators = {i.code: i for i in Indicator.objects.filter(code__in=set(frame["indicator"]))}
-    areas = set(Region.objects.filter(code__in=set(frame["area"])).values_list("code", flat=True))
-    rows = _Rows(frame)
-    problems: list[str] = []
-    bad_rows: set[int] = set()
-    unknown_ind = sorted(set(frame["indicator"]) - set(indicators))
-    unknown_area = sorted(set(frame["area"]) - areas)
-    if create_missing:
-        _check_code_lengths(unknown_ind, unknown_area)
-        rows.new_indicators = {
-            code: {
-                "label": result.labels["indicator"].get(code, ""),
-                "unit": result.units.get(code) or _first_unit(frame, code),
-            }
-            for code in unknown_ind
-        }
-        rows.new_areas = {code: result.labels["area"].get(code, "") for code in unknown_area}
-    else:
-        for column, codes, hint in (
-            ("indicator", unknown_ind, _("add it in the admin or map it with indicator_map")),
-            ("area", unknown_area, _("map it with area_map or add the region")),
-        ):
-            for code in codes:
-                mask = frame[column] == code
-                bad_rows.update(frame.index[mask])
-                problems.append(
-                    _('unknown %(column)s code "%(code)s" (%(where)s): %(hint)s')
-                    % {"column": column, "code": code, "where": _where(frame, mask), "hint": hint}
-                )
-    _check_values(frame, indicators, problems, bad_rows)
-    if problems:
-        if unknown_ind or unknown_area:
-            problems.append(_("or pass --create-missing to create unknown codes"))
-        raise _rejection(problems, len(bad_rows))
-    return rows
-
-
-def _check_code_lengths(indicators: list[str], areas: list[str]) -> None:
-    limits = (
-        (indicators, Indicator._meta.get_field("code").max_length, "indicator"),
-        (areas, Region._meta.get_field("code").max_length, "area"),
-    )
-    for codes, limit, column in limits:
-        too_long = [code for code in codes if len(code) > (limit or 0)]
-        if too_long:
-            raise ConnectorError(
-                _(
-                    'The %(column)s code "%(code)s" is longer than %(limit)s characters and '
-                    "cannot be created; map it to a shorter code with %(column)s_map."
-                )
-                % {"column": column, "code": too_long[0], "limit": limit}
-            )
-
-
-def _check_duplicates(frame: pd.DataFrame) -> None:
-    dup = frame.duplicated(subset=KEY, keep=False)
-    if not dup.any():
-        return
-    first = frame[dup].iloc[0]
-    same = dup & (frame[KEY] == first[KEY]).all(axis=1)
-    raise ConnectorError(
-        _(
-            "%(n)s rows share a key with another row, e.g. %(key)s at %(where)s. Each indicator, "
-            "area, period (and dimension) may appear once: remove the duplicates or map the "
-            "column that tells them apart as the dimension."
-        )
-        % {
-            "n": int(dup.sum()),
-            "key": " / ".join(str(first[k]) for k in KEY if first[k]),
-            "where": _where(frame, same),
-        },
-        fields={"rejected": int(dup.sum())},
-    )
-
-
-def _check_values(
-    frame: pd.DataFrame, indicators: dict[str, Indicator], problems: list[str], bad: set[int]
+def _create_missing_codes(
+    new_indicators: dict[str, dict[str, str]], new_areas: dict[str, str]
 ) -> None:
-    for code, indicator in indicators.items():
-        rows = frame[frame["indicator"] == code]
-        units = rows["unit"]
-        wrong_unit = rows[(units != "") & (units != indicator.unit)]
-        if not wrong_unit.empty:
-            bad.update(wrong_unit.index)
-            problems.append(
-                _(
-                    'unit "%(unit)s" where indicator "%(code)s" is in "%(expected)s" (%(where)s): '
-                    'convert with "scale" and rename with "unit_map" in the source options'
-                )
-                % {
-                    "unit": wrong_unit["unit"].iloc[0],
-                    "code": code,
-                    "expected": indicator.unit,
-                    "where": _where(frame, frame.index.isin(wrong_unit.index)),
-                }
-            )
-        low, high = indicator.min_value, indicator.max_value
-        values = rows["value"]
-        outside = pd.Series(False, index=rows.index)
-        if low is not None:
-            outside |= values < low
-        if high is not None:
-            outside |= values > high
-        out = rows[outside]
-        if not out.empty:
-            bad.update(out.index)
-            problems.append(
-                _('value %(value)s of "%(code)s" outside %(low)s … %(high)s (%(where)s)')
-                % {
-                    "value": f"{out['value'].iloc[0]:g}",
-                    "code": code,
-                    "low": "" if low is None else f"{low:g}",
-                    "high": "" if high is None else f"{high:g}",
-                    "where": _where(frame, frame.index.isin(out.index)),
-                }
-            )
-
-
-def _where(frame: pd.DataFrame, mask: Any) -> str:
-    locators = list(frame.loc[mask, "locator"])
-    shown = ", ".join(locators[:3])
-    return shown + (_(" and %(n)s more") % {"n": len(locators) - 3} if len(locators) > 3 else "")
-
-
-def _rejection(problems: list[str], rejected: int) -> ConnectorError:
-    listed = problems[:MAX_PROBLEMS_LISTED]
-    more = len(problems) - len(listed)
-    text = "; ".join(listed) + (_("; and %(n)s more problems") % {"n": more} if more else "")
-    return ConnectorError(
-        _("Nothing was imported: %(n)s rows are invalid. %(problems)s.")
-        % {"n": rejected, "problems": text},
-        fields={"rejected": rejected},
-    )
-
-
-def _first_unit(frame: pd.DataFrame, code: str) -> str:
-    units = frame.loc[(frame["indicator"] == code) & (frame["unit"] != ""), "unit"]
-    return str(units.iloc[0]) if not units.empty else ""
-
-
-def _create_missing(rows: _Rows) -> None:
-    for code, info in rows.new_indicators.items():
+    for code, info in new_indicators.items():
         Indicator.objects.create(
             code=code,
             name_zh=(info["label"] or code)[:150],
             name_en=(info["label"] or code)[:200],
             unit=info["unit"][:40],
             category=Category.OTHER,
-            confidence_note=_("created by an import from the publisher's codes"),
+            confidence_note=_("由导入按发布方代码自动创建"),
         )
-    for code, label in rows.new_areas.items():
+    for code, label in new_areas.items():
         Region.objects.create(
             code=code,
             name_zh=(label or code)[:100],
@@ -531,131 +390,6 @@ def _guess_level(code: str) -> str:
     if code.isdigit() and len(code) == 6:
         return RegionLevel.PROVINCE if code.endswith("0000") else RegionLevel.PREFECTURE
     return RegionLevel.COUNTRY
-
-
-# -- upsert ------------------------------------------------------------------------------------
-
-
-class _FrameRow(Protocol):
-    """A row of the canonical frame (connectors.CANONICAL_COLUMNS) after validation."""
-
-    indicator: str
-    area: str
-    period: str
-    period_start: dt.date
-    dimension: str
-    value: float
-    note: str
-
-
-def _upsert(run: IngestionRun, frame: pd.DataFrame, progress: Progress | None) -> None:
-    """Insert new keys, update changed values, count the rest as unchanged; sets run counts."""
-    run.inserted = run.updated = run.unchanged = 0
-    if frame.empty:
-        return
-    indicators = dict(
-        Indicator.objects.filter(code__in=set(frame["indicator"])).values_list("code", "pk")
-    )
-    areas = dict(Region.objects.filter(code__in=set(frame["area"])).values_list("code", "pk"))
-    existing = {
-        (i, a, p, d): (v, s, n)
-        for i, a, p, d, v, s, n in Observation.objects.filter(
-            indicator_id__in=indicators.values(), area_id__in=areas.values()
-        ).values_list(
-            "indicator_id", "area_id", "period", "dimension", "value", "period_start", "note"
-        )
-    }
-    changed: list[tuple[Any, ...]] = []
-    run_id = run.pk if run.pk else None
-    rows = cast(Iterable[_FrameRow], frame.itertuples(index=False))
-    for row in rows:
-        key = (indicators[row.indicator], areas[row.area], row.period, row.dimension)
-        old = existing.get(key)
-        if (
-            old is not None
-            and _same(old[0], row.value)
-            and old[1:] == (row.period_start, row.note)
-        ):
-            run.unchanged += 1
-            continue
-        if old is None:
-            run.inserted += 1
-        else:
-            run.updated += 1
-        changed.append(
-            (*key[:3], row.period_start, row.dimension, float(row.value), row.note, run_id)
-        )
-    _write(changed, progress, total=len(frame))
-
-
-def _same(old: float, new: float) -> bool:
-    return math.isclose(old, new, rel_tol=1e-12, abs_tol=1e-12)
-
-
-ROW_FIELDS = ("indicator_id", "area_id", "period", "period_start", "dimension", "value", "note")
-
-
-def _write(rows: list[tuple[Any, ...]], progress: Progress | None, *, total: int) -> None:
-    """Upsert rows of (indicator_id, area_id, period, period_start, dimension, value, note,
-    run_id): on PostgreSQL one COPY into a temporary table and one INSERT … ON CONFLICT (no
-    model instances: a million rows in seconds), elsewhere bulk_create in batches."""
-    done = total - len(rows)
-
-    def advance(n: int) -> None:
-        nonlocal done
-        done += n
-        if progress:
-            progress(done, total)
-
-    if rows:
-        program_changed()  # bulk upserts send no signals: tell the page caches ourselves
-        if connection.vendor == "postgresql":
-            _write_copy(rows, advance)
-        else:
-            for start in range(0, len(rows), BATCH):
-                batch = rows[start : start + BATCH]
-                _write_orm(batch)
-                advance(len(batch))
-    elif progress:
-        progress(total, total)
-
-
-def _write_orm(rows: list[tuple[Any, ...]]) -> None:
-    Observation.objects.bulk_create(
-        [Observation(**dict(zip((*ROW_FIELDS, "run_id"), row, strict=True))) for row in rows],
-        update_conflicts=True,
-        unique_fields=KEY,
-        update_fields=["value", "period_start", "run", "note", "updated_at"],
-    )
-
-
-def _write_copy(rows: list[tuple[Any, ...]], advance: Callable[[int], None]) -> None:
-    table = Observation._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE TEMPORARY TABLE IF NOT EXISTS ingest_rows "
-            "(indicator_id bigint, area_id bigint, period varchar(10), period_start date, "
-            "dimension varchar(80), value double precision, note varchar(300), run_id bigint) "
-            "ON COMMIT DELETE ROWS"
-        )
-        cursor.execute("TRUNCATE ingest_rows")
-        with cursor.copy("COPY ingest_rows FROM STDIN") as copy:
-            for start in range(0, len(rows), BATCH):
-                batch = rows[start : start + BATCH]
-                for row in batch:
-                    copy.write_row(row)
-                advance(len(batch))
-        # The table and columns are fixed names of our own, not user input.
-        cursor.execute(
-            f'INSERT INTO "{table}" (indicator_id, area_id, period, period_start, dimension, '  # noqa: S608
-            "value, note, run_id, updated_at) "
-            "SELECT indicator_id, area_id, period, period_start, dimension, value, note, "
-            "run_id, %s FROM ingest_rows "
-            "ON CONFLICT (indicator_id, area_id, period, dimension) DO UPDATE SET "
-            "value = EXCLUDED.value, period_start = EXCLUDED.period_start, "
-            "note = EXCLUDED.note, run_id = EXCLUDED.run_id, updated_at = EXCLUDED.updated_at",
-            [timezone.now()],
-        )
 
 
 # -- derived indicators ------------------------------------------------------------------------
@@ -732,7 +466,7 @@ def _store_derived(
         old = existing.get(key)
         if old is not None and (old.run is None or old.run.trigger != DERIVED_TRIGGER):
             continue  # a publisher's figure for the same key wins over our derivation
-        if old is not None and _same(old.value, value) and old.note == note:
+        if old is not None and same_value(old.value, value) and old.note == note:
             counts["unchanged"] += 1
             continue
         counts["updated" if old else "inserted"] += 1

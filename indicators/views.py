@@ -14,13 +14,14 @@ from policy.types import AuthenticatedRequest
 
 from .charts import indicator_series_figure, series_frame
 from .exports import series_csv, series_xlsx
-from .models import Source
+from .models import RunStatus, Source
 from .selectors import (
     indicator_catalogue,
     indicator_detail,
     indicator_get,
     ingestion_run_get_for_download,
     ingestion_run_list,
+    ingestion_run_progress,
     source_health_list,
 )
 from .services import source_run_enqueue
@@ -116,12 +117,15 @@ def sources(request: AuthenticatedRequest) -> HttpResponse:
     scope = require_read(request.user)
     if not scope.is_admin:
         raise PermissionDenied(_("只有管理员可以查看采集来源。"))
+    runs = ingestion_run_list(request.user, limit=50)
     return render(
         request,
         "indicators/sources.html",
         {
             "sources": source_health_list(request.user),
-            "runs": ingestion_run_list(request.user, limit=50),
+            "runs": runs,
+            "progress": ingestion_run_progress(request.user, runs),
+            "running": any(run.status == RunStatus.RUNNING for run in runs),
         },
     )
 

@@ -16,6 +16,7 @@ from indicators.connectors.excel import ExcelConnector
 from indicators.connectors.json import JsonConnector
 from indicators.connectors.nbs import NbsConnector
 from indicators.connectors.sdmx_csv import SdmxCsvConnector
+from indicators.connectors.sdmx_json import SdmxJsonConnector
 from indicators.connectors.worldbank import WorldBankConnector
 from indicators.exceptions import ConnectorError
 
@@ -28,6 +29,7 @@ CONNECTORS: dict[str, type[Connector]] = {
         ExcelConnector,
         JsonConnector,
         SdmxCsvConnector,
+        SdmxJsonConnector,
         WorldBankConnector,
         NbsConnector,
     )
@@ -43,7 +45,7 @@ def get_connector(kind: str, options: Mapping[str, Any] | None = None) -> Connec
         connector_class = CONNECTORS[kind]
     except KeyError:
         raise ConnectorError(
-            _('Unknown source kind "%(kind)s". Known kinds: %(known)s.')
+            _("未知的来源格式“%(kind)s”。可用的格式：%(known)s。")
             % {"kind": kind, "known": ", ".join(sorted(CONNECTORS))},
             fields={"kind": kind},
         ) from None

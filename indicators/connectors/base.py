@@ -2,7 +2,8 @@
 
 Connectors never touch the database (STYLE.md section 8), so every one of them can be tested
 from a recorded payload. A kind-specific subclass only turns the payload into ``RawRow`` objects
-(``extract``); this module does everything the formats share, in one place:
+or, for the formats that carry large files, into ``Columns`` (``extract``); this module and
+``frame.py`` do everything the formats share, in one place:
 
 * rejects payloads that are empty, too large, or a web page served with status 200;
 * decodes text (UTF-8 with or without BOM, UTF-16 with BOM, or the ``encoding`` option) and
@@ -16,43 +17,51 @@ from a recorded payload. A kind-specific subclass only turns the payload into ``
 from __future__ import annotations
 
 import codecs
-import datetime
 import difflib
 import html
 import json
 import math
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
-import pandas as pd
+import numpy as np
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from indicators.connectors.cells import (
+    MISSING_MARKERS,
+    cell_text,
+    code_text,
+    located,
+    parse_number,
+)
+from indicators.connectors.frame import CANONICAL_COLUMNS, Columns, ParseResult, finish
 from indicators.exceptions import ConnectorError
 from indicators.fetch import Fetcher
-from indicators.periods import parse_period
 
-CANONICAL_COLUMNS = [
-    "indicator",
-    "area",
-    "period",
-    "period_start",
-    "value",
-    "unit",
-    "dimension",
-    "locator",
-    "note",
+# The cell rules and the frame types are imported from here by every connector.
+__all__ = [
+    "CANONICAL_COLUMNS",
+    "MISSING_MARKERS",
+    "Columns",
+    "Connector",
+    "Extracted",
+    "ParseResult",
+    "RawRow",
+    "TextConnector",
+    "cell_text",
+    "check_mapping",
+    "check_payload",
+    "code_text",
+    "decode",
+    "fold_dimension",
+    "located",
+    "parse_number",
 ]
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
-
-# Compared after NFKC and upper-casing. ".." is the World Bank / UN marker, ":" Eurostat's,
-# "-" and "—" the usual marks in Chinese statistical yearbooks.
-MISSING_MARKERS = frozenset(
-    {"", ".", "..", "...", "…", "-", "--", "—", "–", "NA", "N/A", "NAN", "NULL", "NONE", ":"}
-)
 
 OptionType = type | tuple[type, ...]
 
@@ -70,38 +79,14 @@ GENERIC_OPTIONS: dict[str, OptionType] = {
     "only_mapped": bool,
 }
 
-_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-_EXCEL_TEXT = re.compile(r'="(.*)"')  # Excel's ="510000" trick that keeps leading zeros
 _TYPE_NAMES = {
-    str: "text",
-    bool: "true or false",
-    int: "a whole number",
-    float: "a number",
-    dict: "a mapping",
-    list: "a list",
+    str: gettext_lazy("文本"),
+    bool: gettext_lazy("真或假（true/false）"),
+    int: gettext_lazy("整数"),
+    float: gettext_lazy("数字"),
+    dict: gettext_lazy("映射（JSON 对象）"),
+    list: gettext_lazy("列表"),
 }
-
-
-@dataclass
-class ParseResult:
-    """What a connector hands to the ingestion service.
-
-    ``frame`` has exactly ``CANONICAL_COLUMNS``: ``value`` is a finite float in the unit the
-    publisher used times ``scale``; ``period`` is the normalized code from
-    ``indicators.periods``; ``period_start`` a ``datetime.date``; ``dimension`` is "" when the
-    source has none; ``locator`` says where the row came from in the payload; ``note`` is a
-    per-row citation or remark when the source maps one, else "". ``missing`` counts
-    observations the publisher marked as missing (they are not in the frame, never 0).
-    ``labels`` maps codes to published names and ``units`` maps indicator codes to published
-    units, both keyed by our codes (after ``indicator_map`` / ``area_map``).
-    """
-
-    frame: pd.DataFrame
-    missing: int = 0
-    labels: dict[str, dict[str, str]] = field(
-        default_factory=lambda: {"indicator": {}, "area": {}}
-    )
-    units: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -134,69 +119,19 @@ class Extracted:
     )
     units: dict[str, str] = field(default_factory=dict)
 
-
-def located(where: str, error: ConnectorError) -> ConnectorError:
-    """Prefix an error with the place it happened ("row 7, column "数值": ...")."""
-    return ConnectorError(
-        _("%(where)s: %(problem)s") % {"where": where, "problem": error.message},
-        fields={"locator": where},
-    )
-
-
-def cell_text(raw: object) -> str:
-    """A code or label cell as clean text: 510000.0 -> "510000", ="0101" -> "0101"."""
-    if raw is None or (isinstance(raw, float) and math.isnan(raw)):
-        return ""
-    if isinstance(raw, float) and raw.is_integer():
-        return str(int(raw))
-    if isinstance(raw, datetime.datetime | datetime.date):
-        return raw.isoformat()
-    text = str(raw).strip()
-    match = _EXCEL_TEXT.fullmatch(text)
-    return match.group(1).strip() if match else text
-
-
-def code_text(raw: object) -> str:
-    """Like ``cell_text`` but also folds full-width characters, for codes only (not labels)."""
-    return unicodedata.normalize("NFKC", cell_text(raw)).strip()
-
-
-def parse_number(raw: object, decimal: str = ".") -> float | None:
-    """Return the value as a finite float, or ``None`` when the publisher marked it missing.
-
-    Understands thousands separators ("5,500", "5 500"), full-width digits ("１２３"), a
-    trailing percent sign ("53%" -> 53.0: the indicator's unit is then "%") and text-formatted
-    numbers ('5500, ="5500"). Raises ``ConnectorError`` for anything else.
-    """
-    if raw is None:
-        return None
-    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
-        raise ConnectorError(_('"%(text)s" is not a number.') % {"text": raw})
-    if isinstance(raw, int | float):
-        return _finite(float(raw), raw)
-    text = unicodedata.normalize("NFKC", cell_text(raw)).lstrip("'").strip()
-    if text.upper() in MISSING_MARKERS:
-        return None
-    digits = text.removesuffix("%").strip()
-    thousands = "." if decimal == "," else ","
-    digits = re.sub(r"\s", "", digits).replace(thousands, "").replace(decimal, ".")
-    if not _NUMBER.fullmatch(digits):
-        raise ConnectorError(
-            _(
-                '"%(text)s" is not a number. Correct the value, or leave the cell empty '
-                '(or ".."/"-") if the publisher has no figure for it.'
-            )
-            % {"text": raw}
+    def columns(self) -> Columns:
+        """The rows as columns for the shared clean-up; their texts are final already."""
+        rows = self.rows
+        keys = ("period", "value", "indicator", "area", "unit", "dimension", "factor", "note")
+        return Columns(
+            data={key: [getattr(row, key) for row in rows] for key in keys},
+            positions=np.arange(len(rows), dtype=np.int64),
+            locate=[row.locator for row in rows].__getitem__,
+            value_where=self.value_where,
+            labels=self.labels,
+            units=self.units,
+            text=dict.fromkeys(("indicator", "area", "unit", "dimension", "note"), str),
         )
-    return _finite(float(digits), raw)
-
-
-def _finite(value: float, raw: object) -> float | None:
-    if math.isnan(value):
-        return None
-    if math.isinf(value):
-        raise ConnectorError(_('"%(text)s" is not a finite number.') % {"text": raw})
-    return value
 
 
 _MISSING = object()
@@ -228,15 +163,13 @@ def load_json(text: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         if exc.pos >= len(text.rstrip()) or _cut_off(text):
-            hint = _(
-                "The document ends too early: the download was probably cut off. Fetch it again."
-            )
+            hint = _("文档提前结束：下载可能被截断了。请重新获取。")
         elif text.lstrip().startswith("<"):
-            hint = _("It looks like XML or HTML; check that the URL asks for JSON.")
+            hint = _("看起来是 XML 或 HTML；请确认地址请求的是 JSON。")
         else:
-            hint = _("Check that the URL returns JSON and that the file was not edited by hand.")
+            hint = _("请确认地址返回的是 JSON，且文件没有被手工修改。")
         raise ConnectorError(
-            _("The JSON is invalid at line %(line)s, column %(col)s (%(reason)s). %(hint)s")
+            _("JSON 在第 %(line)s 行第 %(col)s 列无效（%(reason)s）。%(hint)s")
             % {"line": exc.lineno, "col": exc.colno, "reason": exc.msg, "hint": hint}
         ) from None
 
@@ -285,28 +218,24 @@ def check_payload(payload: bytes, max_bytes: int) -> None:
     if len(payload) > max_bytes:
         raise ConnectorError(
             _(
-                "The payload is %(size)s bytes, over the limit of %(limit)s bytes. Narrow the "
-                'query (fewer years or areas) or raise "max_bytes" in the source options.'
+                "数据有 %(size)s 字节，超过 %(limit)s 字节的上限。请缩小查询范围（减少年份或地区"
+                "），或在来源选项中调高“max_bytes”。"
             )
             % {"size": f"{len(payload):,}", "limit": f"{max_bytes:,}"}
         )
     if not payload.strip():
         raise ConnectorError(
-            _(
-                "The payload is empty (%(size)s bytes, no data). Check that the export or "
-                "download finished and that the URL or file is the right one."
-            )
+            _("数据为空（%(size)s 字节，没有内容）。请确认导出或下载已完成，且地址或文件正确。")
             % {"size": len(payload)}
         )
     title = html_title(payload)
     if title is not None:
         raise ConnectorError(
             _(
-                'The server returned a web page, not data; title: "%(title)s". The address '
-                "probably points at a login, error or landing page: open it in a browser and "
-                "use the link to the data file or API instead."
+                "服务器返回的是网页而不是数据，标题：“%(title)s”。该地址可能指向登录页、错误页或"
+                "首页：请在浏览器中打开，改用数据文件或接口的链接。"
             )
-            % {"title": title or _("(no title)")},
+            % {"title": title or _("（无标题）")},
         )
 
 
@@ -349,8 +278,8 @@ class Connector:
         default = getattr(settings, "INDICATORS_FETCH_MAX_BYTES", DEFAULT_MAX_BYTES)
         return int(self.option("max_bytes", default))
 
-    def extract(self, payload: bytes) -> Extracted:
-        """Format-specific part of ``parse``: payload -> raw rows."""
+    def extract(self, payload: bytes) -> Extracted | Columns:
+        """Format-specific part of ``parse``: payload -> raw rows or raw columns."""
         raise NotImplementedError
 
     def option(self, name: str, default: OptionValue) -> OptionValue:
@@ -373,18 +302,18 @@ class Connector:
         for name in ("indicator_map", "area_map", "unit_map"):
             check_mapping(name, self.option(name, {}), None)
         if self.option("decimal", ".") not in (".", ","):
-            raise ConnectorError(_('Option "decimal" must be "." or ",".'))
+            raise ConnectorError(_("选项“decimal”必须是“.”或“,”。"))
         scale = self.option("scale", 1)
         if not math.isfinite(scale) or scale == 0:
-            raise ConnectorError(_('Option "scale" must be a finite number other than 0.'))
+            raise ConnectorError(_("选项“scale”必须是非零的有限数。"))
         if self.max_bytes <= 0:
-            raise ConnectorError(_('Option "max_bytes" must be a positive number of bytes.'))
+            raise ConnectorError(_("选项“max_bytes”必须是正的字节数。"))
 
     def _unknown_option(self, name: str, known: list[str]) -> ConnectorError:
         close = difflib.get_close_matches(name, known, n=1)
-        hint = _(' Did you mean "%(name)s"?') % {"name": close[0]} if close else ""
+        hint = _("是否想写“%(name)s”？") % {"name": close[0]} if close else ""
         return ConnectorError(
-            _('Unknown option "%(name)s" for kind "%(kind)s".%(hint)s Known options: %(known)s.')
+            _("格式“%(kind)s”没有选项“%(name)s”。%(hint)s可用的选项：%(known)s。")
             % {"name": name, "kind": self.kind, "hint": hint, "known": ", ".join(known)},
             fields={"option": name},
         )
@@ -394,104 +323,25 @@ class Connector:
         types = expected if isinstance(expected, tuple) else (expected,)
         if float in types:  # "a whole number or a number" says nothing more than "a number"
             types = tuple(t for t in types if t is not int)
-        wanted = _(" or ").join(_TYPE_NAMES.get(t, t.__name__) for t in types)
+        wanted = _(" 或 ").join(str(_TYPE_NAMES.get(t, t.__name__)) for t in types)
         return ConnectorError(
-            _('Option "%(name)s" must be %(wanted)s; got %(value)r.')
+            _("选项“%(name)s”必须是%(wanted)s；实际为 %(value)r。")
             % {"name": name, "wanted": wanted, "value": value},
             fields={"option": name},
         )
 
     # -- shared clean-up ------------------------------------------------------------------
 
-    def _finish(self, extracted: Extracted) -> ParseResult:
-        records: list[tuple[object, ...]] = []
-        missing = 0
-        units: dict[str, str] = dict(extracted.units)
-        for row in self._wanted(extracted.rows):
-            value = self._value(row, extracted.value_where)
-            if value is None:
-                missing += 1
-                continue
-            records.append(self._canonical(row, value))
-            if row.unit:
-                unit_map: dict[str, str] = self.option("unit_map", {})
-                unit = unit_map.get(row.unit, row.unit)
-                units.setdefault(row.indicator or self.option("indicator", ""), unit)
-        frame = pd.DataFrame.from_records(records, columns=CANONICAL_COLUMNS)
-        frame["value"] = frame["value"].astype("float64")
-        return ParseResult(
-            frame=frame,
-            missing=missing,
-            labels={
-                "indicator": self._remap(extracted.labels["indicator"], "indicator_map"),
-                "area": self._remap(extracted.labels["area"], "area_map"),
-            },
-            units=self._remap(units, "indicator_map"),
-        )
+    def _finish(self, extracted: Extracted | Columns) -> ParseResult:
+        columns = extracted if isinstance(extracted, Columns) else extracted.columns()
+        return finish(self, columns)
 
-    def _wanted(self, rows: list[RawRow]) -> list[RawRow]:
-        """With ``only_mapped``, rows whose indicator is not in ``indicator_map`` are left out.
-
-        Fact sheets mix the series we track with context rows ("2027 target", ranges such as
-        "46-49"); the mapping then doubles as the list of rows to read.
-        """
-        if not self.option("only_mapped", False):
-            return rows
-        mapping: dict[str, str] = self.option("indicator_map", {})
-        return [row for row in rows if (row.indicator or self.option("indicator", "")) in mapping]
-
-    def _value(self, row: RawRow, value_where: str) -> float | None:
-        try:
-            value = parse_number(row.value, self.option("decimal", "."))
-        except ConnectorError as exc:
-            raise located(f"{row.locator}, {value_where}", exc) from None
-        if value is None:
-            return None
-        value *= row.factor * self.option("scale", 1)
-        if not math.isfinite(value):
-            raise located(row.locator, ConnectorError(_("The scaled value is not finite.")))
-        return value
-
-    def _canonical(self, row: RawRow, value: float) -> tuple[object, ...]:
-        indicator = self._code(row.indicator, "indicator", row.locator)
-        area = self._code(row.area, "area", row.locator)
-        try:
-            period = parse_period(row.period)
-        except ConnectorError as exc:
-            raise located(row.locator, exc) from None
-        unit = row.unit or self.option("unit", "")
-        unit_map: dict[str, str] = self.option("unit_map", {})
-        unit = unit_map.get(unit, unit)
-        return (
-            indicator,
-            area,
-            period.code,
-            period.start,
-            value,
-            unit,
-            row.dimension,
-            row.locator,
-            row.note[:300],
-        )
-
-    def _code(self, code: str, name: str, locator: str) -> str:
-        code = code or self.option(name, "")
-        if not code:
-            raise ConnectorError(
-                _(
-                    "%(where)s has no %(name)s code. Map the column or field that holds it in "
-                    'the source options, or set the "%(name)s" option if the whole source is '
-                    "about one %(name)s."
-                )
-                % {"where": locator, "name": name},
-                fields={"locator": locator},
-            )
-        mapping: dict[str, str] = self.option(f"{name}_map", {})
-        return mapping.get(code, code)
-
-    def _remap(self, by_code: Mapping[str, str], option: str) -> dict[str, str]:
-        mapping: dict[str, str] = self.option(option, {})
-        return {mapping.get(code, code): text for code, text in by_code.items()}
+    def no_code_message(self, where: str, name: str) -> str:
+        """The message for a row that names no indicator (or area) when no option fills it."""
+        return _(
+            "%(where)s 没有 %(name)s 代码。请在来源选项中映射包含它的列或字段；如果整个来源只有"
+            "一个 %(name)s，请设置选项“%(name)s”。"
+        ) % {"where": where, "name": name}
 
 
 def check_mapping(
@@ -507,20 +357,17 @@ def check_mapping(
     for key, value in mapping.items():
         if allowed is not None and key not in allowed:
             raise ConnectorError(
-                _('Option "%(option)s" has an unknown key "%(key)s"; use one of: %(allowed)s.')
+                _("选项“%(option)s”中的键“%(key)s”未知；可用的键：%(allowed)s。")
                 % {"option": option, "key": key, "allowed": ", ".join(allowed)},
                 fields={"option": option},
             )
         if not isinstance(value, str) and not (key in list_keys and _is_text_list(value)):
             raise ConnectorError(
-                _(
-                    'Option "%(option)s": the value for "%(key)s" must be %(wanted)s; '
-                    "got %(value)r."
-                )
+                _("选项“%(option)s”：“%(key)s”的值必须是%(wanted)s；实际为 %(value)r。")
                 % {
                     "option": option,
                     "key": key,
-                    "wanted": _("text or a list of texts") if key in list_keys else _("text"),
+                    "wanted": _("文本或文本列表") if key in list_keys else _("文本"),
                     "value": value,
                 },
                 fields={"option": option},
@@ -555,38 +402,80 @@ class TextConnector(Connector):
                 codecs.lookup(encoding)
             except LookupError:
                 raise ConnectorError(
-                    _('Unknown encoding "%(encoding)s"; use e.g. "utf-8", "gbk" or "gb18030".')
+                    _("未知编码“%(encoding)s”；可用例如“utf-8”“gbk”或“gb18030”。")
                     % {"encoding": encoding},
                     fields={"option": "encoding"},
                 ) from None
 
-    def extract(self, payload: bytes) -> Extracted:
-        return self.extract_text(decode(payload, self.option("encoding", "")))
+    def extract(self, payload: bytes) -> Extracted | Columns:
+        return self.extract_text(self.text(payload))
 
-    def extract_text(self, text: str) -> Extracted:
+    def text(self, payload: bytes) -> str:
+        """The payload decoded with the ``encoding`` option (or detected); see ``decode``."""
+        return decode(payload, self.option("encoding", ""))
+
+    def extract_text(self, text: str) -> Extracted | Columns:
         """Format-specific part of ``parse`` for text formats."""
         raise NotImplementedError
 
 
+GBK_FAMILY = frozenset({"gbk", "gb2312", "gb18030", "cp936", "euc_cn", "hz"})
+
+
 def decode(payload: bytes, encoding: str = "") -> str:
-    """Decode with the declared encoding, else UTF-8 (BOM optional) or BOM-marked UTF-16."""
+    """Decode with the declared encoding, else UTF-8 (BOM optional) or BOM-marked UTF-16.
+
+    A file declared GBK/GB18030 that is really UTF-8 (a BOM, or valid UTF-8 with non-ASCII
+    text) is read as UTF-8, as a person would: decoding it as GBK would succeed and garble
+    every Chinese name silently.
+    """
     if encoding:
+        if _gbk_family(encoding) and _really_utf8(payload):
+            return payload.decode("utf-8-sig")
         try:
             return payload.decode(encoding).removeprefix("\ufeff")
         except UnicodeDecodeError as exc:
-            raise ConnectorError(
-                _(
-                    "The file is not valid %(encoding)s (byte 0x%(byte)02X at offset %(offset)s, "
-                    'line %(line)s). Check the "encoding" option or re-save the file as UTF-8.'
-                )
-                % _decode_position(payload, exc, encoding)
-            ) from None
+            raise ConnectorError(_declared_problem(payload, exc, encoding)) from None
     if payload.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return payload.decode("utf-16")
     try:
         return payload.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ConnectorError(_utf8_problem(payload, exc)) from None
+
+
+def _gbk_family(encoding: str) -> bool:
+    return codecs.lookup(encoding).name.replace("-", "_") in GBK_FAMILY
+
+
+def _really_utf8(payload: bytes) -> bool:
+    if payload.startswith(codecs.BOM_UTF8):
+        return True
+    try:
+        payload.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return not payload.isascii()
+
+
+def _declared_problem(payload: bytes, exc: UnicodeDecodeError, encoding: str) -> str:
+    where = _decode_position(payload, exc, encoding)
+    if codecs.lookup(encoding).name == "utf-8" and _looks_like_gbk(payload):
+        return (
+            _(
+                "文件声明为 UTF-8，但不是有效的 UTF-8（第 %(line)s 行，偏移 %(offset)s 处的字节 "
+                "0x%(byte)02X），看起来是 GBK/GB18030 编码。请把选项“encoding”改为“gb18030”，"
+                "或把文件另存为 UTF-8。"
+            )
+            % where
+        )
+    return (
+        _(
+            "文件不是有效的 %(encoding)s（第 %(line)s 行，偏移 %(offset)s 处的字节 "
+            "0x%(byte)02X）。请检查选项“encoding”，或把文件另存为 UTF-8。"
+        )
+        % where
+    )
 
 
 def _decode_position(payload: bytes, exc: UnicodeDecodeError, encoding: str) -> dict[str, Any]:
@@ -603,22 +492,20 @@ def _utf8_problem(payload: bytes, exc: UnicodeDecodeError) -> str:
     if exc.end >= len(payload) and exc.reason == "unexpected end of data":
         return (
             _(
-                "The file ends in the middle of a UTF-8 character (offset %(offset)s, line "
-                "%(line)s): it was probably cut off. Download or export it again."
+                "文件在一个 UTF-8 字符中间结束（第 %(line)s 行，偏移 %(offset)s）：可能被截断了"
+                "。请重新下载或导出。"
             )
             % where
         )
     if _looks_like_gbk(payload):
         template = _(
-            "The file is not valid UTF-8 (byte 0x%(byte)02X at offset %(offset)s, line "
-            '%(line)s); it looks like GBK. Re-save it as UTF-8 or set "encoding": "gbk" in '
-            "the source mapping."
+            "文件不是有效的 UTF-8（第 %(line)s 行，偏移 %(offset)s 处的字节 0x%(byte)02X），看起"
+            '来是 GBK 编码。请另存为 UTF-8，或在来源映射中设置 "encoding": "gbk"。'
         )
     else:
         template = _(
-            "The file is not valid UTF-8 (byte 0x%(byte)02X at offset %(offset)s, line "
-            '%(line)s). Re-save it as UTF-8 or set "encoding" in the source mapping to the '
-            "encoding it was saved in."
+            "文件不是有效的 UTF-8（第 %(line)s 行，偏移 %(offset)s 处的字节 0x%(byte)02X）。请另"
+            "存为 UTF-8，或在来源映射的“encoding”中填写文件实际的编码。"
         )
     return template % where
 

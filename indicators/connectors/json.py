@@ -67,12 +67,12 @@ class JsonConnector(TextConnector):
         rows = [
             self._row(record, f"{prefix}[{index}]", labels) for index, record in enumerate(records)
         ]
-        return Extracted(rows, _('field "%(path)s"') % {"path": self.paths["value"]}, labels)
+        return Extracted(rows, _("字段“%(path)s”") % {"path": self.paths["value"]}, labels)
 
     def _row(self, record: object, where: str, labels: dict[str, dict[str, str]]) -> RawRow:
         if not isinstance(record, dict):
             raise ConnectorError(
-                _('%(where)s is %(type)s, not an object with fields; check "records_path".')
+                _("%(where)s 是%(type)s，不是带字段的对象；请检查“records_path”。")
                 % {"where": where, "type": _json_type(record)},
                 fields={"locator": where},
             )
@@ -99,14 +99,14 @@ class JsonConnector(TextConnector):
         if key in self.named or key in REQUIRED_FIELDS:
             raise ConnectorError(
                 _(
-                    '%(where)s has no field "%(path)s" (%(key)s). Its fields are: %(fields)s. '
-                    'Correct "fields" in the source options.'
+                    "%(where)s 没有字段“%(path)s”（%(key)s）。它的字段有：%(fields)s。请改正来源"
+                    "选项中的“fields”。"
                 )
                 % {
                     "where": where,
                     "path": self.paths[key],
                     "key": key,
-                    "fields": ", ".join(record) or _("(none)"),
+                    "fields": ", ".join(record) or _("（无）"),
                 },
                 fields={"locator": where},
             )
@@ -121,10 +121,10 @@ def _records(document: object, path: str) -> list[Any]:
         found = get_path(node, step)
         if is_missing(found):
             raise ConnectorError(
-                _('The JSON has no "%(path)s": %(at)s is %(has)s. Correct "records_path".')
+                _("JSON 中没有“%(path)s”：%(at)s 是%(has)s。请改正“records_path”。")
                 % {
                     "path": path,
-                    "at": ".".join(walked) or _("the top level"),
+                    "at": ".".join(walked) or _("顶层"),
                     "has": _describe(node),
                 }
             )
@@ -133,29 +133,29 @@ def _records(document: object, path: str) -> list[Any]:
     if not isinstance(node, list):
         raise ConnectorError(
             _(
-                '%(at)s is %(has)s, not a list of records. Set "records_path" to the dotted '
-                'path of the list, e.g. "data.items".'
+                "%(at)s 是%(has)s，不是记录列表。请把“records_path”设为该列表的点分路径，例如“da"
+                "ta.items”。"
             )
-            % {"at": path or _("The top level of the JSON"), "has": _describe(node)}
+            % {"at": path or _("JSON 的顶层"), "has": _describe(node)}
         )
     return node
 
 
 def _describe(node: object) -> str:
     if isinstance(node, dict):
-        return _("an object with keys: %(keys)s") % {"keys": ", ".join(node) or _("(none)")}
+        return _("包含这些键的对象：%(keys)s") % {"keys": ", ".join(node) or _("（无）")}
     return _json_type(node)
 
 
 def _json_type(value: object) -> str:
     if isinstance(value, bool):
-        return _("true/false")
+        return _("真/假")
     if isinstance(value, list):
-        return _("a list")
+        return _("列表")
     if isinstance(value, dict):
-        return _("an object")
+        return _("一个对象")
     if value is None:
         return _("null")
     if isinstance(value, str):
-        return _("text")
-    return _("a number") if isinstance(value, int | float) else _("a value")
+        return _("文本")
+    return _("数字") if isinstance(value, int | float) else _("值")

@@ -48,12 +48,12 @@ class NbsConnector(TextConnector):
         if not isinstance(nodes, list):
             raise ConnectorError(
                 _(
-                    'The NBS response has no "returndata.datanodes" list, so it holds no data. '
-                    "Check the query parameters in the source URL."
+                    "国家统计局的响应中没有“returndata.datanodes”列表，因此没有数据。请检查来源"
+                    "地址中的查询参数。"
                 )
             )
         rows = [_row(node, index) for index, node in enumerate(nodes)]
-        return Extracted(rows, _('field "data.data"'), labels, units)
+        return Extracted(rows, _("字段“data.data”"), labels, units)
 
 
 def nbs_period(code: str) -> str:
@@ -66,8 +66,8 @@ def _returndata(document: object) -> dict[str, Any]:
     if not isinstance(document, dict) or "returncode" not in document:
         raise ConnectorError(
             _(
-                'This is not a data.stats.gov.cn easyquery response (no "returncode"). Check '
-                "that the source URL calls easyquery.htm?m=QueryData."
+                "这不是国家数据（data.stats.gov.cn）easyquery 的响应（没有“returncode”）。请确认"
+                "来源地址调用的是 easyquery.htm?m=QueryData。"
             )
         )
     data = document.get("returndata")
@@ -75,13 +75,13 @@ def _returndata(document: object) -> dict[str, Any]:
         detail = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
         raise ConnectorError(
             _(
-                'The NBS query failed (returncode %(code)s): "%(detail)s". Check dbcode, '
-                "rowcode, colcode and wds in the source URL."
+                "国家统计局查询失败（returncode %(code)s）：“%(detail)s”。请检查来源地址中的 dbc"
+                "ode、rowcode、colcode 和 wds。"
             )
             % {"code": document["returncode"], "detail": detail[:300]}
         )
     if not isinstance(data, dict):
-        raise ConnectorError(_('The NBS response has no "returndata" object.'))
+        raise ConnectorError(_("国家统计局的响应中没有“returndata”对象。"))
     return data
 
 
@@ -141,7 +141,7 @@ def _list(value: object) -> list[Any]:
 
 def _incomplete(where: str, what: str) -> ConnectorError:
     return ConnectorError(
-        _("%(where)s has no %(what)s; the NBS response is incomplete. Fetch it again.")
+        _("%(where)s 没有 %(what)s；国家统计局的响应不完整。请重新获取。")
         % {"where": where, "what": what},
         fields={"locator": where},
     )

@@ -36,6 +36,7 @@ from indicators.connectors.base import (
     check_mapping,
     fold_dimension,
 )
+from indicators.connectors.sdmx import NOT_FOLDED, dataflow_code, fold_varying, split_label
 from indicators.connectors.tabular import check_delimiter, read_delimited, short_row_error
 from indicators.exceptions import ConnectorError
 
@@ -49,13 +50,14 @@ DEFAULT_COLUMNS = {
 REQUIRED = ("period", "value")
 # "I" (information) and "A" (append) add data; "R" (replace) is what our upsert does anyway.
 DATA_ACTIONS = frozenset({"", "I", "A", "R"})
-_FIRST_TERM = re.compile(r'"?(DATAFLOW|STRUCTURE)(\[[^\]]*\])?"?([,;\t|])', re.IGNORECASE)
-
-
-def split_label(cell: str) -> tuple[str, str]:
-    """ "CN: China" -> ("CN", "China"); "CN" -> ("CN", "")."""
-    code, _sep, label = cell.partition(": ")
-    return code.strip(), label.strip()
+_FIRST_TERM = re.compile(
+    r'"?(DATAFLOW|STRUCTURE)(\[[^\]]*\])?(?::[^,;\t|"]*)?"?([,;\t|])', re.IGNORECASE
+)
+STRUCTURE_COLUMNS = frozenset(
+    {"DATAFLOW", "STRUCTURE", "STRUCTURE_ID", "STRUCTURE_NAME", "ACTION"}
+)
+AREA_COLUMNS = ("REF_AREA", "GEO")
+UNIT_COLUMNS = ("UNIT_MEASURE", "UNIT")  # Eurostat writes "unit"
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,11 @@ class Layout:
     action: int | None
     unit_mult: int | None
     width: int
+    # The dataflow column, when the dataflow itself is the indicator (no INDICATOR column).
+    flow: int | None = None
+    # Dimensions found by position (none named): folded only where they vary.
+    automatic: bool = False
+    flow_name: int | None = None  # STRUCTURE_NAME (2.0): the dataflow's label
 
 
 class SdmxCsvConnector(TextConnector):
@@ -82,26 +89,38 @@ class SdmxCsvConnector(TextConnector):
         self.named = named
         extra: list[Any] = self.option("dimension_columns", [])
         if not all(isinstance(name, str) for name in extra):
-            raise ConnectorError(_('Option "dimension_columns" must be a list of column ids.'))
+            raise ConnectorError(_("选项“dimension_columns”必须是列 ID 的列表。"))
         self.extra: list[str] = extra
         check_delimiter(self.option("delimiter", ""))
 
     def extract_text(self, text: str) -> Extracted:
-        rows = read_delimited(text, self.option("delimiter", "") or _delimiter(text))
-        layout = self._layout(rows[0])
+        rows = read_delimited(text, self.option("delimiter", "") or delimiter_of(text))
+        layout = self.layout(rows)
         labels: dict[str, dict[str, str]] = {"indicator": {}, "area": {}}
         out: list[RawRow] = []
         for index, row in enumerate(rows[1:], start=2):
             if not any(cell.strip() for cell in row):
                 continue
-            where = _("row %(row)s") % {"row": index}
+            where = _("第 %(row)s 行") % {"row": index}
             if len(row) != layout.width:
-                raise short_row_error(where, len(row), _("row 1"), layout.width)
-            raw = _observation(row, layout, where, labels)
+                raise short_row_error(where, len(row), _("第 1 行"), layout.width)
+            raw = observation(row, layout, where, labels)
             if raw is not None:
                 out.append(raw)
         value_id = split_label(rows[0][layout.columns["value"]])[0]
-        return Extracted(out, _('column "%(name)s"') % {"name": value_id}, labels)
+        extracted = Extracted(out, _("列“%(name)s”") % {"name": value_id}, labels)
+        if layout.automatic:
+            names = [name for name, _position in layout.dimensions]
+            values = [row.dimension.split("\x1f") if names else [] for row in out]
+            for raw_row, folded in zip(out, fold_varying(names, values), strict=True):
+                raw_row.dimension = folded
+        return extracted
+
+    def layout(self, rows: Sequence[Sequence[str]]) -> Layout:
+        """Where the components are, from the header row (refuses a file with none)."""
+        if not rows:
+            raise ConnectorError(_("表格中没有任何行。"))
+        return self._layout(rows[0])
 
     def _layout(self, header: Sequence[str]) -> Layout:
         ids = [split_label(cell)[0].casefold() for cell in header]
@@ -112,20 +131,44 @@ class SdmxCsvConnector(TextConnector):
         columns: dict[str, int] = {}
         for key, default in DEFAULT_COLUMNS.items():
             position = find(self.named.get(key, default))
+            fallbacks = {"area": AREA_COLUMNS, "unit": UNIT_COLUMNS}.get(key, ())
+            if position is None and key not in self.named:
+                position = next((find(c) for c in fallbacks if find(c) is not None), None)
             if position is None and (key in self.named or key in REQUIRED):
                 raise _missing_component(self.named.get(key, default), key, header)
             if position is not None:
                 columns[key] = position
+        flow = None
+        if "indicator" not in columns and not self.option("indicator", ""):
+            flow = find("STRUCTURE_ID") if find("STRUCTURE_ID") is not None else find("DATAFLOW")
         dimensions = []
         for name in self.extra:
             position = find(name)
             if position is None:
                 raise _missing_component(name, "dimension", header)
             dimensions.append((split_label(header[position])[0], position))
-        return Layout(columns, dimensions, find("ACTION"), find("UNIT_MULT"), len(header))
+        automatic = not self.extra
+        if automatic:
+            taken = set(columns.values())
+            dimensions = [
+                (split_label(header[i])[0], i)
+                for i in range(columns["period"])
+                if i not in taken
+                and split_label(header[i])[0].upper() not in STRUCTURE_COLUMNS | NOT_FOLDED
+            ]
+        return Layout(
+            columns,
+            dimensions,
+            find("ACTION"),
+            find("UNIT_MULT"),
+            len(header),
+            flow=flow,
+            automatic=automatic,
+            flow_name=find("STRUCTURE_NAME"),
+        )
 
 
-def _observation(
+def observation(
     row: Sequence[str], layout: Layout, where: str, labels: dict[str, dict[str, str]]
 ) -> RawRow | None:
     """The row as a ``RawRow``; ``None`` for 2.0 attribute-only rows (no period, no value)."""
@@ -136,11 +179,18 @@ def _observation(
     if not period and not value:
         return None
     coded = {key: split_label(row[i]) for key, i in layout.columns.items()}
+    if layout.flow is not None:
+        code, label = dataflow_code(row[layout.flow])
+        if layout.flow_name is not None:
+            label = label or row[layout.flow_name].strip()
+        coded["indicator"] = (code, label)
     for kind in ("indicator", "area"):
         code, label = coded.get(kind, ("", ""))
         if code and label:
             labels[kind].setdefault(code, label)
     pairs = [(name, split_label(row[i])[0]) for name, i in layout.dimensions]
+    # Automatic dimensions are folded once every row is read (only those that vary count).
+    dimension = "\x1f".join(v for _n, v in pairs) if layout.automatic else fold_dimension(pairs)
     return RawRow(
         locator=where,
         period=period,
@@ -148,7 +198,7 @@ def _observation(
         indicator=coded.get("indicator", ("", ""))[0],
         area=coded.get("area", ("", ""))[0],
         unit=coded.get("unit", ("", ""))[0],
-        dimension=fold_dimension(pairs) if pairs else "",
+        dimension=dimension if pairs else "",
         factor=_multiplier(row, layout.unit_mult, where),
     )
 
@@ -158,14 +208,13 @@ def _check_action(action: str, where: str) -> None:
         return
     if action == "D":
         message = _(
-            '%(where)s is a delete instruction (ACTION "D"). Deleting observations through a '
-            "feed is not supported: remove the row from the file, or ask an administrator to "
-            "delete the data by hand."
+            "%(where)s 是删除指令（ACTION “D”）。不支持通过数据源删除观测值：请从文件中删除该行"
+            "，或在管理后台的“观测值”中手工删除这些数据。"
         )
     else:
         message = _(
-            '%(where)s has the unknown ACTION "%(action)s"; SDMX-CSV allows I, A, R and D. '
-            "Check that the file is an SDMX-CSV data message."
+            "%(where)s 的 ACTION“%(action)s”未知；SDMX-CSV 只允许 I、A、R 和 D。请确认文件是 SDM"
+            "X-CSV 数据消息。"
         )
     raise ConnectorError(message % {"where": where, "action": action}, fields={"locator": where})
 
@@ -178,7 +227,7 @@ def _multiplier(row: Sequence[str], position: int | None, where: str) -> float:
         return float(10 ** int(text))
     except ValueError:
         raise ConnectorError(
-            _('%(where)s, column "UNIT_MULT": "%(text)s" is not a power-of-ten exponent.')
+            _("%(where)s，列“UNIT_MULT”：“%(text)s”不是 10 的幂次。")
             % {"where": where, "text": text},
             fields={"locator": where},
         ) from None
@@ -187,28 +236,27 @@ def _multiplier(row: Sequence[str], position: int | None, where: str) -> float:
 def _missing_component(component: str, key: str, header: Sequence[str]) -> ConnectorError:
     return ConnectorError(
         _(
-            'The SDMX-CSV header has no column "%(component)s" (%(key)s). Its columns are: '
-            '%(columns)s. Name the right component in "columns" (or "dimension_columns").'
+            "SDMX-CSV 表头中没有列“%(component)s”（%(key)s）。现有的列为：%(columns)s。请在“colu"
+            "mns”（或“dimension_columns”）中指定正确的组件。"
         )
         % {
             "component": component,
             "key": key,
             "columns": ", ".join(split_label(cell)[0] for cell in header),
         },
-        fields={"locator": _("row 1")},
+        fields={"locator": _("第 1 行")},
     )
 
 
-def _delimiter(text: str) -> str:
+def delimiter_of(text: str) -> str:
     match = _FIRST_TERM.match(text)
     if not match:
         first = cell_text(text.split("\n", 1)[0])[:80]
         raise ConnectorError(
             _(
-                "This is not an SDMX-CSV data message: the first column must be DATAFLOW "
-                '(version 1.0) or STRUCTURE (version 2.0), but the first line is "%(line)s". '
-                'Ask the service for SDMX-CSV (Accept header "application/vnd.sdmx.data+csv"), '
-                'or use kind "csv" for a plain table.'
+                "这不是 SDMX-CSV 数据消息：第一列应为 DATAFLOW（1.0 版）或 STRUCTURE（2.0 版），"
+                "但第一行是“%(line)s”。请向服务请求 SDMX-CSV（Accept 头“application/vnd.sdmx.dat"
+                "a+csv”），普通表格请用格式“csv”。"
             )
             % {"line": first}
         )

@@ -53,8 +53,8 @@ class WorldBankConnector(TextConnector):
         if pages > MAX_PAGES:
             raise ConnectorError(
                 _(
-                    "The World Bank query has %(pages)s pages of %(per_page)s records; at most "
-                    "%(max)s are fetched. Narrow the URL (country, indicator, date=2000:2024)."
+                    "该世界银行查询有 %(pages)s 页（每页 %(per_page)s 条），最多只获取 %(max)s "
+                    "页。请缩小地址中的范围（国家、指标、date=2000:2024）。"
                 )
                 % {"pages": pages, "per_page": PER_PAGE, "max": MAX_PAGES}
             )
@@ -76,12 +76,12 @@ class WorldBankConnector(TextConnector):
         rows = []
         for index, record in enumerate(records):
             page, number = divmod(index, per_page)
-            where = _("page %(page)s / record %(record)s") % {
+            where = _("第 %(page)s 页第 %(record)s 条") % {
                 "page": page + 1,
                 "record": number + 1,
             }
             rows.append(_row(record, where, labels))
-        return Extracted(rows, _('field "value"'), labels)
+        return Extracted(rows, _("字段“value”"), labels)
 
 
 def page_url(url: str, page: int) -> str:
@@ -99,8 +99,8 @@ def split_page(document: object) -> tuple[dict[str, Any], list[Any]]:
         if len(document) == 1 and isinstance(messages, list):
             raise ConnectorError(
                 _(
-                    "The World Bank API refused the request: %(messages)s. Check the indicator "
-                    "code, country codes and date range in the source URL."
+                    "世界银行 API 拒绝了请求：%(messages)s。请检查来源地址中的指标代码、国家代码"
+                    "和日期范围。"
                 )
                 % {"messages": "; ".join(_message_text(m) for m in messages)}
             )
@@ -108,8 +108,8 @@ def split_page(document: object) -> tuple[dict[str, Any], list[Any]]:
             return document[0], list(document[1] or [])
     raise ConnectorError(
         _(
-            "This is not a World Bank API v2 response (expected [metadata, records]). Check "
-            "that the source URL is an api.worldbank.org/v2 indicator query."
+            "这不是世界银行 API v2 的响应（应为 [元数据, 记录]）。请确认来源地址是 api.worldbank"
+            ".org/v2 的指标查询。"
         )
     )
 
@@ -155,7 +155,7 @@ def _required(record: object, path: str, where: str) -> str:
 
 def _incomplete(where: str, path: str) -> ConnectorError:
     return ConnectorError(
-        _('%(where)s has no "%(path)s"; the response is not a complete World Bank record.')
+        _("%(where)s 没有“%(path)s”；该响应不是完整的世界银行记录。")
         % {"where": where, "path": path},
         fields={"locator": where},
     )

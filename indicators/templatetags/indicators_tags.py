@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django import template
 from django.utils.html import format_html
@@ -48,3 +49,9 @@ def stale_badge(stale: bool) -> str:
         _("来源的最近一次成功采集早于其预期更新间隔"),
         _("已过期"),
     )
+
+
+@register.simple_tag
+def run_progress_of(progress: dict[int, Any], run_id: int) -> Any:
+    """The published progress of one run (``{% run_progress_of progress run.pk as p %}``)."""
+    return progress.get(run_id)

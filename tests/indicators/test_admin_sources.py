@@ -82,9 +82,9 @@ def test_a_formula_with_code_or_unknown_names_is_refused_in_the_admin(
     }
     response = admin_client_.post(url, data)
     assert response.status_code == 200
-    assert "uses Call" in response.content.decode()
+    assert "使用了 Call" in response.content.decode()  # the admin speaks Chinese first
     data["formula"] = "dc_power_price * nope"
-    assert "unknown indicator(s): nope" in admin_client_.post(url, data).content.decode()
+    assert "公式使用了未知指标：nope" in admin_client_.post(url, data).content.decode()
     data["formula"] = "dc_power_price * 2"
     assert admin_client_.post(url, data).status_code == 302
     assert Indicator.objects.get(code="x").formula == "dc_power_price * 2"
@@ -103,10 +103,10 @@ def test_a_source_with_a_bad_kind_or_mapping_is_refused_when_saved(admin_client_
         "enabled": "on",
     }
     response = admin_client_.post(url, data)
-    assert 'Unknown source kind "worldbnk"' in unescape(response.content.decode())
+    assert "未知的来源格式“worldbnk”" in unescape(response.content.decode())
 
     data.update(kind="csv", options='{"colums": {}}')
-    assert 'Did you mean "columns"' in unescape(admin_client_.post(url, data).content.decode())
+    assert "是否想写“columns”" in unescape(admin_client_.post(url, data).content.decode())
 
     data.update(options="{}", url="")
     assert "请填写地址或上传文件。" in admin_client_.post(url, data).content.decode()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from io import StringIO
@@ -126,8 +127,31 @@ def test_large_inputs_show_progress(tmp_path) -> None:
     path.write_text("\n".join(lines), encoding="utf-8")
     out, err = _ingest("--kind", "csv", "--file", str(path))
     assert out == "inserted=6000 updated=0 unchanged=0 rejected=0\n"
-    assert "1000/6000 rows (16%)" in err
-    assert err.rstrip().endswith("6000/6000 rows (100%)")
+    # Not a terminal: plain lines (rows, rows/s), the last one at 100 %, no carriage returns.
+    lines = err.splitlines()
+    assert "\r" not in err
+    assert re.fullmatch(r"written 6,000/6,000 rows \(100%\), [\d,]+ rows/s", lines[-1])
+    assert any(line.startswith("staged ") for line in lines)
+    assert len(lines) == len(set(lines))
+
+
+def test_a_terminal_gets_a_progress_bar(tmp_path) -> None:
+    lines = ["indicator,area,period,value"] + [
+        f"elec-price-idc,510100,{2000 + i // 12}-{i % 12 + 1:02d},0.5" for i in range(6000)
+    ]
+    path = tmp_path / "big.csv"
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+    class Terminal(StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    err = Terminal()
+    call_command("ingest", "--kind", "csv", "--file", str(path), stdout=StringIO(), stderr=err)
+
+    assert err.getvalue().startswith("\r\x1b[K[")
+    assert "] written 6,000/6,000 rows (100%)" in err.getvalue()
+    assert err.getvalue().endswith("\n")
 
 
 def test_the_process_exit_code_is_non_zero_on_bad_input() -> None:
@@ -141,7 +165,7 @@ def test_the_process_exit_code_is_non_zero_on_bad_input() -> None:
         timeout=60,
     )
     assert proc.returncode != 0
-    assert "looks cut off" in proc.stderr
+    assert "文件可能被截断" in proc.stderr  # the command speaks Chinese first
 
 
 def test_create_missing_adds_world_bank_codes_from_the_command() -> None:

@@ -52,7 +52,7 @@ CASES = [
         "excel",
         "old_format.xls",
         {},
-        ["old-format .xls workbook", "save it as .xlsx"],
+        [".xls workbook (Excel 97-2003) is damaged or incomplete", "save it as .xlsx"],
         id="xls-instead-of-xlsx",
     ),
     pytest.param(
@@ -186,7 +186,7 @@ def test_an_unknown_kind_lists_the_known_kinds():
         get_connector("xml")
 
     assert caught.value.message == (
-        'Unknown source kind "xml". Known kinds: csv, excel, json, nbs, sdmx-csv, worldbank.'
+        'Unknown source kind "xml". Known kinds: csv, excel, json, nbs, sdmx-csv, sdmx-json, worldbank.'
     )
 
 
@@ -217,3 +217,41 @@ def test_option_values_of_the_wrong_shape_are_refused(options, fragment):
 def test_all_ingestion_errors_share_one_base():
     assert issubclass(ConnectorError, IngestionError)
     assert issubclass(FetchError, IngestionError)
+
+
+def test_a_gbk_file_declared_utf8_says_it_looks_like_gb18030():
+    with pytest.raises(ConnectorError) as caught:
+        get_connector("csv", {"encoding": "utf-8", "columns": {"value": "发电量"}}).parse(
+            (BAD / "gbk_undeclared.csv").read_bytes()
+        )
+
+    assert "declared UTF-8 but is not valid UTF-8" in caught.value.message
+    assert "line 1" in caught.value.message
+    assert '"gb18030"' in caught.value.message
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030", "GB2312"])
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_a_utf8_file_declared_gbk_is_read_as_the_utf8_it_is(encoding, bom):
+    utf8 = (
+        (BAD.parent / "csv" / "power_generation_titled.csv")
+        .read_bytes()
+        .removeprefix(b"\xef\xbb\xbf")
+    )
+    options = {"columns": {"value": "发电量", "area_label": "地区名称"}}
+
+    declared = get_connector("csv", {**options, "encoding": encoding}).parse(bom + utf8)
+    plain = get_connector("csv", options).parse(utf8)
+
+    assert declared.frame.equals(plain.frame)
+    assert declared.labels["area"]["513300"] == "甘孜藏族自治州"  # not mojibake
+
+
+def test_a_real_gbk_file_declared_gbk_still_reads_as_gbk():
+    payload = (BAD / "gbk_undeclared.csv").read_bytes()
+
+    result = get_connector("csv", {"encoding": "gbk", "columns": {"value": "发电量"}}).parse(
+        payload
+    )
+
+    assert "510000" in set(result.frame["area"])

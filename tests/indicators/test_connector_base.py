@@ -11,7 +11,15 @@ from tests.indicators.http_server import Reply
 
 
 def test_the_registry_maps_every_kind_to_its_connector():
-    assert sorted(CONNECTORS) == ["csv", "excel", "json", "nbs", "sdmx-csv", "worldbank"]
+    assert sorted(CONNECTORS) == [
+        "csv",
+        "excel",
+        "json",
+        "nbs",
+        "sdmx-csv",
+        "sdmx-json",
+        "worldbank",
+    ]
     for kind, connector_class in CONNECTORS.items():
         assert issubclass(connector_class, Connector)
         assert connector_class.kind == kind

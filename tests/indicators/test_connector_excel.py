@@ -124,3 +124,41 @@ def test_chart_sheets_are_not_counted_or_listed():
     assert result.frame["locator"].tolist() == ["sheet 数据, row 2"]
     with pytest.raises(ConnectorError, match=r'Its sheets are: 0 "数据"\. Set "sheet"'):
         get_connector("excel", {"indicator": "X", "sheet": "图表"}).parse(buffer.getvalue())
+
+
+def test_openpyxl_reads_untrusted_workbooks_through_defusedxml():
+    import openpyxl.xml
+
+    assert openpyxl.xml.DEFUSEDXML is True
+
+
+def test_a_workbook_that_declares_xml_entities_is_refused(tmp_path):
+    import io
+    import zipfile
+
+    source = (FIXTURES / "excel" / "compute_quarterly.xlsx").read_bytes()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(source)) as original, zipfile.ZipFile(out, "w") as bomb:
+        for item in original.infolist():
+            data = original.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                doctype = b'<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]>'
+                if data.startswith(b"<?xml"):
+                    head, sep, rest = data.partition(b"?>")
+                    data = head + sep + doctype + rest
+                else:
+                    data = doctype + data
+            bomb.writestr(item, data)
+
+    with pytest.raises(ConnectorError, match="declares XML entities"):
+        get_connector("excel").parse(out.getvalue())
+
+
+def test_an_excel_97_2003_workbook_is_read_like_an_xlsx():
+    payload = (FIXTURES / "yearbook" / "power_generation_wide.xls").read_bytes()
+
+    result = get_connector("excel", {"indicator": "A0E0101", "sheet": "发电量"}).parse(payload)
+
+    assert result.frame["locator"].iloc[0] == 'sheet 发电量, row 4, column "2021年"'
+    with pytest.raises(ConnectorError, match='Its sheets are: 0 "发电量", 1 "说明"'):
+        get_connector("excel", {"indicator": "A0E0101", "sheet": "表1"}).parse(payload)

@@ -106,7 +106,8 @@ def test_a_delete_action_is_refused_with_its_row():
         get_connector("sdmx-csv").parse((FIXTURES / "bad" / "sdmx_v2_delete.csv").read_bytes())
 
     assert caught.value.message.startswith('row 3 is a delete instruction (ACTION "D").')
-    assert "ask an administrator" in caught.value.message
+    assert "ask an administrator" not in caught.value.message
+    assert "delete the observations by hand in the admin" in caught.value.message
 
 
 def test_an_unknown_action_is_refused():
@@ -151,3 +152,59 @@ def test_a_row_with_a_different_cell_count_is_refused():
 
     with pytest.raises(ConnectorError, match=r"row 2 has 4 cells but the header \(row 1\) has 5"):
         get_connector("sdmx-csv").parse(payload)
+
+
+def test_a_dataflow_without_indicator_dimension_is_the_indicator():
+    result = parse("bis_ws_cbpol_v1_no_indicator.csv")
+
+    assert set(result.frame["indicator"]) == {"WS_CBPOL"}
+    assert result.frame[["area", "period", "value"]].to_dict("records")[-1] == {
+        "area": "XM",
+        "period": "2024-06",
+        "value": 4.25,
+    }
+    assert result.missing == 1  # JP: NaN
+    assert set(result.frame["dimension"]) == {""}  # FREQ, UNIT_MULT, OBS_STATUS never fold
+
+
+def test_labels_without_a_space_after_the_colon_and_varying_dimensions_fold():
+    result = parse("estat_lfsa_urgaed_v2_labels_nospace.csv")
+
+    assert result.frame[["indicator", "area", "dimension", "value"]].to_dict("records") == [
+        {"indicator": "LFSA_URGAED", "area": "DE", "dimension": "sex=F;age=Y25-29", "value": 3.6},
+        {"indicator": "LFSA_URGAED", "area": "DE", "dimension": "sex=M;age=Y25-29", "value": 4.3},
+        {"indicator": "LFSA_URGAED", "area": "DE", "dimension": "sex=F;age=Y30-34", "value": 3.1},
+        {"indicator": "LFSA_URGAED", "area": "FR", "dimension": "sex=F;age=Y25-29", "value": 7.9},
+    ]
+    assert result.labels["indicator"] == {
+        "LFSA_URGAED": "Unemployment rates by sex age and educational attainment level (%)"
+    }
+    assert result.labels["area"]["DE"] == "Germany"
+    assert result.units == {"LFSA_URGAED": "PC"}
+    assert result.missing == 1  # MT: empty, flag "u"
+
+
+def test_the_dataflow_label_comes_from_the_cell_and_area_from_geo():
+    payload = (
+        b"DATAFLOW,GEO: Geopolitical entity,TIME_PERIOD:Time period,OBS_VALUE\n"
+        b"BIS:WS_CBPOL(1.0):Central bank policy rates,CN:China,2024-06,3.45\n"
+        b"OECD.SDD.TPS:DSD_LFS@DF_IALFS_UNE_Q(1.0),JP,2024-06,2.5\n"
+    )
+
+    result = get_connector("sdmx-csv").parse(payload)
+
+    assert result.frame[["indicator", "area"]].to_dict("records") == [
+        {"indicator": "WS_CBPOL", "area": "CN"},
+        {"indicator": "DF_IALFS_UNE_Q", "area": "JP"},
+    ]
+    assert result.labels["indicator"] == {"WS_CBPOL": "Central bank policy rates"}
+
+
+def test_a_file_without_time_period_names_its_columns():
+    with pytest.raises(ConnectorError) as caught:
+        get_connector("sdmx-csv").parse(
+            (FIXTURES / "bad" / "sdmx_csv_no_time_period.csv").read_bytes()
+        )
+
+    assert 'no column "TIME_PERIOD" (period)' in caught.value.message
+    assert "DATAFLOW, FREQ, REF_AREA, TIME, OBS_VALUE" in caught.value.message

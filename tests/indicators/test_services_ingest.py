@@ -168,7 +168,7 @@ BAD_CORPUS = [
     ("csv", "truncated_in_quote.csv", "malformed at line 3"),
     ("json", "truncated.json", "ends too early"),
     ("excel", "truncated.xlsx", "damaged or incomplete"),
-    ("excel", "old_format.xls", "old-format .xls workbook"),
+    ("excel", "old_format.xls", ".xls workbook (Excel 97-2003) is damaged"),
     ("csv", "gbk_undeclared.csv", "looks like GBK"),
     ("csv", "missing_value_column.csv", "Required column(s) not found: value"),
     ("csv", "non_numeric_value.csv", '"约5000" is not a number'),
@@ -278,7 +278,7 @@ def test_a_run_stopped_by_the_time_limit_says_so(price_indicator, monkeypatch) -
     def slow(*args, **kwargs):
         raise SoftTimeLimitExceeded()
 
-    monkeypatch.setattr(services, "_upsert", slow)
+    monkeypatch.setattr(services, "upsert", slow)
     with pytest.raises(SoftTimeLimitExceeded):
         ingest(_request(PRICE_CSV))
 
@@ -323,3 +323,28 @@ def test_create_missing_refuses_codes_too_long_to_store(price_indicator) -> None
     with pytest.raises(ConnectorError, match="longer than 16 characters"):
         ingest(request)
     assert "area_map" in _assert_nothing_written().error
+
+
+def test_a_folded_dimension_too_long_to_store_is_refused_with_its_rows(price_indicator) -> None:
+    header = (
+        "DATAFLOW,REF_AREA," + ",".join(f"DIM_{k}" for k in range(6)) + ",TIME_PERIOD,OBS_VALUE\n"
+    )
+    rows = "".join(
+        "X:ELEC-PRICE-IDC(1.0),510100,"
+        + ",".join(f"LONG_CODE_{k}_{i}" for k in range(6))
+        + f",2023,0.{i}\n"
+        for i in range(2)
+    )
+    request = IngestRequest(
+        kind="sdmx-csv",
+        options={"indicator": "elec-price-idc"},
+        label="long",
+        payload=(header + rows).encode(),
+    )
+
+    with pytest.raises(ConnectorError) as caught:
+        ingest(request)
+
+    assert "is longer than 80 characters (row 2, row 3)" in caught.value.message
+    assert '"dimension_columns"' in caught.value.message
+    assert Observation.objects.count() == 0

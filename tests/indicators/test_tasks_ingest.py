@@ -180,3 +180,51 @@ def test_a_real_worker_on_redis_ingests_from_a_local_server_and_reruns_change_no
     assert Observation.objects.filter(run=first).count() == 2
     assert http_server.requests == ["/price.csv", "/price.csv"]
     assert worker.poll() is None
+
+
+LARGE_ROWS = 300_000
+
+
+def _large_csv() -> bytes:
+    lines = ["indicator,area,period,value"]
+    areas = ["510000", "510100", "510300", "510400", "510500", "510600"]
+    for i in range(LARGE_ROWS):
+        day = __import__("datetime").date(1900, 1, 1) + __import__("datetime").timedelta(i // 6)
+        lines.append(f"dc-power-price,{areas[i % 6]},{day.isoformat()},{i * 0.001:.3f}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+@pytest.mark.celery_worker
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keep the migrated regions
+def test_run_now_in_the_admin_ingests_a_large_file_in_a_real_worker(
+    worker, admin_client_, monkeypatch
+) -> None:
+    from django.core.files.base import ContentFile
+    from django.urls import reverse
+
+    Indicator.objects.create(code="dc-power-price", name_zh="电价", unit="元/度")
+    source = Source.objects.create(code="big", name="大文件", kind="csv")
+    source.file.save("big.csv", ContentFile(_large_csv()))
+    sender = Celery(broker=BROKER)
+    # The admin action queues through the task's own delay; send it to the real broker instead
+    # of the test settings' eager in-memory one.
+    monkeypatch.setattr(
+        ingest_source_task,
+        "delay",
+        lambda *args, **kwargs: sender.send_task(ingest_source_task.name, args, kwargs),
+    )
+    changelist = reverse("admin:indicators_source_changelist")
+    run_now = {"action": "run_now", "_selected_action": [source.pk]}
+
+    assert admin_client_.post(changelist, run_now).status_code == 302
+    (first,) = _wait_for_runs(1, seconds=180)
+    assert admin_client_.post(changelist, run_now).status_code == 302
+    _, second = _wait_for_runs(2, seconds=180)
+
+    assert first.status == RunStatus.SUCCEEDED, first.error
+    assert (first.trigger, first.triggered_by.username) == ("manual", "admin")
+    assert (first.inserted, first.updated, first.unchanged) == (LARGE_ROWS, 0, 0)
+    assert (second.inserted, second.updated, second.unchanged) == (0, 0, LARGE_ROWS)
+    assert Observation.objects.filter(run=first).count() == LARGE_ROWS
+    assert worker.poll() is None

@@ -73,6 +73,11 @@ class Command(BaseCommand):
             help="rows for ingestion vs COPY (0: skip)",
         )
         parser.add_argument(
+            "--only",
+            choices=["ingestion"],
+            help="run one measurement alone (no dataset build, no load test, no briefing)",
+        )
+        parser.add_argument(
             "--out", default=str(Path(settings.DATA_DIR) / "bench" / "results.json")
         )
 
@@ -88,7 +93,8 @@ class Command(BaseCommand):
                 f"Database {name!r} would be overwritten: use a dedicated one whose name "
                 "contains 'bench', e.g. DATABASE_URL=postgres://user@127.0.0.1:5432/fourplusone_bench"
             )
-        load.wrk_available()
+        if options["only"] is None:
+            load.wrk_available()
         password = "bench-password-1"  # noqa: S105 — synthetic users of a bench database
         results: dict[str, Any] = {
             "date": dt.date.today().isoformat(),
@@ -97,6 +103,13 @@ class Command(BaseCommand):
             f"{connection.cursor().connection.info.server_version}",
         }
         call_command("migrate", verbosity=0)
+        if options["only"] == "ingestion":
+            self._log("ingestion against COPY (alone)")
+            results["ingestion"] = measure.ingestion_vs_copy(options["ingest_rows"], self._log)
+            self._print_ingestion(results["ingestion"])
+            self._save(results, options["out"])
+            self.stdout.write(f"figures written to {options['out']}")
+            return
         self._log("collectstatic (gunicorn serves hashed files through WhiteNoise)")
         call_command("collectstatic", interactive=False, verbosity=0)
 
@@ -175,17 +188,31 @@ class Command(BaseCommand):
         )
         w(f"a change is visible on the next request: {results['change_visible_next_request']}")
         if "ingestion" in results:
-            ing = results["ingestion"]
-            w(
-                f"ingestion of {ing['rows']:,} rows: service {ing['service_seconds']} s "
-                f"({ing['service_rows_per_s']:,}/s), raw COPY {ing['copy_seconds']} s "
-                f"({ing['copy_rows_per_s']:,}/s): ratio {ing['ratio']}"
-            )
+            self._print_ingestion(results["ingestion"])
         b = results["briefing"]
         w(f"monthly briefing {b['period']}: {b['warm_s']} s warm, {b['cold_s']} s cold")
         w("\ntargets:")
         for name, text in results["targets"].items():
             w(f"  {name:<16}{text}")
+
+    def _print_ingestion(self, ing: dict[str, Any]) -> None:
+        w = self.stdout.write
+        w(
+            f"ingestion of {ing['rows']:,} rows: service {ing['service_seconds']} s "
+            f"({ing['service_rows_per_s']:,}/s), raw COPY {ing['copy_seconds']} s "
+            f"({ing['copy_rows_per_s']:,}/s): ratio {ing['ratio']}"
+        )
+        w(
+            f"  rerun of the same payload: {ing['rerun_seconds']} s, ratio {ing['rerun_ratio']}, "
+            f"inserted/updated/unchanged {ing['rerun_counts']}"
+        )
+        w(f"  parse + clean-up alone: {ing['parse_seconds']} s, ratio {ing['parse_ratio']}")
+        w(
+            f"  peak RSS of the ingesting process: {ing['peak_rss_mib']} MiB "
+            f"({ing['rss_at_start_mib']} MiB at its start)"
+        )
+        w("  CSV readers (s): " + ", ".join(f"{k} {v}" for k, v in ing["engines"].items()))
+        w(f"  load average during the run: {os.getloadavg()}")
 
 
 def _cpus() -> int:

@@ -1,0 +1,296 @@
+"""The validation stage of an ingestion: whole-column checks on the parsed rows.
+
+Each check is a function of the parsed rows and the catalogue that returns ``Finding``s: a
+message and the mask of the rows it is about. A finding that ``rejects`` fails the whole run
+(nothing is written, the message lists the first problems with the rows they are in); one that
+does not reject only marks its rows (``Validated.flagged``), for rules that keep a value but
+mark it doubtful. New rules are functions added to ``RULES``.
+
+Checks: the payload holds observations, no two rows share a key, indicator and area codes are
+known (or may be created), units agree with the indicator's, values lie within the indicator's
+plausible range. Locators are computed only for the rows a message names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from django.utils.translation import gettext as _
+
+from indicators.connectors import ParseResult
+from indicators.exceptions import ConnectorError
+from indicators.models import Indicator, Observation
+from policy.models import Region
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+KEY = ["indicator", "area", "period", "dimension"]
+MAX_PROBLEMS_LISTED = 5
+
+
+@dataclass
+class Finding:
+    """What one rule found: a message and the rows it is about."""
+
+    message: str
+    rows: NDArray[np.bool_]
+    rejects: bool = True
+
+
+@dataclass
+class Catalogue:
+    """The known codes the rows are checked against (read once per run)."""
+
+    indicators: dict[str, Indicator]
+    areas: set[str]
+    create_missing: bool
+
+
+@dataclass
+class Validated:
+    """Rows ready to write, the codes to create first, and the rows rules marked."""
+
+    result: ParseResult
+    new_indicators: dict[str, dict[str, str]] = field(default_factory=dict)
+    new_areas: dict[str, str] = field(default_factory=dict)
+    marked: NDArray[np.bool_] | None = None
+
+    @property
+    def rows(self) -> pd.DataFrame:
+        return self.result.rows
+
+    @property
+    def flagged(self) -> int:
+        """How many rows a non-rejecting rule marked (kept, but not to be shown as fact)."""
+        return 0 if self.marked is None else int(self.marked.sum())
+
+
+Rule = Callable[[ParseResult, Catalogue], list[Finding]]
+
+
+def present(column: pd.Series) -> list[str]:
+    """The distinct values of a categorical column that occur in it."""
+    return list(column.cat.remove_unused_categories().cat.categories)
+
+
+def validate(result: ParseResult, *, create_missing: bool) -> Validated:
+    """Check every row; raise one ``ConnectorError`` listing the problems, or return the rows."""
+    rows = result.rows
+    if rows.empty:
+        if result.missing:
+            return Validated(result)
+        raise ConnectorError(_("数据中没有任何观测值。请检查地址、文件或列映射。"))
+    check_duplicates(result)
+    codes = present(rows["indicator"])
+    catalogue = Catalogue(
+        indicators={i.code: i for i in Indicator.objects.filter(code__in=codes)},
+        areas=set(
+            Region.objects.filter(code__in=present(rows["area"])).values_list("code", flat=True)
+        ),
+        create_missing=create_missing,
+    )
+    validated = Validated(result)
+    if create_missing:
+        _plan_creations(validated, catalogue)
+    findings = [finding for rule in RULES for finding in rule(result, catalogue)]
+    rejected = [f for f in findings if f.rejects]
+    if rejected:
+        raise _rejection(result, rejected, catalogue)
+    marks = [f.rows for f in findings]
+    validated.marked = np.logical_or.reduce(marks) if marks else None
+    return validated
+
+
+def where(result: ParseResult, mask: NDArray[np.bool_]) -> str:
+    """The first three rows under ``mask`` by locator, and how many more there are."""
+    shown, total = result.where(mask)
+    text = _("、").join(shown)  # "row 2, row 7" / "第 2 行、第 7 行"
+    return text + (_(" 等，另有 %(n)s 处") % {"n": total - 3} if total > 3 else "")
+
+
+def check_duplicates(result: ParseResult) -> None:
+    """Refuse a payload in which two rows share indicator, area, period and dimension."""
+    rows = result.rows
+    codes = pd.DataFrame({k: rows[k].cat.codes.to_numpy() for k in KEY})
+    dup = codes.duplicated(keep=False).to_numpy()
+    if not dup.any():
+        return
+    first = int(np.argmax(dup))
+    same = dup & (codes.to_numpy() == codes.to_numpy()[first]).all(axis=1)
+    key = [str(rows[k].iloc[first]) for k in KEY]
+    raise ConnectorError(
+        _(
+            "%(n)s 行与其他行的键重复，例如 %(key)s，位于 %(where)s。每个指标、地区、期间（及维"
+            "度）只能出现一次：请删除重复行，或把区分它们的列映射为维度（dimension）。"
+        )
+        % {
+            "n": int(dup.sum()),
+            "key": " / ".join(k for k in key if k),
+            "where": where(result, same),
+        },
+        fields={"rejected": int(dup.sum())},
+    )
+
+
+def unknown_codes(result: ParseResult, catalogue: Catalogue) -> list[Finding]:
+    """Indicator and area codes that neither exist nor may be created."""
+    if catalogue.create_missing:
+        return []
+    rows = result.rows
+    findings = []
+    checks = (
+        (
+            "indicator",
+            set(catalogue.indicators),
+            _("请在管理后台添加，或用 indicator_map 映射"),
+        ),
+        ("area", catalogue.areas, _("请用 area_map 映射，或先添加该地区")),
+    )
+    for column, known, hint in checks:
+        for code in sorted(set(present(rows[column])) - known):
+            mask = (rows[column] == code).to_numpy()
+            findings.append(
+                Finding(
+                    _("未知 %(column)s 代码“%(code)s”（%(where)s）：%(hint)s")
+                    % {"column": column, "code": code, "where": where(result, mask), "hint": hint},
+                    mask,
+                )
+            )
+    return findings
+
+
+def units_and_ranges(result: ParseResult, catalogue: Catalogue) -> list[Finding]:
+    """Units other than the indicator's, and values outside its plausible range."""
+    rows = result.rows
+    findings = []
+    units = rows["unit"]
+    values = rows["value"].to_numpy()
+    for code, indicator in catalogue.indicators.items():
+        of_code = (rows["indicator"] == code).to_numpy()
+        wrong = of_code & ((units != "") & (units != indicator.unit)).to_numpy()
+        if wrong.any():
+            findings.append(
+                Finding(
+                    _(
+                        "单位“%(unit)s”与指标“%(code)s”的单位“%(expected)s”不符（%(where)s）：请"
+                        "在来源选项中用“scale”换算、用“unit_map”改名"
+                    )
+                    % {
+                        "unit": units.iloc[int(np.argmax(wrong))],
+                        "code": code,
+                        "expected": indicator.unit,
+                        "where": where(result, wrong),
+                    },
+                    wrong,
+                )
+            )
+        low, high = indicator.min_value, indicator.max_value
+        outside = np.zeros(len(rows), dtype=bool)
+        if low is not None:
+            outside |= values < low
+        if high is not None:
+            outside |= values > high
+        outside &= of_code
+        if outside.any():
+            findings.append(
+                Finding(
+                    _("“%(code)s”的数值 %(value)s 超出合理范围 %(low)s … %(high)s（%(where)s）")
+                    % {
+                        "value": f"{values[int(np.argmax(outside))]:g}",
+                        "code": code,
+                        "low": "" if low is None else f"{low:g}",
+                        "high": "" if high is None else f"{high:g}",
+                        "where": where(result, outside),
+                    },
+                    outside,
+                )
+            )
+    return findings
+
+
+def dimension_lengths(result: ParseResult, catalogue: Catalogue) -> list[Finding]:
+    """Dimensions longer than the database stores (folded SDMX dimensions can be)."""
+    limit = Observation._meta.get_field("dimension").max_length or 0
+    rows = result.rows
+    too_long = [d for d in present(rows["dimension"]) if len(d) > limit]
+    if not too_long:
+        return []
+    mask = rows["dimension"].isin(too_long).to_numpy()
+    return [
+        Finding(
+            _(
+                "维度“%(dimension)s”超过 %(limit)s 个字符（%(where)s）：请用 "
+                "“dimension_columns”只折叠区分各行所需的维度，或用 columns 把其余维度映射掉"
+            )
+            % {"dimension": too_long[0], "limit": limit, "where": where(result, mask)},
+            mask,
+        )
+    ]
+
+
+RULES: list[Rule] = [unknown_codes, units_and_ranges, dimension_lengths]
+
+
+def _rejection(
+    result: ParseResult, findings: list[Finding], catalogue: Catalogue
+) -> ConnectorError:
+    problems = [f.message for f in findings]
+    rows = result.rows
+    # Said even when the codes are about to be created: the hint names the option either way.
+    if set(present(rows["indicator"])) - set(catalogue.indicators) or (
+        set(present(rows["area"])) - catalogue.areas
+    ):
+        problems.append(_("或使用 --create-missing 自动创建未知代码"))
+    rejected = int(np.logical_or.reduce([f.rows for f in findings]).sum())
+    listed = problems[:MAX_PROBLEMS_LISTED]
+    more = len(problems) - len(listed)
+    text = "; ".join(listed) + (_("；另有 %(n)s 个问题") % {"n": more} if more else "")
+    return ConnectorError(
+        _("未导入任何数据：%(n)s 行无效。%(problems)s。") % {"n": rejected, "problems": text},
+        fields={"rejected": rejected},
+    )
+
+
+def _plan_creations(validated: Validated, catalogue: Catalogue) -> None:
+    """With ``create_missing``: the unknown codes to create, with the publisher's labels."""
+    result = validated.result
+    rows = result.rows
+    unknown_ind = sorted(set(present(rows["indicator"])) - set(catalogue.indicators))
+    unknown_area = sorted(set(present(rows["area"])) - catalogue.areas)
+    check_code_lengths(unknown_ind, unknown_area)
+    validated.new_indicators = {
+        code: {
+            "label": result.labels["indicator"].get(code, ""),
+            "unit": result.units.get(code) or _first_unit(rows, code),
+        }
+        for code in unknown_ind
+    }
+    validated.new_areas = {code: result.labels["area"].get(code, "") for code in unknown_area}
+
+
+def _first_unit(rows: pd.DataFrame, code: str) -> str:
+    units = rows.loc[(rows["indicator"] == code) & (rows["unit"] != ""), "unit"]
+    return str(units.iloc[0]) if not units.empty else ""
+
+
+def check_code_lengths(indicators: list[str], areas: list[str]) -> None:
+    """Refuse to create codes longer than the catalogue can store."""
+    limits = (
+        (indicators, Indicator._meta.get_field("code").max_length, "indicator"),
+        (areas, Region._meta.get_field("code").max_length, "area"),
+    )
+    for codes, limit, column in limits:
+        too_long = [code for code in codes if len(code) > (limit or 0)]
+        if too_long:
+            raise ConnectorError(
+                _(
+                    "%(column)s 代码“%(code)s”超过 %(limit)s 个字符，无法创建；请用 %(column)s_m"
+                    "ap 映射到更短的代码。"
+                )
+                % {"column": column, "code": too_long[0], "limit": limit}
+            )
