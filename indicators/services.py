@@ -37,6 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from policy.models import Region, RegionLevel
+from policy.readmodel import refresh_for_indicators
 from policy.revision import program_changed
 
 from .connectors import ParseResult, get_connector
@@ -153,6 +154,8 @@ def ingest(request: IngestRequest) -> IngestionRun:
             _upsert(run, rows.frame, request.progress)
             if not request.dry_run:
                 derived_recompute(changed=set(rows.frame["indicator"]))
+                # KPIs that follow these indicators: their statuses, in the same transaction.
+                refresh_for_indicators(set(rows.frame["indicator"]))
             if request.dry_run:
                 transaction.set_rollback(True)
     except Exception as exc:

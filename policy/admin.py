@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -24,6 +25,7 @@ from .models import (
     Region,
     WorkerPing,
 )
+from .readmodel import Affected, affected_by, affected_in_db, refresh_affected
 from .services.api_tokens import api_token_create, api_token_revoke
 from .services.milestones import milestone_update_approve
 
@@ -37,7 +39,38 @@ def _mark_admin_edit(obj: Any, *, change: bool) -> None:
         obj.version += 1
 
 
-class AuditedAdmin(SimpleHistoryAdmin):
+class ReadModelAdmin(admin.ModelAdmin):
+    """Admin edits keep the stored statuses current, in the same transaction as the edit.
+
+    The admin's save and delete hooks are its service layer: targets, baselines, milestones,
+    projects and initiatives changed or deleted here recompute what they count for (before
+    and after the edit: a milestone or KPI may move to another project).
+    """
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        obj._status_affected = affected_in_db(obj)
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        obj = form.instance
+        refresh_affected(getattr(obj, "_status_affected", Affected()) | affected_by(obj))
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        affected = affected_by(obj)
+        super().delete_model(request, obj)
+        refresh_affected(affected)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        with transaction.atomic():
+            affected = Affected()
+            for obj in queryset:
+                affected = affected | affected_by(obj)
+            super().delete_queryset(request, queryset)
+            refresh_affected(affected)
+
+
+class AuditedAdmin(ReadModelAdmin, SimpleHistoryAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = list(super().get_readonly_fields(request, obj))
         names = {f.name for f in self.model._meta.fields}
@@ -70,7 +103,7 @@ class RegionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(admin.ModelAdmin):
+class InitiativeAdmin(ReadModelAdmin):
     list_display = ["order", "code", "name_zh", "lead_department_zh"]
     list_display_links = ["code", "name_zh"]
 

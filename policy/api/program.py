@@ -8,8 +8,8 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
-from ..models import Kpi, Project
-from ..selectors.program import initiative_overview, project_statuses
+from ..models import Kpi, Project, ProjectStatus
+from ..selectors.program import initiative_rows, project_status_row, stored_status
 from ..selectors.records import (
     ProjectFilters,
     kpi_get,
@@ -41,8 +41,13 @@ from .schemas import (
 router = Router(tags=["program"])
 
 
-def _status(status: Status) -> dict[str, str]:
-    return {"rag": status.rag, "explanation": status.explanation}
+def _status(status: Status, revision: int) -> dict[str, Any]:
+    return {
+        "rag": status.rag,
+        "explanation": status.explanation,
+        "as_of": status.as_of,
+        "revision": revision,
+    }
 
 
 def _initiative_rows(request: HttpRequest) -> list[dict[str, Any]]:
@@ -56,9 +61,9 @@ def _initiative_rows(request: HttpRequest) -> list[dict[str, Any]]:
             "order": row.initiative.order,
             "colour": row.initiative.colour,
             "project_count": row.project_count,
-            "status": _status(row.status),
+            "status": _status(row.status, row.revision),
         }
-        for row in initiative_overview(request.auth)
+        for row in initiative_rows(request.auth)
     ]
 
 
@@ -87,6 +92,7 @@ def get_initiative(request: HttpRequest, code: str) -> Any:
 
 def _project_out(project: Project, status: Status) -> dict[str, Any]:
     region = project.region
+    row = project_status_row(project)
     return {
         "id": project.pk,
         "code": project.code,
@@ -109,7 +115,7 @@ def _project_out(project: Project, status: Status) -> dict[str, Any]:
         "planned_investment_yuan": project.planned_investment_yuan,
         "actual_investment_yuan": project.actual_investment_yuan,
         "owners": sorted(u.username for u in project.owners.all()),
-        "status": _status(status),
+        "status": _status(status, row.revision if row else 0),
     }
 
 
@@ -134,7 +140,8 @@ def list_projects(request: HttpRequest, filters: Query[ProjectFilter], page: Que
 )
 def get_project(request: HttpRequest, project_id: int) -> Any:
     project = project_get(request.auth, project_id)
-    return _project_out(project, project_statuses([project])[project.pk])
+    project.status_row = ProjectStatus.objects.filter(project=project).first()  # type: ignore[assignment]
+    return _project_out(project, stored_status(project.status_row))
 
 
 @router.get(

@@ -31,6 +31,10 @@ IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 class StatusOut(Schema):
     rag: str = Field(description="green / amber / red / grey（无数据）")
     explanation: str
+    as_of: dt.date | None = Field(
+        description="状态的计算日期（逾期天数按此日计算）；尚未计算时为 null"
+    )
+    revision: int = Field(description="状态的修订号：内容每变化一次加 1")
 
 
 class InitiativeOut(Schema):

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import F, Prefetch, Q, QuerySet, Window
+from django.db.models import F, Min, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
@@ -24,18 +24,20 @@ from indicators.selectors import Provenance, SourceHealth, indicator_freshness, 
 from ..charts.kpi import progress_ratio
 from ..models import (
     Initiative,
+    InitiativeStatus,
     Kpi,
-    KpiTarget,
-    KpiValue,
+    KpiStatus,
     Membership,
     Milestone,
     MilestoneStatus,
     Role,
+    StatusChange,
+    StatusSubject,
 )
 from ..permissions import Scope, user_scope
-from ..selectors.dashboard import KpiSeries
-from ..selectors.program import InitiativeRow, initiative_overview, kpi_facts
-from ..status import KpiFact, Status, Thresholds, project_kpi
+from ..readmodel import Trajectory, change_status, load_trajectories
+from ..selectors.dashboard import KpiSeries, kpi_series
+from ..status import Reason, Status
 from .models import Briefing, BriefingStatus, BriefingSubscription
 from .periods import BriefingPeriod
 
@@ -120,12 +122,21 @@ class MilestoneLine:
 class InitiativeSection:
     initiative: Initiative
     name: str
-    status: Status
+    status: Status  # from the status history: the entry in force on the cut-off
     project_count: int
     projects_by_rag: dict[str, int]
     kpis: list[KpiLine] = field(default_factory=list)
     completed: list[MilestoneLine] = field(default_factory=list)
     overdue: list[MilestoneLine] = field(default_factory=list)
+
+    @property
+    def status_as_of(self) -> dt.date | None:
+        """The day the status holds for (None: no status recorded by the cut-off)."""
+        return (
+            None
+            if self.status.reasons and self.status.reasons[0].code == "no_record"
+            else (self.status.as_of)
+        )
 
     @property
     def headline_kpi(self) -> KpiLine | None:
@@ -211,12 +222,27 @@ class SourceLine:
 
 
 @dataclass
+class ColourChange:
+    """A project or initiative that changed colour between two briefings' cut-offs."""
+
+    day: dt.date
+    subject: str  # "project" / "initiative"
+    name: str
+    from_rag: str
+    to_rag: str
+    status: Status  # the reasons then, day counts as of `day`
+
+
+@dataclass
 class BriefingFacts:
     period: BriefingPeriod
     as_of: dt.date
     initiatives: list[InitiativeSection]
     indicators: list[IndicatorLine]
     sources: list[SourceLine]
+    history_starts: dt.date | None = None  # the first day the status history records
+    changes_since: dt.date | None = None  # the previous briefing period's cut-off
+    colour_changes: list[ColourChange] = field(default_factory=list)
 
     @property
     def stale_indicators(self) -> list[IndicatorLine]:
@@ -231,39 +257,83 @@ def _as_of(period: BriefingPeriod) -> dt.date:
     return min(period.end, timezone.localdate())
 
 
-def _kpi_series(kpi: Kpi, fact: KpiFact, as_of: dt.date) -> KpiSeries:
-    """The dashboards' KPI series, cut at `as_of`: later values did not exist on that day."""
-    values = sorted(v for v in fact.values if v[0] <= as_of)
-    trimmed = KpiFact(
-        fact.name, fact.unit, fact.higher_is_better, fact.targets, values, fact.baseline
+def _entries_at(subject: str, key: str, cutoff: dt.date) -> dict[int, StatusChange]:
+    """The history entry in force on `cutoff` for every object of `subject`. One query
+    (a window function picks each object's latest entry in the database)."""
+    entries = (
+        StatusChange.objects.filter(subject=subject, day__lte=cutoff)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F(key)],
+                order_by=[F("day").desc(), F("pk").desc()],
+            )
+        )
+        .filter(rank=1)
     )
-    owner = kpi.project or kpi.initiative
-    return KpiSeries(
+    return {getattr(e, key): e for e in entries}
+
+
+def _no_record(cutoff: dt.date, starts: dt.date | None) -> Status:
+    since = starts.isoformat() if starts else ""
+    return Status("grey", (Reason("no_record", {"since": since}),), cutoff)
+
+
+def _status_at(
+    entry: StatusChange | None,
+    computed_on: dt.date | None,
+    cutoff: dt.date,
+    starts: dt.date | None,
+) -> Status:
+    """The recorded status on `cutoff`; its day is the cut-off, or the day the row was last
+    computed when that is earlier (the nightly refresh did not run since)."""
+    if entry is None:
+        return _no_record(cutoff, starts)
+    status = change_status(entry)
+    day = min(cutoff, computed_on) if computed_on else cutoff
+    return Status(status.rag, status.reasons, day)
+
+
+def _kpi_row_at(kpi: Kpi, entry: StatusChange | None, day: dt.date) -> KpiStatus | None:
+    """The KPI's figures recorded on the cut-off as an (unsaved) row."""
+    if entry is None:
+        return None
+    snap = entry.snapshot
+
+    def date(name: str) -> dt.date | None:
+        value = snap.get(name)
+        return dt.date.fromisoformat(value) if value else None
+
+    return KpiStatus(
         kpi=kpi,
-        name=fact.name,
-        unit=fact.unit,
-        higher_is_better=fact.higher_is_better,
-        baseline=fact.baseline,
-        targets=sorted(fact.targets),
-        values=values,
-        projection=project_kpi(trimmed, as_of),
-        owner_name=owner.display_name() if owner else "",
+        rag=entry.to_rag,
+        target_date=date("target_date"),
+        target=snap.get("target"),
+        projected=snap.get("projected"),
+        shortfall=snap.get("shortfall"),
+        latest_value=snap.get("latest_value"),
+        latest_date=date("latest_date"),
+        previous_value=snap.get("previous_value"),
+        year_target_date=date("year_target_date"),
+        year_target=snap.get("year_target"),
+        as_of=day,
     )
 
 
-def _kpi_rag(series: KpiSeries, limits: Thresholds) -> str:
-    projection = series.projection
-    if projection is None:
-        return "grey"
-    if projection.shortfall <= 0:
-        return "green"
-    return "amber" if projection.shortfall <= limits.amber_max_kpi_shortfall else "red"
+def _cut(trajectory: Trajectory, as_of: dt.date) -> Trajectory:
+    """The trajectory as of `as_of`: values of later periods did not exist on that day."""
+    return Trajectory(
+        trajectory.baseline, trajectory.targets, [v for v in trajectory.values if v[0] <= as_of]
+    )
 
 
-def _kpi_line(kpi: Kpi, series: KpiSeries, as_of: dt.date, limits: Thresholds) -> KpiLine:
-    """Table row of a KPI: latest value vs this year's target, the figures the charts show."""
-    latest = series.latest
-    target = series.target_for_year(as_of.year)
+def _kpi_line(kpi: Kpi, series: KpiSeries, as_of: dt.date) -> KpiLine:
+    """Table row of a KPI: the latest value up to the cut-off against the cut-off year's target
+    (from the records), projection and colour as recorded on the cut-off (from the history)."""
+    values = series.values
+    latest = values[-1] if values else None
+    later = [t for t in series.targets if t[0].year >= as_of.year]
+    target = later[0] if later else (series.targets[-1] if series.targets else None)
     ratio = (
         progress_ratio(latest[1], target[1], series.higher_is_better)
         if latest and target
@@ -277,41 +347,62 @@ def _kpi_line(kpi: Kpi, series: KpiSeries, as_of: dt.date, limits: Thresholds) -
         is_headline=kpi.is_headline,
         latest=latest[1] if latest else None,
         latest_date=latest[0] if latest else None,
-        previous=series.values[-2][1] if len(series.values) > 1 else None,
+        previous=values[-2][1] if len(values) > 1 else None,
         target=target[1] if target else None,
         target_date=target[0] if target else None,
         attainment_pct=ratio * 100 if ratio is not None else None,
         projected=series.projection.projected if series.projection else None,
-        rag=_kpi_rag(series, limits),
+        rag=series.rag,
         source_note=kpi.source_note,
         series=series,
     )
 
 
 def _kpis_by_initiative(as_of: dt.date) -> dict[int, list[KpiLine]]:
-    """Initiative KPIs and headline project KPIs, with trajectories. Three queries."""
+    """Initiative KPIs and headline project KPIs with trajectories and the figures recorded
+    on the cut-off. Four queries (five with an indicator-linked KPI)."""
     kpis = list(
         Kpi.objects.filter(Q(initiative__isnull=False) | Q(is_headline=True))
         .select_related("initiative", "project")
-        .prefetch_related(
-            Prefetch("targets", queryset=KpiTarget.objects.order_by("target_date")),
-            Prefetch(
-                "values",
-                queryset=KpiValue.objects.filter(approved_value__isnull=False).order_by(
-                    "period_end"
-                ),
-            ),
-        )
         .order_by("order", "pk")
     )
-    facts = kpi_facts(kpis)
-    limits = Thresholds.from_settings()
+    trajectories = load_trajectories(kpis)
+    entries = _entries_at(StatusSubject.KPI, "kpi_id", as_of)
     grouped: dict[int, list[KpiLine]] = defaultdict(list)
     for kpi in kpis:
-        initiative_id = kpi.initiative_id or kpi.project.initiative_id
-        series = _kpi_series(kpi, facts[kpi.pk], as_of)
-        grouped[initiative_id].append(_kpi_line(kpi, series, as_of, limits))
+        initiative_id = kpi.initiative_id or kpi.project.initiative_id  # type: ignore[union-attr]
+        row = _kpi_row_at(kpi, entries.get(kpi.pk), as_of)
+        series = kpi_series(kpi, row, _cut(trajectories[kpi.pk], as_of))
+        grouped[initiative_id].append(_kpi_line(kpi, series, as_of))
     return grouped
+
+
+def _colour_changes(since: dt.date, until: dt.date) -> list[ColourChange]:
+    """Projects and initiatives that changed colour after `since` up to `until`. One query."""
+    changes = []
+    for c in (
+        StatusChange.objects.filter(
+            subject__in=[StatusSubject.PROJECT, StatusSubject.INITIATIVE],
+            day__gt=since,
+            day__lte=until,
+        )
+        .exclude(from_rag="")
+        .exclude(from_rag=F("to_rag"))
+        .select_related("project", "initiative")
+        .order_by("-day", "-pk")
+    ):
+        owner = c.project or c.initiative
+        changes.append(
+            ColourChange(
+                day=c.day,
+                subject=c.subject,
+                name=owner.display_name() if owner else "",
+                from_rag=c.from_rag,
+                to_rag=c.to_rag,
+                status=change_status(c),
+            )
+        )
+    return changes
 
 
 def _owners_by_project(project_ids: set[int]) -> dict[int, list[str]]:
@@ -332,6 +423,8 @@ def _milestones(
         Milestone.objects.filter(
             Q(completed_on__gte=period.start, completed_on__lte=as_of)
             | Q(status__in=OPEN, due_date__lt=as_of)
+            # Completed after the cut-off: still open, and late, on that day.
+            | Q(status=MilestoneStatus.DONE, completed_on__gt=as_of, due_date__lt=as_of)
         )
         .select_related("project")
         .order_by("due_date", "pk")
@@ -340,16 +433,17 @@ def _milestones(
     completed: dict[int, list[MilestoneLine]] = defaultdict(list)
     overdue: dict[int, list[MilestoneLine]] = defaultdict(list)
     for m in rows:
+        done = m.completed_on is not None and m.completed_on <= as_of
         line = MilestoneLine(
             title=m.display_title(),
             project=m.project.display_name(),
             owner_org=m.project.owner_org,
             owners="、".join(owners.get(m.project_id, [])),
             due_date=m.due_date,
-            completed_on=m.completed_on,
-            days_overdue=m.days_overdue(as_of),
+            completed_on=m.completed_on if done else None,
+            days_overdue=0 if done else (as_of - m.due_date).days,
         )
-        target = completed if m.completed_on else overdue
+        target = completed if done else overdue
         target[m.project.initiative_id].append(line)
     for lines in overdue.values():
         lines.sort(key=lambda x: -x.days_overdue)
@@ -459,36 +553,56 @@ def _sources(health: dict[int, SourceHealth]) -> list[SourceLine]:
 def briefing_facts(period: BriefingPeriod) -> BriefingFacts:
     """Everything a briefing states, as of the end of `period`.
 
-    Seventeen queries whatever the data size (eighteen with derived indicators): the 4+1
-    overview (9), KPIs with targets and values (3), milestones and their owners (2),
-    observations with runs and sources (1), source health (1, +1 for derived inputs) and the
-    sources' citations (1). Names and explanations are in the active language: the renderer
-    calls it inside `translation.override` of the briefing's language.
+    Statuses (initiatives, KPI projections and colours) are the ones recorded in the status
+    history on the cut-off — never a recompute over today's data; figures (latest values,
+    milestones, indicators) are the records up to the cut-off. Seventeen queries whatever the
+    data size (eighteen with derived indicators, one more with an indicator-linked KPI):
+    initiatives with their rows (1), their history on the cut-off (1), where history starts
+    (1), colour changes since the previous briefing (1), KPIs with trajectories and recorded
+    figures (4), milestones and their owners (2), observations with runs and sources (3),
+    source health (1, +1 for derived inputs) and the sources' citations (1), and the reader's
+    scope. Names and explanations are in the active language: the renderer calls it inside
+    `translation.override` of the briefing's language.
     """
     as_of = _as_of(period)
-    rows: list[InitiativeRow] = initiative_overview(BRIEFING_READER, today=as_of)
-    # Meta.ordering is not applied to the overview's GROUP BY query: order here.
-    rows.sort(key=lambda r: r.initiative.order)
+    initiatives = list(Initiative.objects.select_related("status_row").order_by("order"))
+    entries = _entries_at(StatusSubject.INITIATIVE, "initiative_id", as_of)
+    starts = StatusChange.objects.aggregate(first=Min("day"))["first"]
     kpis = _kpis_by_initiative(as_of)
     completed, overdue = _milestones(period, as_of)
-    sections = [
-        InitiativeSection(
-            initiative=row.initiative,
-            name=row.initiative.display_name(),
-            status=row.status,
-            project_count=row.project_count,
-            projects_by_rag=row.projects_by_rag,
-            kpis=kpis.get(row.initiative.pk, []),
-            completed=completed.get(row.initiative.pk, []),
-            overdue=overdue.get(row.initiative.pk, []),
+    sections = []
+    for initiative in initiatives:
+        entry = entries.get(initiative.pk)
+        row = _row(initiative)
+        snapshot = entry.snapshot if entry else {}
+        sections.append(
+            InitiativeSection(
+                initiative=initiative,
+                name=initiative.display_name(),
+                status=_status_at(entry, row.as_of if row else None, as_of, starts),
+                project_count=int(snapshot.get("project_count", 0)),
+                projects_by_rag=dict(snapshot.get("projects_by_rag", {})),
+                kpis=kpis.get(initiative.pk, []),
+                completed=completed.get(initiative.pk, []),
+                overdue=overdue.get(initiative.pk, []),
+            )
         )
-        for row in rows
-    ]
     indicators, health = _indicators(period, as_of)
+    previous_end = period.previous().end
     return BriefingFacts(
         period=period,
         as_of=as_of,
         initiatives=sections,
         indicators=indicators,
         sources=_sources(health),
+        history_starts=starts,
+        changes_since=previous_end,
+        colour_changes=_colour_changes(previous_end, as_of),
     )
+
+
+def _row(initiative: Initiative) -> InitiativeStatus | None:
+    try:
+        return initiative.status_row
+    except InitiativeStatus.DoesNotExist:
+        return None

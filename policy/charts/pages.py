@@ -32,16 +32,6 @@ from .maps import hubs_map, prefecture_choropleth
 from .program import milestone_completion, milestone_gantt, status_bars
 
 
-def kpi_rag(series: KpiSeries, amber_max_shortfall: float) -> str:
-    """The colour the status rules give this KPI's projection (grey: nothing to project)."""
-    proj = series.projection
-    if proj is None:
-        return "grey"
-    if proj.shortfall <= 0:
-        return "green"
-    return "amber" if proj.shortfall <= amber_max_shortfall else "red"
-
-
 def trajectory_frame(series: KpiSeries) -> pd.DataFrame:
     rows = []
     if series.baseline:
@@ -65,12 +55,11 @@ def kpi_trajectory_figure(
     )
 
 
-def progress_frame(
-    kpis: Sequence[KpiSeries], today: dt.date, amber_max_shortfall: float
-) -> pd.DataFrame:
+def progress_frame(kpis: Sequence[KpiSeries]) -> pd.DataFrame:
+    """Latest value against the as-of year's target, with the KPI's stored colour."""
     rows = []
     for series in kpis:
-        target = series.target_for_year(today.year)
+        target = series.year_target
         if target is None or series.latest is None:
             continue
         value = series.latest[1]
@@ -81,7 +70,7 @@ def progress_frame(
                 "target": target[1],
                 "unit": series.unit,
                 "ratio": progress_ratio(value, target[1], series.higher_is_better),
-                "rag": kpi_rag(series, amber_max_shortfall),
+                "rag": series.rag,
                 "target_year": target[0].year,
             }
         )
@@ -235,7 +224,7 @@ def chart(chart_id: str, title: str, fig: go.Figure, summary: str = "") -> dict[
     return {"id": chart_id, "title": title, "figure": figure_json(fig), "summary": summary}
 
 
-def overview_charts(overview: Overview, amber: float) -> list[dict[str, Any]]:
+def overview_charts(overview: Overview) -> list[dict[str, Any]]:
     """Status bars, milestone completion and headline KPI progress for the overview page."""
     charts = [
         chart(
@@ -249,7 +238,7 @@ def overview_charts(overview: Overview, amber: float) -> list[dict[str, Any]]:
             milestone_completion(completion_frame(overview.cards)),
         ),
     ]
-    progress = progress_frame(overview.headline_kpis, overview.today, amber)
+    progress = progress_frame(overview.headline_kpis)
     if len(progress):
         charts.append(
             chart(

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from ..models import Evidence, Kpi, KpiTarget, KpiValue, Milestone, MilestoneUpdate, Project
 from ..permissions import user_scope
 from ..status import Status
-from .program import project_statuses
+from .program import project_status_row, stored_status
 
 # --- Getters --------------------------------------------------------------------------------
 
@@ -108,22 +108,22 @@ def _projects(user: Any) -> QuerySet[Project]:
     if not user_scope(user).can_read:
         return Project.objects.none()
     return (
-        Project.objects.select_related("initiative", "region")
+        Project.objects.select_related("initiative", "region", "status_row")
         .prefetch_related("owners")
         .order_by("initiative__order", "code")
     )
 
 
 def project_search(user: Any, filters: ProjectFilters) -> list[tuple[Project, Status]]:
-    """Projects matching the filters with their computed status. Seven queries at most.
-
-    Status is computed, so the status filter applies after the statuses are known.
-    """
+    """Projects matching the filters with their stored status. Two queries (the projects
+    with their status rows, their owners)."""
     qs = _projects(user)
     if filters.initiative:
         qs = qs.filter(initiative__code=filters.initiative)
     if filters.region:
         qs = qs.filter(region__code=filters.region)
+    if filters.status:
+        qs = qs.filter(status_row__rag=filters.status)
     if filters.phase:
         qs = qs.filter(phase=filters.phase)
     if filters.owner:
@@ -135,12 +135,7 @@ def project_search(user: Any, filters: ProjectFilters) -> list[tuple[Project, St
             | Q(code__icontains=filters.q)
             | Q(owner_org__icontains=filters.q)
         )
-    projects = list(qs.distinct())
-    statuses = project_statuses(projects)
-    rows = [(p, statuses[p.pk]) for p in projects]
-    if filters.status:
-        rows = [(p, s) for p, s in rows if s.rag == filters.status]
-    return rows
+    return [(p, stored_status(project_status_row(p))) for p in qs.distinct()]
 
 
 def milestone_search(

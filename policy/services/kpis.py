@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from ..exceptions import ConflictError, PermissionDeniedError, ValidationFailed
 from ..models import Kpi, KpiValue, ReviewState
 from ..permissions import user_scope
+from ..readmodel import refresh_kpis
 from ..validators import is_implausible_jump, kpi_value_errors, period_bounds
 from .common import (
     STEP_APPROVED,
@@ -146,6 +147,8 @@ def kpi_value_record(
             raise _kpi_conflict(
                 KpiValue.objects.select_related("entered_by").get(kpi=kpi, period=period)
             ) from None
+        if direct:  # a submission leaves the approved figures, and so the status, as they are
+            refresh_kpis([kpi.pk])
         return row
 
 
@@ -198,6 +201,7 @@ def kpi_value_approve(
         row.review_note = ""
         row.version += 1
         save_with_history(row, actor=actor, channel=channel, step=STEP_APPROVED)
+        refresh_kpis([row.kpi_id])
         return row
 
 
@@ -224,4 +228,7 @@ def kpi_value_return(
         row.review_note = reason
         row.version += 1
         save_with_history(row, actor=actor, channel=channel, step=STEP_RETURNED)
+        # The approved figure stays in use; refreshed all the same, so no rule that looks at
+        # review states can be left stale by this path.
+        refresh_kpis([row.kpi_id])
         return row

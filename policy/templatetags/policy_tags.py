@@ -36,6 +36,12 @@ def rag_badge(rag: str) -> str:
     return format_html('<span class="rag rag-{}">{}</span>', rag, _(RAG_LABELS.get(rag, rag)))
 
 
+@register.filter
+def rag_label(rag: str) -> str:
+    """The colour's word in the active language ("红灯" / "red")."""
+    return _(RAG_LABELS.get(rag, rag))
+
+
 MILESTONE_STATE_LABELS = {
     "done": gettext_noop("已完成"),
     "due": gettext_noop("未到期"),
@@ -69,12 +75,6 @@ def milestone_counts(counts: dict[str, int]) -> str:
 
 def format_html_join_safe(parts: list[str]) -> str:
     return mark_safe(" ".join(parts))  # noqa: S308 — every part went through format_html
-
-
-@register.filter
-def year_target(series: Any, today: Any) -> Any:
-    """The KPI's target for today's year (or the next one)."""
-    return series.target_for_year(today.year)
 
 
 @register.simple_tag
