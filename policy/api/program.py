@@ -90,9 +90,8 @@ def get_initiative(request: HttpRequest, code: str) -> Any:
     raise Http404(_("任务方向不存在。"))
 
 
-def _project_out(project: Project, status: Status) -> dict[str, Any]:
+def _project_out(project: Project, row: ProjectStatus | None) -> dict[str, Any]:
     region = project.region
-    row = project_status_row(project)
     return {
         "id": project.pk,
         "code": project.code,
@@ -115,7 +114,7 @@ def _project_out(project: Project, status: Status) -> dict[str, Any]:
         "planned_investment_yuan": project.planned_investment_yuan,
         "actual_investment_yuan": project.actual_investment_yuan,
         "owners": sorted(u.username for u in project.owners.all()),
-        "status": _status(status, row.revision if row else 0),
+        "status": _status(stored_status(row), row.revision if row else 0),
     }
 
 
@@ -128,7 +127,7 @@ def _project_out(project: Project, status: Status) -> dict[str, Any]:
 def list_projects(request: HttpRequest, filters: Query[ProjectFilter], page: Query[PageIn]) -> Any:
     rows = project_search(request.auth, ProjectFilters(**filters.dict()))
     result = page_of(rows, page)
-    result["items"] = [_project_out(p, s) for p, s in result["items"]]
+    result["items"] = [_project_out(p, project_status_row(p)) for p, _s in result["items"]]
     return result
 
 
@@ -140,8 +139,7 @@ def list_projects(request: HttpRequest, filters: Query[ProjectFilter], page: Que
 )
 def get_project(request: HttpRequest, project_id: int) -> Any:
     project = project_get(request.auth, project_id)
-    project.status_row = ProjectStatus.objects.filter(project=project).first()  # type: ignore[assignment]
-    return _project_out(project, stored_status(project.status_row))
+    return _project_out(project, ProjectStatus.objects.filter(project=project).first())
 
 
 @router.get(

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import F, Min, Q, QuerySet, Window
+from django.db.models import Count, F, Min, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
@@ -557,7 +557,7 @@ def briefing_facts(period: BriefingPeriod) -> BriefingFacts:
     history on the cut-off — never a recompute over today's data; figures (latest values,
     milestones, indicators) are the records up to the cut-off. Seventeen queries whatever the
     data size (eighteen with derived indicators, one more with an indicator-linked KPI):
-    initiatives with their rows (1), their history on the cut-off (1), where history starts
+    initiatives with their rows and project counts (1), their history on the cut-off (1), where history starts
     (1), colour changes since the previous briefing (1), KPIs with trajectories and recorded
     figures (4), milestones and their owners (2), observations with runs and sources (3),
     source health (1, +1 for derived inputs) and the sources' citations (1), and the reader's
@@ -565,7 +565,12 @@ def briefing_facts(period: BriefingPeriod) -> BriefingFacts:
     `translation.override` of the briefing's language.
     """
     as_of = _as_of(period)
-    initiatives = list(Initiative.objects.select_related("status_row").order_by("order"))
+    # An aggregate query drops Meta.ordering (Django ≥ 3.1): order explicitly.
+    initiatives = list(
+        Initiative.objects.select_related("status_row")
+        .annotate(project_count=Count("projects"))
+        .order_by("order")
+    )
     entries = _entries_at(StatusSubject.INITIATIVE, "initiative_id", as_of)
     starts = StatusChange.objects.aggregate(first=Min("day"))["first"]
     kpis = _kpis_by_initiative(as_of)
@@ -580,7 +585,7 @@ def briefing_facts(period: BriefingPeriod) -> BriefingFacts:
                 initiative=initiative,
                 name=initiative.display_name(),
                 status=_status_at(entry, row.as_of if row else None, as_of, starts),
-                project_count=int(snapshot.get("project_count", 0)),
+                project_count=initiative.project_count,  # type: ignore[attr-defined]
                 projects_by_rag=dict(snapshot.get("projects_by_rag", {})),
                 kpis=kpis.get(initiative.pk, []),
                 completed=completed.get(initiative.pk, []),

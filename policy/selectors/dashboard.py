@@ -584,8 +584,10 @@ def project_detail(user: Any, pk: int) -> ProjectDetail:
     Raises Http404 when the user may not see the project (see `project_get`).
     """
     project = project_get(user, pk)
-    project.status_row = ProjectStatus.objects.filter(project=project).first()  # type: ignore[assignment]
-    status = stored_status(project.status_row)
+    stored = ProjectStatus.objects.filter(project=project).first()
+    if stored is not None:
+        project.status_row = stored  # the row the project's table row reads (no new query)
+    status = stored_status(stored)
     day = status.as_of or timezone.localdate()
     row = _rows_with_records([project], day)[0]
     with_pending([row])
