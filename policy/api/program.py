@@ -8,10 +8,12 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
-from ..models import Kpi, Project, ProjectStatus
+from ..models import Kpi, Project, ProjectStatus, StatusChange
+from ..readmodel import change_status
 from ..selectors.program import initiative_rows, project_status_row, stored_status
 from ..selectors.records import (
     ProjectFilters,
+    initiative_get,
     kpi_get,
     kpi_search,
     milestone_get,
@@ -34,6 +36,7 @@ from .schemas import (
     ProjectFilter,
     ProjectOut,
     ProjectPage,
+    StatusChangePage,
     kpi_value_out,
     milestone_out,
 )
@@ -90,6 +93,36 @@ def get_initiative(request: HttpRequest, code: str) -> Any:
     raise Http404(_("任务方向不存在。"))
 
 
+def _history_page(changes: Any, page: PageIn) -> dict[str, Any]:
+    """Newest first; `history_starts` says from when anything was recorded at all."""
+    result = page_of(changes.order_by("-day", "-pk"), page)
+    first = changes.order_by("day", "pk").values_list("day", flat=True).first()
+    result["history_starts"] = first
+    result["items"] = [
+        {
+            "day": c.day,
+            "from_rag": c.from_rag or None,
+            "to_rag": c.to_rag,
+            "colour_changed": c.is_colour_change,
+            "explanation": change_status(c).explanation,
+            "recorded_at": c.recorded_at,
+        }
+        for c in result["items"]
+    ]
+    return result
+
+
+@router.get(
+    "/initiatives/{code}/status-history",
+    response={200: StatusChangePage, **ONE_ERRORS},
+    operation_id="list_initiative_status_history",
+    summary="一个任务方向的状态变化记录（新在前）：原状态、新状态、生效日期与当时的原因",
+)
+def list_initiative_status_history(request: HttpRequest, code: str, page: Query[PageIn]) -> Any:
+    initiative = initiative_get(request.auth, code)
+    return _history_page(StatusChange.objects.filter(initiative=initiative), page)
+
+
 def _project_out(project: Project, row: ProjectStatus | None) -> dict[str, Any]:
     region = project.region
     return {
@@ -140,6 +173,17 @@ def list_projects(request: HttpRequest, filters: Query[ProjectFilter], page: Que
 def get_project(request: HttpRequest, project_id: int) -> Any:
     project = project_get(request.auth, project_id)
     return _project_out(project, ProjectStatus.objects.filter(project=project).first())
+
+
+@router.get(
+    "/projects/{project_id}/status-history",
+    response={200: StatusChangePage, **ONE_ERRORS},
+    operation_id="list_project_status_history",
+    summary="一个项目的状态变化记录（新在前）：原状态、新状态、生效日期与当时的原因",
+)
+def list_project_status_history(request: HttpRequest, project_id: int, page: Query[PageIn]) -> Any:
+    project = project_get(request.auth, project_id)
+    return _history_page(StatusChange.objects.filter(project=project), page)
 
 
 @router.get(

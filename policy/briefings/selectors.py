@@ -555,13 +555,13 @@ def briefing_facts(period: BriefingPeriod) -> BriefingFacts:
 
     Statuses (initiatives, KPI projections and colours) are the ones recorded in the status
     history on the cut-off — never a recompute over today's data; figures (latest values,
-    milestones, indicators) are the records up to the cut-off. Seventeen queries whatever the
-    data size (eighteen with derived indicators, one more with an indicator-linked KPI):
-    initiatives with their rows and project counts (1), their history on the cut-off (1), where history starts
-    (1), colour changes since the previous briefing (1), KPIs with trajectories and recorded
-    figures (4), milestones and their owners (2), observations with runs and sources (3),
-    source health (1, +1 for derived inputs) and the sources' citations (1), and the reader's
-    scope. Names and explanations are in the active language: the renderer calls it inside
+    project counts, milestones, indicators) are the records up to the cut-off. Fourteen
+    queries whatever the data size (one more with derived indicators, one more with an
+    indicator-linked KPI): initiatives with their rows and project counts, their history on
+    the cut-off, where history starts, colour changes since the previous briefing (4); KPIs,
+    targets, values and their recorded figures (4); milestones and their owners (2);
+    observations (2) and source health (1); the sources' citations (1). Names and
+    explanations are in the active language: the renderer calls it inside
     `translation.override` of the briefing's language.
     """
     as_of = _as_of(period)

@@ -18,7 +18,16 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from ..models import Evidence, Kpi, KpiTarget, KpiValue, Milestone, MilestoneUpdate, Project
+from ..models import (
+    Evidence,
+    Initiative,
+    Kpi,
+    KpiTarget,
+    KpiValue,
+    Milestone,
+    MilestoneUpdate,
+    Project,
+)
 from ..permissions import user_scope
 from ..status import Status
 from .program import project_status_row, stored_status
@@ -39,6 +48,16 @@ def project_get(user: Any, pk: int, *, write: bool = False) -> Project:
     if write and not scope.can_write_project(project):
         raise PermissionDenied(_("您可以查看该项目，但不能修改。"))
     return project
+
+
+def initiative_get(user: Any, code: str) -> Initiative:
+    """The initiative with this code: 404 when unknown or the user may read nothing."""
+    initiative = (
+        Initiative.objects.filter(code=code).first() if user_scope(user).can_read else None
+    )
+    if initiative is None:
+        raise Http404(_("任务方向不存在。"))
+    return initiative
 
 
 def milestone_get(user: Any, pk: int, *, write: bool = False) -> Milestone:
