@@ -8,12 +8,18 @@ initiative lead writes every project of their initiative and approves updates; a
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from .models import Membership, Project, Role
+
+logger = logging.getLogger(__name__)
 
 ROLE_GROUPS = ("official", "owner", "lead", "admin")
 
@@ -57,13 +63,18 @@ class Scope:
 EMPTY_SCOPE = Scope(frozenset(), frozenset(), frozenset())
 
 
-def user_scope(user: Any) -> Scope:
-    """The user's roles and memberships, cached on the user object for the request."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return EMPTY_SCOPE
-    cached = getattr(user, "_policy_scope", None)
-    if cached is not None:
-        return cached
+# The scope is cached per user in the shared cache and dropped when a membership, the user's
+# groups or the user row change (signals below: the admin, the seed and the services all save
+# through the ORM). The timeout is a safety net for writes that send no signal (bulk_create).
+SCOPE_TIMEOUT = 300
+
+
+def _scope_key(user_id: Any) -> str:
+    return f"policy:scope:{user_id}"
+
+
+def _load_scope(user: Any) -> Scope:
+    """Two queries: the user's role groups and memberships."""
     roles = set(user.groups.filter(name__in=ROLE_GROUPS).values_list("name", flat=True))
     if user.is_superuser:
         roles.add("admin")
@@ -80,9 +91,69 @@ def user_scope(user: Any) -> Scope:
         roles.add("owner")
     if led:
         roles.add("lead")
-    scope = Scope(frozenset(roles), frozenset(owned), frozenset(led))
+    return Scope(frozenset(roles), frozenset(owned), frozenset(led))
+
+
+def user_scope(user: Any) -> Scope:
+    """The user's roles and memberships: from the user object within a request, else from
+    the shared cache, else from the database (two queries). A failing cache is skipped."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return EMPTY_SCOPE
+    cached = getattr(user, "_policy_scope", None)
+    if cached is not None:
+        return cached
+    scope = None
+    if getattr(user, "pk", None) is not None:
+        try:
+            scope = cache.get(_scope_key(user.pk))
+        except Exception:
+            logger.warning("scope cache unavailable", exc_info=True)
+    if not isinstance(scope, Scope):
+        scope = _load_scope(user)
+        if getattr(user, "pk", None) is not None:
+            try:
+                cache.set(_scope_key(user.pk), scope, SCOPE_TIMEOUT)
+            except Exception:
+                logger.warning("scope cache unavailable", exc_info=True)
     user._policy_scope = scope
     return scope
+
+
+def user_cache_key(user_id: Any) -> str:
+    """Where `policy.backends` caches the signed-in user, with its scope attached."""
+    return f"policy:user:{user_id}"
+
+
+def scope_changed(user_id: Any) -> None:
+    """Forget the user's cached scope and cached user (memberships, groups, the user row)."""
+    try:
+        cache.delete_many([_scope_key(user_id), user_cache_key(user_id)])
+    except Exception:
+        logger.warning("scope cache unavailable", exc_info=True)
+
+
+def _on_membership(sender: Any, instance: Membership, **kwargs: Any) -> None:
+    scope_changed(instance.user_id)
+
+
+def _on_user(sender: Any, instance: Any, **kwargs: Any) -> None:
+    scope_changed(instance.pk)
+
+
+def _on_groups(sender: Any, instance: Any, reverse: bool, pk_set: Any, **kwargs: Any) -> None:
+    # user.groups.add(...) names the user; group.user_set.add(...) names the users in pk_set.
+    for user_id in (pk_set or ()) if reverse else (instance.pk,):
+        scope_changed(user_id)
+
+
+def connect() -> None:
+    uid = "policy:scope"
+    post_save.connect(_on_membership, sender=Membership, dispatch_uid=f"{uid}:membership-save")
+    post_delete.connect(_on_membership, sender=Membership, dispatch_uid=f"{uid}:membership-del")
+    User = get_user_model()
+    post_save.connect(_on_user, sender=User, dispatch_uid=f"{uid}:user-save")
+    post_delete.connect(_on_user, sender=User, dispatch_uid=f"{uid}:user-delete")
+    m2m_changed.connect(_on_groups, sender=User.groups.through, dispatch_uid=f"{uid}:groups")
 
 
 def require_read(user: Any) -> Scope:

@@ -262,6 +262,11 @@ INDICATORS_TASK_SOFT_TIME_LIMIT = env_int("INDICATORS_TASK_SOFT_TIME_LIMIT", 600
 
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "sichuan-4plus1")
 
+# Sessions are read from the shared cache (written through to the database, so a cache flush
+# logs nobody out); with the cached user (policy.backends) and role scope
+# (policy.permissions) a warm page runs no query at all.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+AUTHENTICATION_BACKENDS = ["policy.backends.CachedUserBackend"]
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)

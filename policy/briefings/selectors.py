@@ -130,13 +130,9 @@ class InitiativeSection:
     overdue: list[MilestoneLine] = field(default_factory=list)
 
     @property
-    def status_as_of(self) -> dt.date | None:
-        """The day the status holds for (None: no status recorded by the cut-off)."""
-        return (
-            None
-            if self.status.reasons and self.status.reasons[0].code == "no_record"
-            else (self.status.as_of)
-        )
+    def has_record(self) -> bool:
+        """False when the status history records nothing for the initiative by the cut-off."""
+        return not any(r.code == "no_record" for r in self.status.reasons)
 
     @property
     def headline_kpi(self) -> KpiLine | None:
