@@ -89,7 +89,7 @@ def projection_text(series: Any) -> str:
         "target": number(p.target, 2),
         "unit": series.unit,
     }
-    if p.shortfall <= 0:
+    if series.rag == "green":  # the stored colour: the KPI rule lives in policy.status only
         return _("预计 %(date)s 达到 %(projected)s %(unit)s，可完成目标 %(target)s") % values
     values["pct"] = f"{p.shortfall * 100:.0f}"
     return _("预计 %(date)s 为 %(projected)s %(unit)s，距目标 %(target)s 差 %(pct)s%%") % values
