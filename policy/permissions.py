@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from .models import Membership, Project, Role
+from .types import AnyUser, User
 
 logger = logging.getLogger(__name__)
 
@@ -59,72 +61,73 @@ class Scope:
         """Leads and admins may generate a briefing on demand (every role reads them)."""
         return self.is_admin or bool(self.led_initiative_ids)
 
+    @property
+    def can_save_power_scenarios(self) -> bool:
+        """Leads and admins save what-if scenarios of the power-cost page (every role reads)."""
+        return self.is_admin or bool(self.led_initiative_ids)
+
+    def can_change_power_scenario(self, *, is_author: bool) -> bool:
+        """A saved scenario is changed (briefing flag, deletion) by its author or an admin."""
+        return self.is_admin or (is_author and self.can_save_power_scenarios)
+
 
 EMPTY_SCOPE = Scope(frozenset(), frozenset(), frozenset())
+# Where user_scope keeps a user's scope for the rest of the request.
+_CACHE = "_policy_scope"
 
 
-# The scope is cached per user in the shared cache and dropped when a membership, the user's
-# groups or the user row change (signals below: the admin, the seed and the services all save
-# through the ORM). The timeout is a safety net for writes that send no signal (bulk_create).
+def _cached(user: AnyUser) -> Scope | None:
+    cached = getattr(user, _CACHE, None)
+    return cached if isinstance(cached, Scope) else None
+
+
+# Beyond the request, the scope is cached per user in the shared cache and dropped when a
+# membership, the user's groups or the user row change (signals below: the admin, the seed
+# and the services all save through the ORM). The timeout is a safety net for writes that
+# send no signal (bulk_create).
 SCOPE_TIMEOUT = 300
 
 
-def _scope_key(user_id: Any) -> str:
+def _scope_key(user_id: object) -> str:
     return f"policy:scope:{user_id}"
 
 
-def _load_scope(user: Any) -> Scope:
-    """Two queries: the user's role groups and memberships."""
-    roles = set(user.groups.filter(name__in=ROLE_GROUPS).values_list("name", flat=True))
-    if user.is_superuser:
-        roles.add("admin")
-    owned: set[int] = set()
-    led: set[int] = set()
-    for role, project_id, initiative_id in Membership.objects.filter(user=user).values_list(
-        "role", "project_id", "initiative_id"
-    ):
-        if role == Role.OWNER:
-            owned.add(project_id)
-        else:
-            led.add(initiative_id)
-    if owned:
-        roles.add("owner")
-    if led:
-        roles.add("lead")
-    return Scope(frozenset(roles), frozenset(owned), frozenset(led))
-
-
-def user_scope(user: Any) -> Scope:
+def user_scope(user: AnyUser | None) -> Scope:
     """The user's roles and memberships: from the user object within a request, else from
     the shared cache, else from the database (two queries). A failing cache is skipped."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if user is None:
         return EMPTY_SCOPE
-    cached = getattr(user, "_policy_scope", None)
-    if cached is not None:
-        return cached
-    scope = None
-    if getattr(user, "pk", None) is not None:
-        try:
-            scope = cache.get(_scope_key(user.pk))
-        except Exception:
-            logger.warning("scope cache unavailable", exc_info=True)
-    if not isinstance(scope, Scope):
-        scope = _load_scope(user)
-        if getattr(user, "pk", None) is not None:
-            try:
-                cache.set(_scope_key(user.pk), scope, SCOPE_TIMEOUT)
-            except Exception:
-                logger.warning("scope cache unavailable", exc_info=True)
-    user._policy_scope = scope
+    if isinstance(user, AnonymousUser):  # nobody, unless scoped_reader() gave it a scope
+        return _cached(user) or EMPTY_SCOPE
+    if not user.is_active:
+        return EMPTY_SCOPE
+    scope = _cached(user) or _shared(user)
+    setattr(user, _CACHE, scope)
     return scope
 
 
-def user_cache_key(user_id: Any) -> str:
+def _shared(user: User) -> Scope:
+    try:
+        found = cache.get(_scope_key(user.pk))
+    except Exception:  # a cache that is down: the database answers
+        logger.warning("scope cache unavailable", exc_info=True)
+        found = None
+    if isinstance(found, Scope):
+        return found
+    scope = _load_scope(user)
+    try:
+        cache.set(_scope_key(user.pk), scope, SCOPE_TIMEOUT)
+    except Exception:
+        logger.warning("scope cache unavailable", exc_info=True)
+    return scope
+
+
+def user_cache_key(user_id: object) -> str:
     """Where `policy.backends` caches the signed-in user, with its scope attached."""
     return f"policy:user:{user_id}"
 
 
-def scope_changed(user_id: Any) -> None:
+def scope_changed(user_id: object) -> None:
     """Forget the user's cached scope and cached user (memberships, groups, the user row)."""
     try:
         cache.delete_many([_scope_key(user_id), user_cache_key(user_id)])
@@ -132,15 +135,17 @@ def scope_changed(user_id: Any) -> None:
         logger.warning("scope cache unavailable", exc_info=True)
 
 
-def _on_membership(sender: Any, instance: Membership, **kwargs: Any) -> None:
+def _on_membership(sender: object, instance: Membership, **kwargs: Any) -> None:
     scope_changed(instance.user_id)
 
 
-def _on_user(sender: Any, instance: Any, **kwargs: Any) -> None:
+def _on_user(sender: object, instance: User, **kwargs: Any) -> None:
     scope_changed(instance.pk)
 
 
-def _on_groups(sender: Any, instance: Any, reverse: bool, pk_set: Any, **kwargs: Any) -> None:
+def _on_groups(
+    sender: object, instance: Any, reverse: bool, pk_set: set[int] | None, **kwargs: Any
+) -> None:
     # user.groups.add(...) names the user; group.user_set.add(...) names the users in pk_set.
     for user_id in (pk_set or ()) if reverse else (instance.pk,):
         scope_changed(user_id)
@@ -150,13 +155,42 @@ def connect() -> None:
     uid = "policy:scope"
     post_save.connect(_on_membership, sender=Membership, dispatch_uid=f"{uid}:membership-save")
     post_delete.connect(_on_membership, sender=Membership, dispatch_uid=f"{uid}:membership-del")
-    User = get_user_model()
-    post_save.connect(_on_user, sender=User, dispatch_uid=f"{uid}:user-save")
-    post_delete.connect(_on_user, sender=User, dispatch_uid=f"{uid}:user-delete")
-    m2m_changed.connect(_on_groups, sender=User.groups.through, dispatch_uid=f"{uid}:groups")
+    user_model = get_user_model()
+    post_save.connect(_on_user, sender=user_model, dispatch_uid=f"{uid}:user-save")
+    post_delete.connect(_on_user, sender=user_model, dispatch_uid=f"{uid}:user-delete")
+    m2m_changed.connect(_on_groups, sender=user_model.groups.through, dispatch_uid=f"{uid}:groups")
 
 
-def require_read(user: Any) -> Scope:
+def _load_scope(user: User) -> Scope:
+    """Two queries: the user's role groups, and their memberships."""
+    roles = set(user.groups.filter(name__in=ROLE_GROUPS).values_list("name", flat=True))
+    if user.is_superuser:
+        roles.add("admin")
+    owned: set[int] = set()
+    led: set[int] = set()
+    for role, project_id, initiative_id in Membership.objects.filter(user=user).values_list(
+        "role", "project_id", "initiative_id"
+    ):
+        if role == Role.OWNER and project_id is not None:
+            owned.add(project_id)
+        elif initiative_id is not None:
+            led.add(initiative_id)
+    if owned:
+        roles.add("owner")
+    if led:
+        roles.add("lead")
+    return Scope(frozenset(roles), frozenset(owned), frozenset(led))
+
+
+def scoped_reader(scope: Scope) -> AnonymousUser:
+    """Nobody in person, reading with `scope`: what beat and commands read for (they have no
+    request user, and selectors scope by user)."""
+    reader = AnonymousUser()
+    setattr(reader, _CACHE, scope)
+    return reader
+
+
+def require_read(user: AnyUser | None) -> Scope:
     """Raise 403 for a signed-in user with no role at all."""
     scope = user_scope(user)
     if not scope.can_read:

@@ -32,7 +32,6 @@ from typing import Any
 from celery import shared_task
 from django.db import transaction
 from django.db.models import Q
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from indicators.models import Observation
@@ -57,13 +56,14 @@ from .status import (
     KpiFact,
     MilestoneFact,
     Projection,
+    Rag,
     Reason,
     Status,
     Thresholds,
     initiative_status,
-    kpi_rag,
     project_kpi,
     project_status,
+    projection_rag,
 )
 
 OPEN_STATES = (MilestoneStatus.NOT_STARTED, MilestoneStatus.IN_PROGRESS)
@@ -127,12 +127,13 @@ def load_trajectories(kpis: Sequence[Kpi]) -> dict[int, Trajectory]:
         ):
             targets[kpi_id].append((when, float(value)))
         manual = [k.pk for k in kpis if not k.indicator_id]
-        for kpi_id, when, value in (
+        for kpi_id, when, approved in (
             KpiValue.objects.filter(kpi_id__in=manual, approved_value__isnull=False)
             .order_by("period_end")
             .values_list("kpi_id", "period_end", "approved_value")
         ):
-            values[kpi_id].append((when, float(value)))
+            if approved is not None:
+                values[kpi_id].append((when, float(approved)))
         values.update(_observed_values([k for k in kpis if k.indicator_id]))
     result = {}
     for kpi in kpis:
@@ -167,11 +168,7 @@ def _observed_values(kpis: Sequence[Kpi]) -> dict[int, list[Point]]:
 
 def _kpis(where: Q) -> list[Kpi]:
     """KPIs with the initiative they count for (a project KPI: its project's). One query."""
-    return list(
-        Kpi.objects.filter(where)
-        .annotate(owner_initiative_id=Coalesce("initiative_id", "project__initiative_id"))
-        .order_by("order", "code")
-    )
+    return list(Kpi.objects.filter(where).select_related("project").order_by("order", "code"))
 
 
 def _fact(kpi: Kpi, trajectory: Trajectory) -> KpiFact:
@@ -236,9 +233,9 @@ def _kpi_payload(kpi: Kpi, fact: KpiFact, today: dt.date, limits: Thresholds) ->
     year_target = later[0] if later else (targets[-1] if targets else None)
     return {
         "kpi_id": kpi.pk,
-        "initiative_id": kpi.owner_initiative_id,  # type: ignore[attr-defined]
+        "initiative_id": kpi.owner_initiative_id,
         "project_id": kpi.project_id,
-        "rag": kpi_rag(projection, limits),
+        "rag": projection_rag(projection, limits.amber_max_kpi_shortfall),
         "target_date": projection.target_date if projection else None,
         "target": projection.target if projection else None,
         "projected": projection.projected if projection else None,
@@ -329,7 +326,7 @@ def _stored_project_inputs(initiative_ids: Sequence[int]) -> list[ProjectInput]:
         ProjectInput(
             row.initiative_id,
             (row.project.name_zh, row.project.name_en),
-            Status(row.rag, tuple(Reason.from_json(r) for r in row.reasons), row.as_of),
+            Status(Rag(row.rag), tuple(Reason.from_json(r) for r in row.reasons), row.as_of),
             row.milestones_by_state,
         )
         for row in ProjectStatus.objects.filter(initiative_id__in=list(initiative_ids))
@@ -509,7 +506,7 @@ def _store(kind: Kind, payloads: Iterable[Payload]) -> Counts:
         rows.append(kind.model(**payload, revision=revision, computed_at=now))
     if rows:
         kind.model.objects.bulk_create(
-            rows,
+            rows,  # type: ignore[arg-type]  # rows of kind.model, built just above
             update_conflicts=True,
             unique_fields=[kind.model._meta.pk.name],
             update_fields=[*kind.fields, "as_of", "revision", "computed_at"],
@@ -797,12 +794,13 @@ def stored() -> Snapshot:
 
 def row_status(row: ProjectStatus | InitiativeStatus) -> Status:
     """The stored row as a `Status` whose explanation counts days as of the row's day."""
-    return Status(row.rag, tuple(Reason.from_json(r) for r in row.reasons), row.as_of)
+    return Status(Rag(row.rag), tuple(Reason.from_json(r) for r in row.reasons), row.as_of)
 
 
 def change_status(change: StatusChange) -> Status:
     """A history entry as the `Status` then, day counts as of the day it took effect."""
-    return Status(change.to_rag, tuple(Reason.from_json(r) for r in change.reasons), change.day)
+    reasons = tuple(Reason.from_json(r) for r in change.reasons)
+    return Status(Rag(change.to_rag), reasons, change.day)
 
 
 def row_projection(row: KpiStatus | None) -> Projection | None:

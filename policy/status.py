@@ -20,12 +20,27 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db import models
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .i18n import english
 
-RAG_ORDER = {"grey": 0, "green": 1, "amber": 2, "red": 3}
-RAGS = ("red", "amber", "green", "grey")
+
+# A computed status colour (DESIGN.md "Status (RAG) rules"); grey means no data yet. Members
+# are strings ("green" == Rag.GREEN), so templates, CSS classes, JSON and the API see the plain
+# value; the label is the word every badge and chart shows with the colour. (A comment, not a
+# docstring: the OpenAPI document would publish a docstring as the enum's description.)
+class Rag(models.TextChoices):
+    GREY = "grey", gettext_lazy("无数据")
+    GREEN = "green", gettext_lazy("绿灯")
+    AMBER = "amber", gettext_lazy("黄灯")
+    RED = "red", gettext_lazy("红灯")
+
+
+# From no data to worst: the order of status columns and of "worst first" tables.
+RAG_ORDER: dict[Rag, int] = {Rag.GREY: 0, Rag.GREEN: 1, Rag.AMBER: 2, Rag.RED: 3}
+RAGS = (Rag.RED, Rag.AMBER, Rag.GREEN, Rag.GREY)
 
 
 @dataclass(frozen=True)
@@ -94,7 +109,7 @@ class Reason:
 
 @dataclass(frozen=True)
 class Status:
-    rag: str
+    rag: Rag
     reasons: tuple[Reason, ...] = field(default=())
     as_of: dt.date | None = None  # the day the status was computed for (day counts use it)
 
@@ -111,7 +126,7 @@ class Status:
             if english():
                 return "; ".join(sentences) + "."
             return "；".join(sentences) + "。"
-        if self.rag == "grey":
+        if self.rag == Rag.GREY:
             return _("暂无里程碑和指标数据，无法判断状态。")
         return _("里程碑均按期推进，关键指标预计按期达标。")
 
@@ -205,31 +220,30 @@ def project_kpi(kpi: KpiFact, today: dt.date) -> Projection | None:
     return Projection(target_date, target, projected, shortfall)
 
 
-def kpi_rag(projection: Projection | None, limits: Thresholds | None = None) -> str:
-    """The colour of a KPI's projection: the one rule pages, charts and briefings show.
+def projection_rag(projection: Projection | None, amber_max_shortfall: float) -> Rag:
+    """The colour of one KPI's projection — the one rule pages, charts and briefings show.
 
     grey — nothing to project; green — on track; amber — short by at most the amber limit;
     red — further short.
     """
     if projection is None:
-        return "grey"
+        return Rag.GREY
     if projection.shortfall <= 0:
-        return "green"
-    limits = limits or Thresholds.from_settings()
-    return "amber" if projection.shortfall <= limits.amber_max_kpi_shortfall else "red"
+        return Rag.GREEN
+    return Rag.AMBER if projection.shortfall <= amber_max_shortfall else Rag.RED
 
 
 def _milestone_reasons(
     milestones: Iterable[MilestoneFact], today: dt.date, limits: Thresholds
-) -> tuple[str, list[Reason]]:
+) -> tuple[Rag, list[Reason]]:
     late = sorted(
         (((today - m.due_date).days, m) for m in milestones if m.is_open and m.due_date < today),
         key=lambda item: (item[0], item[1].title),
     )
     if not late:
-        return "green", []
+        return Rag.GREEN, []
     worst = late[-1][0]
-    rag = "amber" if worst <= limits.amber_max_overdue_days else "red"
+    rag = Rag.AMBER if worst <= limits.amber_max_overdue_days else Rag.RED
     items = [
         {"title_zh": m.title, "title_en": m.title_en, "due": m.due_date.isoformat()}
         for _days, m in reversed(late[-3:])
@@ -241,13 +255,14 @@ def _milestone_reasons(
 
 def _kpi_reasons(
     kpis: Iterable[KpiFact], today: dt.date, limits: Thresholds
-) -> tuple[str, list[Reason]]:
-    rag, reasons = "green", []
+) -> tuple[Rag, list[Reason]]:
+    rag: Rag = Rag.GREEN
+    reasons: list[Reason] = []
     for kpi in kpis:
         proj = project_kpi(kpi, today)
         if proj is None or proj.shortfall <= 0:
             continue
-        rag = worst_rag([rag, kpi_rag(proj, limits)])
+        rag = worst_rag([rag, projection_rag(proj, limits.amber_max_kpi_shortfall)])
         reasons.append(
             Reason(
                 "kpi_shortfall",
@@ -265,8 +280,8 @@ def _kpi_reasons(
     return rag, reasons
 
 
-def worst_rag(rags: Iterable[str]) -> str:
-    return max(rags, key=lambda r: RAG_ORDER[r], default="grey")
+def worst_rag(rags: Iterable[Rag]) -> Rag:
+    return max(rags, key=lambda r: RAG_ORDER[r], default=Rag.GREY)
 
 
 def project_status(
@@ -278,26 +293,26 @@ def project_status(
     """Status of one project from its milestones and its project-level KPIs."""
     limits = limits or Thresholds.from_settings()
     if not milestones and not kpis:
-        return Status("grey", as_of=today)
+        return Status(Rag.GREY, as_of=today)
     m_rag, m_reasons = _milestone_reasons(milestones, today, limits)
     k_rag, k_reasons = _kpi_reasons(kpis, today, limits)
     return Status(worst_rag([m_rag, k_rag]), tuple(m_reasons + k_reasons), today)
 
 
-def _projects_rag(rags: Sequence[str]) -> str:
+def _projects_rag(rags: Sequence[Rag]) -> Rag:
     """Red when half or more of the projects are red; amber when any is red or amber.
 
     One late project out of four is a warning for the initiative, not a failure of it; the
     explanation still names the project.
     """
     if not rags:
-        return "grey"
-    red = sum(1 for r in rags if r == "red")
+        return Rag.GREY
+    red = sum(1 for r in rags if r == Rag.RED)
     if red * 2 >= len(rags):
-        return "red"
-    if red or "amber" in rags:
-        return "amber"
-    return "green" if "green" in rags else "grey"
+        return Rag.RED
+    if red or Rag.AMBER in rags:
+        return Rag.AMBER
+    return Rag.GREEN if Rag.GREEN in rags else Rag.GREY
 
 
 ProjectName = str | tuple[str, str]  # the Chinese name, or (Chinese, English)
@@ -317,22 +332,22 @@ def initiative_status(
     """The initiative's own KPIs combined with its projects, naming the projects responsible."""
     limits = limits or Thresholds.from_settings()
     if not project_statuses and not kpis:
-        return Status("grey", as_of=today)
+        return Status(Rag.GREY, as_of=today)
     k_rag, reasons = _kpi_reasons(kpis, today, limits)
     p_rag = _projects_rag([s.rag for _, s in project_statuses])
-    for level in ("red", "amber"):
+    for level in (Rag.RED, Rag.AMBER):
         names = [name for name, s in project_statuses if s.rag == level]
         if names:
             reasons.append(
                 Reason(
                     "projects",
                     {
-                        "level": level,
+                        "level": str(level),
                         "count": len(names),
                         "names": [_name_pair(n) for n in names[:4]],
                         "more": len(names) > 4,
                     },
                 )
             )
-    rag = worst_rag([r for r in (k_rag if kpis else "grey", p_rag)])
+    rag = worst_rag([k_rag if kpis else Rag.GREY, p_rag])
     return Status(rag, tuple(reasons), today)

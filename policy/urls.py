@@ -34,6 +34,7 @@ policy_patterns = [
 urlpatterns = [
     path("", include((policy_patterns, "policy"))),
     path("indicators/", include("indicators.urls")),
+    path("analytics/", include("indicators.analytics.urls")),
     path("api/v1/", api.urls),
     path(
         "accounts/login/",

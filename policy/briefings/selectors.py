@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db import connection
 from django.db.models import Count, F, Min, Q, QuerySet, Window
@@ -20,8 +19,16 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from indicators.analytics.results import PowerBriefing
+from indicators.analytics.selectors import power_briefing
 from indicators.models import Confidence, Indicator, IngestionRun, Observation, Source
-from indicators.selectors import Provenance, SourceHealth, indicator_freshness, value_row_for
+from indicators.selectors import (
+    Freshness,
+    Provenance,
+    SourceHealth,
+    indicator_freshness,
+    value_row_for,
+)
 
 from ..charts.kpi import progress_ratio
 from ..models import (
@@ -37,24 +44,25 @@ from ..models import (
     StatusChange,
     StatusSubject,
 )
-from ..permissions import Scope, user_scope
+from ..permissions import Scope, scoped_reader, user_scope
 from ..readmodel import Trajectory, change_status, load_trajectories
 from ..selectors.dashboard import KpiSeries, kpi_series
-from ..status import Reason, Status
-from .models import Briefing, BriefingStatus, BriefingSubscription
+from ..status import Rag, Reason, Status
+from ..types import AnyUser, User
+from .models import Briefing, BriefingKind, BriefingStatus, BriefingSubscription
 from .periods import BriefingPeriod
 
 OPEN = (MilestoneStatus.NOT_STARTED, MilestoneStatus.IN_PROGRESS)
 
 
-def briefing_list(user: Any) -> QuerySet[Briefing]:
+def briefing_list(user: AnyUser) -> QuerySet[Briefing]:
     """The archive, newest period first. Every role may read it; no role sees nothing."""
     if not user_scope(user).can_read:
         return Briefing.objects.none()
     return Briefing.objects.select_related("requested_by")
 
 
-def briefing_get(user: Any, pk: int) -> Briefing:
+def briefing_get(user: AnyUser, pk: int) -> Briefing:
     """One briefing of the archive, 404 when it does not exist or the user may read nothing."""
     briefing = briefing_list(user).filter(pk=pk).first()
     if briefing is None:
@@ -72,23 +80,13 @@ def briefing_last_generated_at() -> dt.datetime | None:
     )
 
 
-def briefing_subscription_get(user: Any) -> BriefingSubscription | None:
+def briefing_subscription_get(user: User) -> BriefingSubscription | None:
     """The user's email opt-in, if they ever saved one."""
     return BriefingSubscription.objects.filter(user=user).first()
 
 
-class _BriefingReader:
-    """The reader a scheduled briefing is written for: may read everything, no one in person.
-
-    Beat and the command have no request user; selectors that scope by user get this one.
-    """
-
-    is_authenticated = True
-    is_active = True
-    _policy_scope = Scope(frozenset({"official"}), frozenset(), frozenset())
-
-
-BRIEFING_READER = _BriefingReader()
+# The reader a scheduled briefing is written for: may read everything, no one in person.
+BRIEFING_READER = scoped_reader(Scope(frozenset({"official"}), frozenset(), frozenset()))
 
 
 @dataclass
@@ -105,7 +103,7 @@ class KpiLine:
     target_date: dt.date | None
     attainment_pct: float | None  # latest as % of that target (direction-aware)
     projected: float | None
-    rag: str
+    rag: Rag
     source_note: str
     series: KpiSeries  # the trajectory as of the period end, for the dashboards' charts
 
@@ -242,6 +240,7 @@ class BriefingFacts:
     history_starts: dt.date | None = None  # the first day the status history records
     changes_since: dt.date | None = None  # the previous briefing period's cut-off
     colour_changes: list[ColourChange] = field(default_factory=list)
+    power: PowerBriefing | None = None  # the monthly compute–power section
 
     @property
     def stale_indicators(self) -> list[IndicatorLine]:
@@ -275,7 +274,7 @@ def _entries_at(subject: str, key: str, cutoff: dt.date) -> dict[int, StatusChan
 
 def _no_record(cutoff: dt.date, starts: dt.date | None) -> Status:
     since = starts.isoformat() if starts else ""
-    return Status("grey", (Reason("no_record", {"since": since}),), cutoff)
+    return Status(Rag.GREY, (Reason("no_record", {"since": since}),), cutoff)
 
 
 def _status_at(
@@ -410,7 +409,8 @@ def _owners_by_project(project_ids: set[int]) -> dict[int, list[str]]:
         project_id__in=project_ids, role=Role.OWNER
     ).select_related("user"):
         user = membership.user
-        names[membership.project_id].append(user.get_full_name() or user.username)
+        if membership.project_id is not None:  # an owner's membership names its project
+            names[membership.project_id].append(user.get_full_name() or user.username)
     return names
 
 
@@ -449,7 +449,9 @@ def _milestones(
     return completed, overdue
 
 
-def _series_lines(rows: list[Any], then: Any, fresh: Any) -> IndicatorLine:
+def _series_lines(
+    rows: list[Observation], then: Observation | None, fresh: Freshness
+) -> IndicatorLine:
     """A series' last two observations (oldest first) and its value at the end of the previous
     briefing period → its line, provenance by the indicators app."""
     last = rows[-1]
@@ -486,10 +488,11 @@ _LATEST_IDS_SQL = (
 )
 
 
-def _latest_ids(until: dt.date, n: int) -> Any:
-    """A subquery of each series' latest `n` observation ids up to `until` (no query yet)."""
+def _latest(until: dt.date, n: int) -> QuerySet[Observation]:
+    """Each series' latest `n` observations up to `until` (a lazy queryset)."""
     if connection.vendor == "postgresql":
-        return RawSQL(_LATEST_IDS_SQL, [until, n])  # noqa: S611 — fixed SQL, bound parameters
+        ids = RawSQL(_LATEST_IDS_SQL, [until, n])  # noqa: S611 — fixed SQL, bound parameters
+        return Observation.objects.filter(pk__in=ids)
     # Elsewhere (SQLite: the embedded default, small data) a window function does it.
     return (
         Observation.objects.filter(period_start__lte=until)
@@ -501,7 +504,6 @@ def _latest_ids(until: dt.date, n: int) -> Any:
             )
         )
         .filter(rank__lte=n)
-        .values("pk")
     )
 
 
@@ -530,15 +532,13 @@ def _indicators(
     Six queries (each series' last two observations; their indicators, areas and runs with
     sources; each series' value at the end of the previous period; source health), seven when
     a derived indicator is among them (its inputs' freshness). The database picks the rows
-    (`_latest_ids`): at provincial scale there are two million observations and a briefing
+    (`_latest`): at provincial scale there are two million observations and a briefing
     needs two or three of each series. Staleness is the indicators
     app's rule, judged now: it says whether the pipeline behind a figure is still delivering,
     which is what a reader of any briefing, old or new, needs to know.
     """
 
-    def latest(until: dt.date, n: int) -> Any:
-        return Observation.objects.filter(pk__in=_latest_ids(until, n))
-
+    latest = _latest
     previous_end = period.previous().end
     then = {
         (o.indicator_id, o.area_id, o.dimension): o
@@ -546,7 +546,7 @@ def _indicators(
             "indicator_id", "area_id", "dimension", "period", "period_start", "value"
         )
     }
-    series: dict[tuple[int, int, str], list[Any]] = defaultdict(list)
+    series: dict[tuple[int, int, str], list[Observation]] = defaultdict(list)
     observations = list(
         latest(as_of, 2).only(
             "indicator_id",
@@ -609,9 +609,10 @@ def briefing_facts(period: BriefingPeriod) -> BriefingFacts:
     indicator-linked KPI): initiatives with their rows and project counts, their history on
     the cut-off, where history starts, colour changes since the previous briefing (4); KPIs,
     targets, values and their recorded figures (4); milestones and their owners (2);
-    observations (2) and source health (1); the sources' citations (1). Names and
-    explanations are in the active language: the renderer calls it inside
-    `translation.override` of the briefing's language.
+    observations (5) and source health (1); the sources' citations (1). A monthly briefing
+    adds its compute–power section (one query when the cost indicator is not configured,
+    else nine: ``power_briefing``). Names and explanations are in the active language: the
+    renderer calls it inside `translation.override` of the briefing's language.
     """
     as_of = _as_of(period)
     # An aggregate query drops Meta.ordering (Django ≥ 3.1): order explicitly.
@@ -634,7 +635,7 @@ def briefing_facts(period: BriefingPeriod) -> BriefingFacts:
                 initiative=initiative,
                 name=initiative.display_name(),
                 status=_status_at(entry, row.as_of if row else None, as_of, starts),
-                project_count=initiative.project_count,  # type: ignore[attr-defined]
+                project_count=initiative.project_count,
                 projects_by_rag=dict(snapshot.get("projects_by_rag", {})),
                 kpis=kpis.get(initiative.pk, []),
                 completed=completed.get(initiative.pk, []),
@@ -643,6 +644,9 @@ def briefing_facts(period: BriefingPeriod) -> BriefingFacts:
         )
     indicators, health = _indicators(period, as_of)
     previous_end = period.previous().end
+    power = None
+    if period.kind == BriefingKind.MONTHLY:
+        power = power_briefing(reader=BRIEFING_READER, as_of=as_of, previous_end=previous_end)
     return BriefingFacts(
         period=period,
         as_of=as_of,
@@ -652,6 +656,7 @@ def briefing_facts(period: BriefingPeriod) -> BriefingFacts:
         history_starts=starts,
         changes_since=previous_end,
         colour_changes=_colour_changes(previous_end, as_of),
+        power=power,
     )
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -80,9 +80,20 @@ def progress_frame(kpis: Sequence[KpiSeries]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def status_frame(cards: Sequence[InitiativeCard]) -> pd.DataFrame:
-    rows = [{"name": c.name, **{r: c.projects_by_rag.get(r, 0) for r in RAG_ORDER}} for c in cards]
-    return pd.DataFrame(rows, columns=["name", *RAG_ORDER])
+class StatusCounts(Protocol):
+    """An initiative's name and its projects counted by status: a card, a briefing section."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def projects_by_rag(self) -> dict[str, int]: ...
+
+
+def status_frame(cards: Sequence[StatusCounts]) -> pd.DataFrame:
+    rags = [str(r) for r in RAG_ORDER]
+    rows = [{"name": c.name, **{r: c.projects_by_rag.get(r, 0) for r in rags}} for c in cards]
+    return pd.DataFrame(rows, columns=["name", *rags])
 
 
 def completion_frame(cards: Sequence[InitiativeCard]) -> pd.DataFrame:
@@ -218,7 +229,8 @@ def map_figures(data: MapData, metric: str, metric_label: str) -> dict[str, go.F
 
 def figure_json(fig: go.Figure) -> dict[str, Any]:
     """A figure as plain JSON types (numpy arrays and dates encoded by plotly's encoder)."""
-    return json.loads(fig.to_json())
+    plain: dict[str, Any] = json.loads(fig.to_json())
+    return plain
 
 
 def chart(chart_id: str, title: str, fig: go.Figure, summary: str = "") -> dict[str, Any]:

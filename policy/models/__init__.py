@@ -7,7 +7,7 @@ from .api import ApiToken
 from .kpi import Kpi, KpiDirection, KpiFrequency, KpiTarget, KpiValue, ReviewState
 from .milestone import Milestone, MilestoneStatus
 from .program import Initiative, Membership, Project, ProjectPhase, Role
-from .readmodel import InitiativeStatus, KpiStatus, ProjectStatus, Rag, StatusChange, StatusSubject
+from .readmodel import InitiativeStatus, KpiStatus, ProjectStatus, StatusChange, StatusSubject
 from .region import Region, RegionLevel
 from .submission import (
     Evidence,
@@ -37,7 +37,6 @@ __all__ = [
     "Project",
     "ProjectPhase",
     "ProjectStatus",
-    "Rag",
     "Region",
     "RegionLevel",
     "ReminderSent",

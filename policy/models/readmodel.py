@@ -15,12 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-
-class Rag(models.TextChoices):
-    GREEN = "green", _("绿灯")
-    AMBER = "amber", _("黄灯")
-    RED = "red", _("红灯")
-    GREY = "grey", _("无数据")
+from ..status import Rag
 
 
 class ProjectStatus(models.Model):

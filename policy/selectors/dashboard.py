@@ -42,7 +42,8 @@ from ..models import (
 )
 from ..permissions import user_scope
 from ..readmodel import Trajectory, change_status, load_trajectories, row_projection
-from ..status import RAG_ORDER, Projection, Status
+from ..status import RAG_ORDER, Projection, Rag, Status
+from ..types import AnyUser
 from .program import (
     initiative_status_row,
     is_stale,
@@ -100,7 +101,7 @@ class KpiSeries:
     values: list[Point]
     projection: Projection | None
     owner_name: str
-    rag: str = "grey"
+    rag: Rag = Rag.GREY
     latest: Point | None = None
     previous: float | None = None
     year_target: Point | None = None  # the as-of year's target (else the next, else the last)
@@ -127,7 +128,7 @@ def kpi_series(kpi: Kpi, row: KpiStatus | None, trajectory: Trajectory | None = 
         values=trajectory.values,
         projection=row_projection(row),
         owner_name=owner.display_name() if owner else "",
-        rag=row.rag if row is not None else "grey",
+        rag=Rag(row.rag) if row is not None else Rag.GREY,
         latest=latest,
         previous=row.previous_value if row is not None else None,
         year_target=year_target,
@@ -261,7 +262,8 @@ def owners_by_project(project_ids: Iterable[int]) -> dict[int, list[str]]:
         .select_related("user")
         .order_by("user__username")
     ):
-        owners[m.project_id].append(m.user.get_full_name() or m.user.get_username())
+        if m.project_id is not None:  # an owner's membership names its project
+            owners[m.project_id].append(m.user.get_full_name() or m.user.get_username())
     return owners
 
 
@@ -350,7 +352,7 @@ def _card(initiative: Initiative) -> InitiativeCard:
     )
 
 
-def program_overview(user: Any) -> Overview | None:
+def program_overview(user: AnyUser) -> Overview | None:
     """Everything the overview page shows except indicators and changes. Two queries: the
     initiatives with their stored rows, the headline KPIs with theirs.
 
@@ -417,7 +419,7 @@ def _rows_with_records(projects: Sequence[Project], on: dt.date) -> list[Project
     return rows
 
 
-def initiative_detail(user: Any, code: str) -> InitiativeDetail:
+def initiative_detail(user: AnyUser, code: str) -> InitiativeDetail:
     """One initiative with its projects, KPIs, milestones, pending counts and status history.
 
     Eleven queries (twelve with indicator-linked KPIs): initiative, projects, owners,
@@ -526,7 +528,7 @@ def pending_milestone_updates(project: Project) -> list[PendingUpdateRow]:
                 status_label=str(labels.get(update.status, update.status)),
                 percent=update.percent_complete,
                 completed_on=update.completed_on,
-                previous_status_label=str(labels.get(previous.get("status"), "")),
+                previous_status_label=str(labels.get(str(previous.get("status")), "")),
                 previous_percent=previous.get("percent_complete"),
                 submitted_by=(who.get_full_name() or who.get_username()) if who else "",
                 submitted_at=update.submitted_at,
@@ -576,7 +578,7 @@ def _related_figures(project: Project) -> list[RelatedFigure]:
     return figures
 
 
-def project_detail(user: Any, pk: int) -> ProjectDetail:
+def project_detail(user: AnyUser, pk: int) -> ProjectDetail:
     """One project: facts, owners, milestones, KPIs, stored status, related indicators, its
     status history and what waits for review. Twelve queries (thirteen with an indicator-linked
     KPI).
@@ -632,11 +634,12 @@ def _capacity_by_project() -> dict[int, float]:
     for project_id, value in KpiStatus.objects.filter(
         project__isnull=False, kpi__unit="P", latest_value__isnull=False
     ).values_list("project_id", "latest_value"):
-        capacity[project_id] += value
+        if project_id is not None and value is not None:
+            capacity[project_id] += value
     return capacity
 
 
-def map_data(user: Any) -> MapData:
+def map_data(user: AnyUser) -> MapData:
     """Per-prefecture figures, project points and the national clusters. Four queries."""
     if not user_scope(user).can_read:
         return MapData([], [], [])

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -17,9 +16,10 @@ from django.utils import timezone
 from ..models import Initiative, InitiativeStatus, Project, ProjectStatus
 from ..permissions import user_scope
 from ..readmodel import row_status
-from ..status import Reason, Status
+from ..status import Rag, Reason, Status
+from ..types import AnyUser
 
-NOT_COMPUTED = Status("grey", (Reason("not_computed", {}),), None)
+NOT_COMPUTED = Status(Rag.GREY, (Reason("not_computed", {}),), None)
 
 
 def stored_status(row: ProjectStatus | InitiativeStatus | None) -> Status:
@@ -43,7 +43,7 @@ def initiative_status_row(initiative: Initiative) -> InitiativeStatus | None:
         return None
 
 
-def project_list(user: Any) -> QuerySet[Project]:
+def project_list(user: AnyUser) -> QuerySet[Project]:
     """Projects the user may read (every project for any role; none without a role), each
     with its stored status row."""
     if not user_scope(user).can_read:
@@ -65,7 +65,7 @@ class InitiativeRow:
         return self.status.as_of
 
 
-def initiative_rows(user: Any) -> list[InitiativeRow]:
+def initiative_rows(user: AnyUser) -> list[InitiativeRow]:
     """The 4+1 in order with their stored statuses and counts. One query."""
     if not user_scope(user).can_read:
         return []

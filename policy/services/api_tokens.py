@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -11,12 +10,13 @@ from django.utils import timezone
 from ..exceptions import ValidationFailed
 from ..models import ApiToken
 from ..models.api import token_digest
+from ..types import User
 
 TOKEN_PREFIX = "fpo_"  # noqa: S105 — a public marker, not a secret
 
 
 @transaction.atomic
-def api_token_create(*, user: Any, name: str) -> tuple[ApiToken, str]:
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     """Create a token for `user`; returns the row and the plaintext, which is never stored."""
     name = name.strip()
     if not name:
@@ -37,7 +37,7 @@ def api_token_revoke(*, token: ApiToken) -> ApiToken:
     return token
 
 
-def api_token_authenticate(plaintext: str) -> Any | None:
+def api_token_authenticate(plaintext: str) -> User | None:
     """The active user behind a token, or None. Records the last use at most once a minute."""
     if not plaintext.startswith(TOKEN_PREFIX) or len(plaintext) > 200:
         return None
