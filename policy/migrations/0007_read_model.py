@@ -5,99 +5,276 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('policy', '0006_briefing_and_subscription'),
+        ("policy", "0006_briefing_and_subscription"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='InitiativeStatus',
+            name="InitiativeStatus",
             fields=[
-                ('initiative', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='status_row', serialize=False, to='policy.initiative', verbose_name='任务方向')),
-                ('rag', models.CharField(choices=[('grey', '无数据'), ('green', '绿灯'), ('amber', '黄灯'), ('red', '红灯')], max_length=5, verbose_name='状态')),
-                ('reasons', models.JSONField(default=list, verbose_name='原因')),
-                ('project_count', models.PositiveIntegerField(default=0, verbose_name='项目数')),
-                ('projects_by_rag', models.JSONField(default=dict, verbose_name='项目状态分布')),
-                ('milestones_by_state', models.JSONField(default=dict, verbose_name='里程碑分布')),
-                ('as_of', models.DateField(verbose_name='计算日期')),
-                ('revision', models.PositiveIntegerField(default=1, verbose_name='修订号')),
-                ('computed_at', models.DateTimeField(verbose_name='计算时间')),
+                (
+                    "initiative",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="status_row",
+                        serialize=False,
+                        to="policy.initiative",
+                        verbose_name="任务方向",
+                    ),
+                ),
+                (
+                    "rag",
+                    models.CharField(
+                        choices=[
+                            ("grey", "无数据"),
+                            ("green", "绿灯"),
+                            ("amber", "黄灯"),
+                            ("red", "红灯"),
+                        ],
+                        max_length=5,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("reasons", models.JSONField(default=list, verbose_name="原因")),
+                ("project_count", models.PositiveIntegerField(default=0, verbose_name="项目数")),
+                ("projects_by_rag", models.JSONField(default=dict, verbose_name="项目状态分布")),
+                ("milestones_by_state", models.JSONField(default=dict, verbose_name="里程碑分布")),
+                ("as_of", models.DateField(verbose_name="计算日期")),
+                ("revision", models.PositiveIntegerField(default=1, verbose_name="修订号")),
+                ("computed_at", models.DateTimeField(verbose_name="计算时间")),
             ],
             options={
-                'verbose_name': '任务方向状态',
-                'verbose_name_plural': '任务方向状态',
+                "verbose_name": "任务方向状态",
+                "verbose_name_plural": "任务方向状态",
             },
         ),
         migrations.CreateModel(
-            name='KpiStatus',
+            name="KpiStatus",
             fields=[
-                ('kpi', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='status_row', serialize=False, to='policy.kpi', verbose_name='关键指标')),
-                ('rag', models.CharField(choices=[('grey', '无数据'), ('green', '绿灯'), ('amber', '黄灯'), ('red', '红灯')], max_length=5, verbose_name='状态')),
-                ('target_date', models.DateField(null=True, verbose_name='预测目标日期')),
-                ('target', models.FloatField(null=True, verbose_name='目标值')),
-                ('projected', models.FloatField(null=True, verbose_name='预测值')),
-                ('shortfall', models.FloatField(null=True, verbose_name='差距（目标的比例）')),
-                ('latest_value', models.FloatField(null=True, verbose_name='最新值')),
-                ('latest_date', models.DateField(null=True, verbose_name='最新值期末')),
-                ('previous_value', models.FloatField(null=True, verbose_name='上一期值')),
-                ('year_target_date', models.DateField(null=True)),
-                ('year_target', models.FloatField(null=True)),
-                ('as_of', models.DateField(verbose_name='计算日期')),
-                ('revision', models.PositiveIntegerField(default=1, verbose_name='修订号')),
-                ('computed_at', models.DateTimeField(verbose_name='计算时间')),
-                ('initiative', models.ForeignKey(help_text='指标所属任务方向（项目指标为项目所属方向）', on_delete=django.db.models.deletion.CASCADE, related_name='+', to='policy.initiative', verbose_name='任务方向')),
-                ('project', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='policy.project')),
+                (
+                    "kpi",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="status_row",
+                        serialize=False,
+                        to="policy.kpi",
+                        verbose_name="关键指标",
+                    ),
+                ),
+                (
+                    "rag",
+                    models.CharField(
+                        choices=[
+                            ("grey", "无数据"),
+                            ("green", "绿灯"),
+                            ("amber", "黄灯"),
+                            ("red", "红灯"),
+                        ],
+                        max_length=5,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("target_date", models.DateField(null=True, verbose_name="预测目标日期")),
+                ("target", models.FloatField(null=True, verbose_name="目标值")),
+                ("projected", models.FloatField(null=True, verbose_name="预测值")),
+                ("shortfall", models.FloatField(null=True, verbose_name="差距（目标的比例）")),
+                ("latest_value", models.FloatField(null=True, verbose_name="最新值")),
+                ("latest_date", models.DateField(null=True, verbose_name="最新值期末")),
+                ("previous_value", models.FloatField(null=True, verbose_name="上一期值")),
+                ("year_target_date", models.DateField(null=True)),
+                ("year_target", models.FloatField(null=True)),
+                ("as_of", models.DateField(verbose_name="计算日期")),
+                ("revision", models.PositiveIntegerField(default=1, verbose_name="修订号")),
+                ("computed_at", models.DateTimeField(verbose_name="计算时间")),
+                (
+                    "initiative",
+                    models.ForeignKey(
+                        help_text="指标所属任务方向（项目指标为项目所属方向）",
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="policy.initiative",
+                        verbose_name="任务方向",
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="policy.project",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '指标状态',
-                'verbose_name_plural': '指标状态',
+                "verbose_name": "指标状态",
+                "verbose_name_plural": "指标状态",
             },
         ),
         migrations.CreateModel(
-            name='ProjectStatus',
+            name="ProjectStatus",
             fields=[
-                ('project', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='status_row', serialize=False, to='policy.project', verbose_name='项目')),
-                ('rag', models.CharField(choices=[('grey', '无数据'), ('green', '绿灯'), ('amber', '黄灯'), ('red', '红灯')], max_length=5, verbose_name='状态')),
-                ('reasons', models.JSONField(default=list, verbose_name='原因')),
-                ('progress', models.FloatField(null=True, verbose_name='进度（%）')),
-                ('milestones_by_state', models.JSONField(default=dict, verbose_name='里程碑分布')),
-                ('next_milestone_id', models.PositiveBigIntegerField(null=True, verbose_name='下一个里程碑')),
-                ('next_milestone_title_zh', models.CharField(blank=True, max_length=200)),
-                ('next_milestone_title_en', models.CharField(blank=True, max_length=250)),
-                ('next_milestone_due', models.DateField(null=True)),
-                ('as_of', models.DateField(verbose_name='计算日期')),
-                ('revision', models.PositiveIntegerField(default=1, verbose_name='修订号')),
-                ('computed_at', models.DateTimeField(verbose_name='计算时间')),
-                ('initiative', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='policy.initiative', verbose_name='任务方向')),
+                (
+                    "project",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="status_row",
+                        serialize=False,
+                        to="policy.project",
+                        verbose_name="项目",
+                    ),
+                ),
+                (
+                    "rag",
+                    models.CharField(
+                        choices=[
+                            ("grey", "无数据"),
+                            ("green", "绿灯"),
+                            ("amber", "黄灯"),
+                            ("red", "红灯"),
+                        ],
+                        max_length=5,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("reasons", models.JSONField(default=list, verbose_name="原因")),
+                ("progress", models.FloatField(null=True, verbose_name="进度（%）")),
+                ("milestones_by_state", models.JSONField(default=dict, verbose_name="里程碑分布")),
+                (
+                    "next_milestone_id",
+                    models.PositiveBigIntegerField(null=True, verbose_name="下一个里程碑"),
+                ),
+                ("next_milestone_title_zh", models.CharField(blank=True, max_length=200)),
+                ("next_milestone_title_en", models.CharField(blank=True, max_length=250)),
+                ("next_milestone_due", models.DateField(null=True)),
+                ("as_of", models.DateField(verbose_name="计算日期")),
+                ("revision", models.PositiveIntegerField(default=1, verbose_name="修订号")),
+                ("computed_at", models.DateTimeField(verbose_name="计算时间")),
+                (
+                    "initiative",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="policy.initiative",
+                        verbose_name="任务方向",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '项目状态',
-                'verbose_name_plural': '项目状态',
-                'indexes': [models.Index(fields=['initiative', 'rag'], name='projectstatus_initiative_rag')],
+                "verbose_name": "项目状态",
+                "verbose_name_plural": "项目状态",
+                "indexes": [
+                    models.Index(fields=["initiative", "rag"], name="projectstatus_initiative_rag")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='StatusChange',
+            name="StatusChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject', models.CharField(choices=[('project', '项目'), ('initiative', '任务方向'), ('kpi', '关键指标')], max_length=10, verbose_name='对象类型')),
-                ('from_rag', models.CharField(blank=True, max_length=5, verbose_name='原状态')),
-                ('to_rag', models.CharField(choices=[('grey', '无数据'), ('green', '绿灯'), ('amber', '黄灯'), ('red', '红灯')], max_length=5, verbose_name='新状态')),
-                ('day', models.DateField(verbose_name='生效日期')),
-                ('recorded_at', models.DateTimeField(verbose_name='记录时间')),
-                ('reasons', models.JSONField(default=list, verbose_name='原因')),
-                ('snapshot', models.JSONField(default=dict, verbose_name='快照')),
-                ('initiative', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='status_changes', to='policy.initiative')),
-                ('kpi', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='status_changes', to='policy.kpi')),
-                ('project', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='status_changes', to='policy.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "subject",
+                    models.CharField(
+                        choices=[
+                            ("project", "项目"),
+                            ("initiative", "任务方向"),
+                            ("kpi", "关键指标"),
+                        ],
+                        max_length=10,
+                        verbose_name="对象类型",
+                    ),
+                ),
+                ("from_rag", models.CharField(blank=True, max_length=5, verbose_name="原状态")),
+                (
+                    "to_rag",
+                    models.CharField(
+                        choices=[
+                            ("grey", "无数据"),
+                            ("green", "绿灯"),
+                            ("amber", "黄灯"),
+                            ("red", "红灯"),
+                        ],
+                        max_length=5,
+                        verbose_name="新状态",
+                    ),
+                ),
+                ("day", models.DateField(verbose_name="生效日期")),
+                ("recorded_at", models.DateTimeField(verbose_name="记录时间")),
+                ("reasons", models.JSONField(default=list, verbose_name="原因")),
+                ("snapshot", models.JSONField(default=dict, verbose_name="快照")),
+                (
+                    "initiative",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="status_changes",
+                        to="policy.initiative",
+                    ),
+                ),
+                (
+                    "kpi",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="status_changes",
+                        to="policy.kpi",
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="status_changes",
+                        to="policy.project",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '状态变化',
-                'verbose_name_plural': '状态变化',
-                'ordering': ['day', 'pk'],
-                'indexes': [models.Index(fields=['subject', 'day'], name='statuschange_subject_day'), models.Index(fields=['project', 'day'], name='statuschange_project_day'), models.Index(fields=['initiative', 'day'], name='statuschange_initiative_day'), models.Index(fields=['kpi', 'day'], name='statuschange_kpi_day')],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('initiative__isnull', True), ('kpi__isnull', True), ('project__isnull', False), ('subject', 'project')), models.Q(('initiative__isnull', False), ('kpi__isnull', True), ('project__isnull', True), ('subject', 'initiative')), models.Q(('initiative__isnull', True), ('kpi__isnull', False), ('project__isnull', True), ('subject', 'kpi')), _connector='OR'), name='statuschange_one_subject')],
+                "verbose_name": "状态变化",
+                "verbose_name_plural": "状态变化",
+                "ordering": ["day", "pk"],
+                "indexes": [
+                    models.Index(fields=["subject", "day"], name="statuschange_subject_day"),
+                    models.Index(fields=["project", "day"], name="statuschange_project_day"),
+                    models.Index(fields=["initiative", "day"], name="statuschange_initiative_day"),
+                    models.Index(fields=["kpi", "day"], name="statuschange_kpi_day"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("initiative__isnull", True),
+                                ("kpi__isnull", True),
+                                ("project__isnull", False),
+                                ("subject", "project"),
+                            ),
+                            models.Q(
+                                ("initiative__isnull", False),
+                                ("kpi__isnull", True),
+                                ("project__isnull", True),
+                                ("subject", "initiative"),
+                            ),
+                            models.Q(
+                                ("initiative__isnull", True),
+                                ("kpi__isnull", False),
+                                ("project__isnull", True),
+                                ("subject", "kpi"),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="statuschange_one_subject",
+                    )
+                ],
             },
         ),
     ]
