@@ -231,9 +231,15 @@ def indicator_freshness(indicators: Iterable[Indicator]) -> Freshness:
     stale_sources = {pk for pk, h in health.items() if h.stale}
     stale_inputs: dict[str, set[tuple[int, str]]] = defaultdict(set)
     codes = set().union(*inputs.values())
-    for code, area_id, period, source_id in Observation.objects.filter(
-        indicator__code__in=codes, dimension=""
-    ).values_list("indicator__code", "area_id", "period", "run__source_id"):
+    # Filter on the indicator ids through a subquery and without ordering: joined on the code,
+    # PostgreSQL estimated a fraction of all observations (a million at provincial scale),
+    # chose a parallel sequential scan and JIT-compiled it (0.4 s on every cold overview).
+    ids = Indicator.objects.filter(code__in=codes).values("pk")
+    for code, area_id, period, source_id in (
+        Observation.objects.filter(indicator_id__in=ids, dimension="")
+        .order_by()
+        .values_list("indicator__code", "area_id", "period", "run__source_id")
+    ):
         if source_id in stale_sources:
             stale_inputs[code].add((area_id, period))
     stale = {

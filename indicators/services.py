@@ -40,6 +40,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from policy.models import Region, RegionLevel
+from policy.readmodel import refresh_for_indicators
 from policy.revision import program_changed
 from policy.types import User
 
@@ -167,7 +168,10 @@ def ingest(request: IngestRequest) -> IngestionRun:
                 counts.unchanged,
             )
             if not request.dry_run:
-                derived_recompute(changed=present(validated.rows["indicator"]))
+                changed = present(validated.rows["indicator"])
+                derived_recompute(changed=changed)
+                # KPIs that follow these indicators: their statuses, in the same transaction.
+                refresh_for_indicators(changed)
             if request.dry_run:
                 transaction.set_rollback(True)
     except Exception as exc:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.forms import BaseModelFormSet, ModelForm
 from django.http import HttpRequest
@@ -25,6 +26,7 @@ from .models import (
     Region,
     WorkerPing,
 )
+from .readmodel import Affected, affected_by, affected_in_db, refresh_affected
 from .services.api_tokens import api_token_create, api_token_revoke
 from .services.milestones import milestone_update_approve
 from .types import signed_in
@@ -39,7 +41,38 @@ def _mark_admin_edit(obj: Model, *, change: bool) -> None:
         obj.version += 1
 
 
-class AuditedAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # simple_history has no types
+class ReadModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # any model
+    """Admin edits keep the stored statuses current, in the same transaction as the edit.
+
+    The admin's save and delete hooks are its service layer: targets, baselines, milestones,
+    projects and initiatives changed or deleted here recompute what they count for (before
+    and after the edit: a milestone or KPI may move to another project).
+    """
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        obj._status_affected = affected_in_db(obj)
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        obj = form.instance
+        refresh_affected(getattr(obj, "_status_affected", Affected()) | affected_by(obj))
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        affected = affected_by(obj)
+        super().delete_model(request, obj)
+        refresh_affected(affected)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        with transaction.atomic():
+            affected = Affected()
+            for obj in queryset:
+                affected = affected | affected_by(obj)
+            super().delete_queryset(request, queryset)
+            refresh_affected(affected)
+
+
+class AuditedAdmin(ReadModelAdmin, SimpleHistoryAdmin):  # type: ignore[misc]  # simple_history has no types
     def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))
         names = {f.name for f in self.model._meta.fields}
@@ -80,7 +113,7 @@ class RegionAdmin(admin.ModelAdmin[Region]):
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(admin.ModelAdmin[Initiative]):
+class InitiativeAdmin(ReadModelAdmin):
     list_display = ["order", "code", "name_zh", "lead_department_zh"]
     list_display_links = ["code", "name_zh"]
 

@@ -10,4 +10,8 @@ class PolicyConfig(AppConfig):
     verbose_name = _("四个大后方+一个创新探索")
 
     def ready(self) -> None:
+        # Imported here: it needs the app registry (models, the user model) to be ready.
+        from . import permissions
+
         connect()
+        permissions.connect()

@@ -25,6 +25,7 @@ app = Celery(
     # The modules that define tasks: a worker imports them at start to register every task.
     include=[
         "policy.services.system",
+        "policy.readmodel",
         "policy.services.reminders",
         "policy.briefings.services",
         "indicators.services",
@@ -47,6 +48,12 @@ app.conf.beat_schedule = {
     "heartbeat": {
         "task": "policy.tasks.heartbeat_task",
         "schedule": crontab(minute="*/5"),
+    },
+    # Every day at 00:05 (Asia/Shanghai): recompute every stored status not computed for
+    # today (overdue milestones and passed target dates move with the calendar).
+    "status-refresh-stale": {
+        "task": "policy.tasks.status_refresh_stale_task",
+        "schedule": crontab(hour=0, minute=5),
     },
     # Every day at 08:00 (Asia/Shanghai): milestone reminders to owners, overdue digest to leads.
     "milestone-reminders": {

@@ -34,6 +34,7 @@ from .models import (
     Region,
     Role,
 )
+from .readmodel import rebuild_all
 from .services.kpis import kpi_value_approve, kpi_value_record
 from .services.milestones import (
     milestone_record_progress,
@@ -409,4 +410,9 @@ def demo_seed(*, password: str) -> SeedReport:
     _seed_workflow(users, projects, report)
     _seed_indicators(report)
     _seed_sources(report)
+    # The seed writes records directly (not through the services): compute every stored
+    # status from them. Rows it did not change keep their revision; a status that moved only
+    # with the calendar is the read model's business, not a change of the demo, so it is
+    # not reported.
+    rebuild_all()
     return report

@@ -8,13 +8,20 @@ initiative lead writes every project of their initiative and approves updates; a
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from .models import Membership, Project, Role
 from .types import AnyUser, User
+
+logger = logging.getLogger(__name__)
 
 ROLE_GROUPS = ("official", "owner", "lead", "admin")
 
@@ -74,17 +81,84 @@ def _cached(user: AnyUser) -> Scope | None:
     return cached if isinstance(cached, Scope) else None
 
 
+# Beyond the request, the scope is cached per user in the shared cache and dropped when a
+# membership, the user's groups or the user row change (signals below: the admin, the seed
+# and the services all save through the ORM). The timeout is a safety net for writes that
+# send no signal (bulk_create).
+SCOPE_TIMEOUT = 300
+
+
+def _scope_key(user_id: object) -> str:
+    return f"policy:scope:{user_id}"
+
+
 def user_scope(user: AnyUser | None) -> Scope:
-    """The user's roles and memberships, cached on the user object for the request."""
+    """The user's roles and memberships: from the user object within a request, else from
+    the shared cache, else from the database (two queries). A failing cache is skipped."""
     if user is None:
         return EMPTY_SCOPE
     if isinstance(user, AnonymousUser):  # nobody, unless scoped_reader() gave it a scope
         return _cached(user) or EMPTY_SCOPE
     if not user.is_active:
         return EMPTY_SCOPE
-    scope = _cached(user) or _load_scope(user)
+    scope = _cached(user) or _shared(user)
     setattr(user, _CACHE, scope)
     return scope
+
+
+def _shared(user: User) -> Scope:
+    try:
+        found = cache.get(_scope_key(user.pk))
+    except Exception:  # a cache that is down: the database answers
+        logger.warning("scope cache unavailable", exc_info=True)
+        found = None
+    if isinstance(found, Scope):
+        return found
+    scope = _load_scope(user)
+    try:
+        cache.set(_scope_key(user.pk), scope, SCOPE_TIMEOUT)
+    except Exception:
+        logger.warning("scope cache unavailable", exc_info=True)
+    return scope
+
+
+def user_cache_key(user_id: object) -> str:
+    """Where `policy.backends` caches the signed-in user, with its scope attached."""
+    return f"policy:user:{user_id}"
+
+
+def scope_changed(user_id: object) -> None:
+    """Forget the user's cached scope and cached user (memberships, groups, the user row)."""
+    try:
+        cache.delete_many([_scope_key(user_id), user_cache_key(user_id)])
+    except Exception:
+        logger.warning("scope cache unavailable", exc_info=True)
+
+
+def _on_membership(sender: object, instance: Membership, **kwargs: Any) -> None:
+    scope_changed(instance.user_id)
+
+
+def _on_user(sender: object, instance: User, **kwargs: Any) -> None:
+    scope_changed(instance.pk)
+
+
+def _on_groups(
+    sender: object, instance: Any, reverse: bool, pk_set: set[int] | None, **kwargs: Any
+) -> None:
+    # user.groups.add(...) names the user; group.user_set.add(...) names the users in pk_set.
+    for user_id in (pk_set or ()) if reverse else (instance.pk,):
+        scope_changed(user_id)
+
+
+def connect() -> None:
+    uid = "policy:scope"
+    post_save.connect(_on_membership, sender=Membership, dispatch_uid=f"{uid}:membership-save")
+    post_delete.connect(_on_membership, sender=Membership, dispatch_uid=f"{uid}:membership-del")
+    user_model = get_user_model()
+    post_save.connect(_on_user, sender=user_model, dispatch_uid=f"{uid}:user-save")
+    post_delete.connect(_on_user, sender=user_model, dispatch_uid=f"{uid}:user-delete")
+    m2m_changed.connect(_on_groups, sender=user_model.groups.through, dispatch_uid=f"{uid}:groups")
 
 
 def _load_scope(user: User) -> Scope:

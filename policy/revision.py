@@ -36,7 +36,17 @@ FRAGMENT_TIMEOUT = 24 * 3600  # keys carry the revision and the date: old ones j
 # Observations are written only in bulk (ingestion calls program_changed itself), and a
 # receiver on them would make Django delete an indicator's million rows one by one, with a
 # signal each, instead of in one statement; deleting the indicator itself still signals.
-IGNORED = {"WorkerPing", "ApiToken", "Observation"}
+# The read model (policy.readmodel) is written in bulk and calls program_changed itself; its
+# rows are deleted in cascades with their project, which receivers would make row by row.
+IGNORED = {
+    "WorkerPing",
+    "ApiToken",
+    "Observation",
+    "ProjectStatus",
+    "InitiativeStatus",
+    "KpiStatus",
+    "StatusChange",
+}
 
 
 def program_revision() -> str:

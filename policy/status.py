@@ -1,17 +1,23 @@
-"""Project and initiative status (RAG), computed from facts and never typed.
+"""Project, initiative and KPI status (RAG), computed from facts and never typed.
 
-Pure functions: the selectors load milestones, KPIs, targets and approved values in a fixed
-number of queries and pass plain facts here. Rules (DESIGN.md): green — no milestone overdue
-and every KPI projected to reach its next target; amber — a milestone overdue up to
-`amber_max_overdue_days` or a KPI projected at most `amber_max_kpi_shortfall` short; red —
-worse. Each status carries the sentences that explain it.
+Pure functions: `policy.readmodel` loads milestones, KPIs, targets and values in a fixed
+number of queries, passes plain facts here and stores the result. Rules (DESIGN.md): green —
+no milestone overdue and every KPI projected to reach its next target; amber — a milestone
+overdue up to `amber_max_overdue_days` or a KPI projected at most `amber_max_kpi_shortfall`
+short; red — worse.
+
+Each status carries its reasons as data (`Reason`: a code and JSON-safe parameters holding both
+languages' names, numbers and dates), rendered into sentences at display time in the active
+language. Reasons hold due dates, not day counts, so one stored status explains itself for
+any day it is shown for ("逾期 31 天" on the day it was computed, 45 on a later cut-off).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -34,6 +40,7 @@ class Rag(models.TextChoices):
 
 # From no data to worst: the order of status columns and of "worst first" tables.
 RAG_ORDER: dict[Rag, int] = {Rag.GREY: 0, Rag.GREEN: 1, Rag.AMBER: 2, Rag.RED: 3}
+RAGS = (Rag.RED, Rag.AMBER, Rag.GREEN, Rag.GREY)
 
 
 @dataclass(frozen=True)
@@ -48,14 +55,21 @@ class Thresholds:
 
 @dataclass(frozen=True)
 class MilestoneFact:
+    """A milestone as the rules see it. `title` is the Chinese title, `title_en` the English
+    one (may be blank: then Chinese is shown)."""
+
     title: str
     due_date: dt.date
     is_open: bool
+    title_en: str = ""
 
 
 @dataclass(frozen=True)
 class KpiFact:
-    """A KPI with its trajectory. `values` are approved (date, value) pairs, any order."""
+    """A KPI with its trajectory. `values` are approved (date, value) pairs, any order.
+
+    `name` is the Chinese name, `name_en` the English one (may be blank).
+    """
 
     name: str
     unit: str
@@ -63,6 +77,7 @@ class KpiFact:
     targets: Sequence[tuple[dt.date, float]]
     values: Sequence[tuple[dt.date, float]]
     baseline: tuple[dt.date, float] | None = None
+    name_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -74,20 +89,102 @@ class Projection:
 
 
 @dataclass(frozen=True)
+class Reason:
+    """Why a status is what it is, as data: `code` names the sentence, `params` fill it."""
+
+    code: str
+    params: Mapping[str, Any]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"code": self.code, "params": dict(self.params)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Reason:
+        return cls(str(data["code"]), dict(data.get("params", {})))
+
+    def text(self, on: dt.date) -> str:
+        """The sentence in the active language, day counts as of `on`."""
+        return _render_reason(self, on)
+
+
+@dataclass(frozen=True)
 class Status:
     rag: Rag
-    reasons: tuple[str, ...] = field(default=())
+    reasons: tuple[Reason, ...] = field(default=())
+    as_of: dt.date | None = None  # the day the status was computed for (day counts use it)
+
+    @property
+    def sentences(self) -> list[str]:
+        on = self.as_of or dt.date.today()
+        return [r.text(on) for r in self.reasons]
 
     @property
     def explanation(self) -> str:
-        if self.reasons:
+        sentences = self.sentences
+        if sentences:
             # Chinese full-width punctuation would look wrong inside English sentences.
             if english():
-                return "; ".join(self.reasons) + "."
-            return "；".join(self.reasons) + "。"
+                return "; ".join(sentences) + "."
+            return "；".join(sentences) + "。"
         if self.rag == Rag.GREY:
             return _("暂无里程碑和指标数据，无法判断状态。")
         return _("里程碑均按期推进，关键指标预计按期达标。")
+
+    def reasons_json(self) -> list[dict[str, Any]]:
+        return [r.as_json() for r in self.reasons]
+
+
+def _pick(zh: str, en: str) -> str:
+    return (en or zh) if english() else zh
+
+
+def _fmt(value: float) -> str:
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def _render_reason(reason: Reason, on: dt.date) -> str:
+    p = reason.params
+    if reason.code == "milestones_overdue":
+        names = _("、").join(
+            _("%(title)s（逾期 %(days)d 天）")
+            % {
+                "title": _pick(i["title_zh"], i["title_en"]),
+                "days": (on - dt.date.fromisoformat(i["due"])).days,
+            }
+            for i in p["items"]
+        )
+        return _("%(count)d 个里程碑逾期：%(names)s%(more)s") % {
+            "count": p["count"],
+            "names": names,
+            "more": _("等") if p["more"] else "",
+        }
+    if reason.code == "kpi_shortfall":
+        return _(
+            "指标“%(name)s”预计 %(date)s 为 %(projected)s %(unit)s，"
+            "与目标 %(target)s %(unit)s 相差 %(pct).0f%%"
+        ) % {
+            "name": _pick(p["name_zh"], p["name_en"]),
+            "date": p["date"],
+            "unit": p["unit"],
+            "projected": _fmt(p["projected"]),
+            "target": _fmt(p["target"]),
+            "pct": p["shortfall"] * 100,
+        }
+    if reason.code == "projects":
+        label = _("红灯") if p["level"] == "red" else _("黄灯")
+        return _("%(count)d 个项目%(label)s：%(names)s%(more)s") % {
+            "count": p["count"],
+            "label": label,
+            "names": _("、").join(_pick(n["zh"], n["en"]) for n in p["names"]),
+            "more": _("等") if p["more"] else "",
+        }
+    if reason.code == "no_record":
+        if p.get("since"):
+            return _("截至该日尚无状态记录（状态记录始于 %(since)s）") % {"since": p["since"]}
+        return _("截至该日尚无状态记录")
+    if reason.code == "not_computed":
+        return _("状态尚未计算，将在下一次刷新后显示")
+    return reason.code  # a code this version does not know (written by a newer one)
 
 
 def _linear_projection(points: Sequence[tuple[dt.date, float]], when: dt.date) -> float:
@@ -123,66 +220,64 @@ def project_kpi(kpi: KpiFact, today: dt.date) -> Projection | None:
     return Projection(target_date, target, projected, shortfall)
 
 
-def _fmt(value: float) -> str:
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
+def projection_rag(projection: Projection | None, amber_max_shortfall: float) -> Rag:
+    """The colour of one KPI's projection — the one rule pages, charts and briefings show.
+
+    grey — nothing to project; green — on track; amber — short by at most the amber limit;
+    red — further short.
+    """
+    if projection is None:
+        return Rag.GREY
+    if projection.shortfall <= 0:
+        return Rag.GREEN
+    return Rag.AMBER if projection.shortfall <= amber_max_shortfall else Rag.RED
 
 
 def _milestone_reasons(
     milestones: Iterable[MilestoneFact], today: dt.date, limits: Thresholds
-) -> tuple[Rag, list[str]]:
+) -> tuple[Rag, list[Reason]]:
     late = sorted(
-        ((today - m.due_date).days, m.title)
-        for m in milestones
-        if m.is_open and m.due_date < today
+        (((today - m.due_date).days, m) for m in milestones if m.is_open and m.due_date < today),
+        key=lambda item: (item[0], item[1].title),
     )
     if not late:
         return Rag.GREEN, []
     worst = late[-1][0]
     rag = Rag.AMBER if worst <= limits.amber_max_overdue_days else Rag.RED
-    names = "、".join(
-        _("%(title)s（逾期 %(days)d 天）") % {"title": t, "days": d}
-        for d, t in reversed(late[-3:])
-    )
-    more = _("等") if len(late) > 3 else ""
+    items = [
+        {"title_zh": m.title, "title_en": m.title_en, "due": m.due_date.isoformat()}
+        for _days, m in reversed(late[-3:])
+    ]
     return rag, [
-        _("%(count)d 个里程碑逾期：%(names)s%(more)s")
-        % {"count": len(late), "names": names, "more": more}
+        Reason("milestones_overdue", {"count": len(late), "items": items, "more": len(late) > 3})
     ]
 
 
 def _kpi_reasons(
     kpis: Iterable[KpiFact], today: dt.date, limits: Thresholds
-) -> tuple[Rag, list[str]]:
-    rag, reasons = Rag.GREEN, []
+) -> tuple[Rag, list[Reason]]:
+    rag: Rag = Rag.GREEN
+    reasons: list[Reason] = []
     for kpi in kpis:
         proj = project_kpi(kpi, today)
         if proj is None or proj.shortfall <= 0:
             continue
         rag = worst_rag([rag, projection_rag(proj, limits.amber_max_kpi_shortfall)])
         reasons.append(
-            _(
-                "指标“%(name)s”预计 %(date)s 为 %(projected)s %(unit)s，"
-                "与目标 %(target)s %(unit)s 相差 %(pct).0f%%"
+            Reason(
+                "kpi_shortfall",
+                {
+                    "name_zh": kpi.name,
+                    "name_en": kpi.name_en,
+                    "unit": kpi.unit,
+                    "date": proj.target_date.isoformat(),
+                    "projected": proj.projected,
+                    "target": proj.target,
+                    "shortfall": proj.shortfall,
+                },
             )
-            % {
-                "name": kpi.name,
-                "date": proj.target_date.isoformat(),
-                "unit": kpi.unit,
-                "projected": _fmt(proj.projected),
-                "target": _fmt(proj.target),
-                "pct": proj.shortfall * 100,
-            }
         )
     return rag, reasons
-
-
-def projection_rag(projection: Projection | None, amber_max_shortfall: float) -> Rag:
-    """The colour of one KPI's projection: on track green, a little short amber, else red."""
-    if projection is None:
-        return Rag.GREY
-    if projection.shortfall <= 0:
-        return Rag.GREEN
-    return Rag.AMBER if projection.shortfall <= amber_max_shortfall else Rag.RED
 
 
 def worst_rag(rags: Iterable[Rag]) -> Rag:
@@ -198,10 +293,10 @@ def project_status(
     """Status of one project from its milestones and its project-level KPIs."""
     limits = limits or Thresholds.from_settings()
     if not milestones and not kpis:
-        return Status(Rag.GREY)
+        return Status(Rag.GREY, as_of=today)
     m_rag, m_reasons = _milestone_reasons(milestones, today, limits)
     k_rag, k_reasons = _kpi_reasons(kpis, today, limits)
-    return Status(worst_rag([m_rag, k_rag]), tuple(m_reasons + k_reasons))
+    return Status(worst_rag([m_rag, k_rag]), tuple(m_reasons + k_reasons), today)
 
 
 def _projects_rag(rags: Sequence[Rag]) -> Rag:
@@ -220,8 +315,16 @@ def _projects_rag(rags: Sequence[Rag]) -> Rag:
     return Rag.GREEN if Rag.GREEN in rags else Rag.GREY
 
 
+ProjectName = str | tuple[str, str]  # the Chinese name, or (Chinese, English)
+
+
+def _name_pair(name: ProjectName) -> dict[str, str]:
+    zh, en = (name, "") if isinstance(name, str) else name
+    return {"zh": zh, "en": en}
+
+
 def initiative_status(
-    project_statuses: Sequence[tuple[str, Status]],
+    project_statuses: Sequence[tuple[ProjectName, Status]],
     kpis: Sequence[KpiFact],
     today: dt.date,
     limits: Thresholds | None = None,
@@ -229,22 +332,22 @@ def initiative_status(
     """The initiative's own KPIs combined with its projects, naming the projects responsible."""
     limits = limits or Thresholds.from_settings()
     if not project_statuses and not kpis:
-        return Status(Rag.GREY)
+        return Status(Rag.GREY, as_of=today)
     k_rag, reasons = _kpi_reasons(kpis, today, limits)
     p_rag = _projects_rag([s.rag for _, s in project_statuses])
     for level in (Rag.RED, Rag.AMBER):
         names = [name for name, s in project_statuses if s.rag == level]
         if names:
-            label = str(level.label)
-            more = _("等") if len(names) > 4 else ""
             reasons.append(
-                _("%(count)d 个项目%(label)s：%(names)s%(more)s")
-                % {
-                    "count": len(names),
-                    "label": label,
-                    "names": "、".join(names[:4]),
-                    "more": more,
-                }
+                Reason(
+                    "projects",
+                    {
+                        "level": str(level),
+                        "count": len(names),
+                        "names": [_name_pair(n) for n in names[:4]],
+                        "more": len(names) > 4,
+                    },
+                )
             )
     rag = worst_rag([k_rag if kpis else Rag.GREY, p_rag])
-    return Status(rag, tuple(reasons))
+    return Status(rag, tuple(reasons), today)

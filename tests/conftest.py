@@ -328,6 +328,18 @@ def start_celery_worker(**extra_env: str) -> Any:
     )
 
 
+def refresh_statuses() -> None:
+    """Compute the stored statuses (policy.readmodel) from records a test made directly.
+
+    `objects.create` and `bulk_create` bypass the services, which keep the read model current
+    on every write; tests that build their data that way call this where a seed would (inside
+    their time-travel, if any: statuses are computed for a day).
+    """
+    from policy.readmodel import rebuild_all
+
+    rebuild_all()
+
+
 # --- The article's power-cost facts, ingested through the real service ------------------------
 
 POWER_CODES = ("dc-annual-kwh", "dc-power-price", "dc-capacity-p", "power-cost-per-p-month")

@@ -8,10 +8,12 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
-from ..models import Kpi, Project
-from ..selectors.program import initiative_overview, project_statuses
+from ..models import Kpi, Project, ProjectStatus, StatusChange
+from ..readmodel import change_status
+from ..selectors.program import initiative_rows, project_status_row, stored_status
 from ..selectors.records import (
     ProjectFilters,
+    initiative_get,
     kpi_get,
     kpi_search,
     milestone_get,
@@ -35,6 +37,7 @@ from .schemas import (
     ProjectFilter,
     ProjectOut,
     ProjectPage,
+    StatusChangePage,
     kpi_value_out,
     milestone_out,
 )
@@ -42,8 +45,13 @@ from .schemas import (
 router = Router(tags=["program"])
 
 
-def _status(status: Status) -> dict[str, str]:
-    return {"rag": status.rag, "explanation": status.explanation}
+def _status(status: Status, revision: int) -> dict[str, Any]:
+    return {
+        "rag": status.rag,
+        "explanation": status.explanation,
+        "as_of": status.as_of,
+        "revision": revision,
+    }
 
 
 def _initiative_rows(request: ApiRequest) -> list[dict[str, Any]]:
@@ -57,9 +65,9 @@ def _initiative_rows(request: ApiRequest) -> list[dict[str, Any]]:
             "order": row.initiative.order,
             "colour": row.initiative.colour,
             "project_count": row.project_count,
-            "status": _status(row.status),
+            "status": _status(row.status, row.revision),
         }
-        for row in initiative_overview(request.auth)
+        for row in initiative_rows(request.auth)
     ]
 
 
@@ -86,7 +94,37 @@ def get_initiative(request: ApiRequest, code: str) -> dict[str, Any]:
     raise Http404(_("任务方向不存在。"))
 
 
-def _project_out(project: Project, status: Status) -> dict[str, Any]:
+def _history_page(changes: Any, page: PageIn) -> dict[str, Any]:
+    """Newest first; `history_starts` says from when anything was recorded at all."""
+    result = page_of(changes.order_by("-day", "-pk"), page)
+    first = changes.order_by("day", "pk").values_list("day", flat=True).first()
+    result["history_starts"] = first
+    result["items"] = [
+        {
+            "day": c.day,
+            "from_rag": c.from_rag or None,
+            "to_rag": c.to_rag,
+            "colour_changed": c.is_colour_change,
+            "explanation": change_status(c).explanation,
+            "recorded_at": c.recorded_at,
+        }
+        for c in result["items"]
+    ]
+    return result
+
+
+@router.get(
+    "/initiatives/{code}/status-history",
+    response={200: StatusChangePage, **ONE_ERRORS},
+    operation_id="list_initiative_status_history",
+    summary="一个任务方向的状态变化记录（新在前）：原状态、新状态、生效日期与当时的原因",
+)
+def list_initiative_status_history(request: ApiRequest, code: str, page: Query[PageIn]) -> Any:
+    initiative = initiative_get(request.auth, code)
+    return _history_page(StatusChange.objects.filter(initiative=initiative), page)
+
+
+def _project_out(project: Project, row: ProjectStatus | None) -> dict[str, Any]:
     region = project.region
     return {
         "id": project.pk,
@@ -110,7 +148,7 @@ def _project_out(project: Project, status: Status) -> dict[str, Any]:
         "planned_investment_yuan": project.planned_investment_yuan,
         "actual_investment_yuan": project.actual_investment_yuan,
         "owners": sorted(u.username for u in project.owners.all()),
-        "status": _status(status),
+        "status": _status(stored_status(row), row.revision if row else 0),
     }
 
 
@@ -125,7 +163,7 @@ def list_projects(
 ) -> dict[str, Any]:
     rows = project_search(request.auth, ProjectFilters(**filters.dict()))
     result = page_of(rows, page)
-    result["items"] = [_project_out(p, s) for p, s in result["items"]]
+    result["items"] = [_project_out(p, project_status_row(p)) for p, _s in result["items"]]
     return result
 
 
@@ -137,7 +175,18 @@ def list_projects(
 )
 def get_project(request: ApiRequest, project_id: int) -> dict[str, Any]:
     project = project_get(request.auth, project_id)
-    return _project_out(project, project_statuses([project])[project.pk])
+    return _project_out(project, ProjectStatus.objects.filter(project=project).first())
+
+
+@router.get(
+    "/projects/{project_id}/status-history",
+    response={200: StatusChangePage, **ONE_ERRORS},
+    operation_id="list_project_status_history",
+    summary="一个项目的状态变化记录（新在前）：原状态、新状态、生效日期与当时的原因",
+)
+def list_project_status_history(request: ApiRequest, project_id: int, page: Query[PageIn]) -> Any:
+    project = project_get(request.auth, project_id)
+    return _history_page(StatusChange.objects.filter(project=project), page)
 
 
 @router.get(

@@ -44,6 +44,10 @@ IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 class StatusOut(Schema):
     rag: Rag = Field(description="计算状态；grey 表示无数据")
     explanation: str
+    as_of: dt.date | None = Field(
+        description="状态的计算日期（逾期天数按此日计算）；尚未计算时为 null"
+    )
+    revision: int = Field(description="状态的修订号：内容每变化一次加 1")
 
 
 class InitiativeOut(Schema):
@@ -56,6 +60,23 @@ class InitiativeOut(Schema):
     colour: str
     project_count: int
     status: StatusOut
+
+
+class StatusChangeOut(Schema):
+    day: dt.date = Field(description="新状态生效的日期（按该日计算）")
+    from_rag: str | None = Field(description="原状态；null 表示该对象的第一条记录（记录自此开始）")
+    to_rag: str = Field(description="新状态：green / amber / red / grey")
+    colour_changed: bool = Field(description="颜色是否改变（否：仅原因变化）")
+    explanation: str = Field(description="当时的原因，逾期天数按生效日期计算")
+    recorded_at: dt.datetime
+
+
+class StatusChangePage(Schema):
+    count: int
+    page: int
+    page_size: int
+    history_starts: dt.date | None = Field(description="系统开始记录状态变化的日期")
+    items: list[StatusChangeOut]
 
 
 class RegionRef(Schema):

@@ -97,6 +97,15 @@ def executive_summary(facts: BriefingFacts) -> list[str]:
             "behind": sum(1 for k in kpis if k.rag != Rag.GREEN),
         },
     ]
+    missing = [s for s in facts.initiatives if not s.has_record]
+    if missing:
+        sentences.append(
+            _("其中 %(n)d 个任务方向截至该日尚无状态记录（状态记录始于 %(since)s）。")
+            % {
+                "n": len(missing),
+                "since": _date(facts.history_starts) if facts.history_starts else "—",
+            }
+        )
     for section in facts.initiatives:
         if section.status.rag == Rag.RED:
             sentences.append(
@@ -176,6 +185,17 @@ def summary_figures(facts: BriefingFacts) -> dict[str, Any]:
         "period_start": facts.period.start.isoformat(),
         "period_end": facts.period.end.isoformat(),
         "status_counts": status_counts(facts),
+        "history_starts": facts.history_starts.isoformat() if facts.history_starts else None,
+        "colour_changes": [
+            {
+                "day": c.day.isoformat(),
+                "subject": c.subject,
+                "name": c.name,
+                "from": c.from_rag,
+                "to": c.to_rag,
+            }
+            for c in facts.colour_changes
+        ],
         "initiatives": {
             s.initiative.code: {
                 "status": s.status.rag,

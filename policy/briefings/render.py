@@ -25,7 +25,6 @@ from ..charts.kpi import kpi_progress
 from ..charts.pages import kpi_summary, kpi_trajectory_figure, progress_frame, status_frame
 from ..charts.program import status_bars
 from ..i18n import english, language
-from ..status import Thresholds
 from . import content
 from .exceptions import BriefingError
 from .export import figures_to_svg
@@ -60,13 +59,12 @@ def briefing_figures(facts: BriefingFacts) -> dict[str, go.Figure]:
     - "power" (monthly): cost per P per month against the comparison cities — the power-cost
       page's chart.
     """
-    amber = Thresholds.from_settings().amber_max_kpi_shortfall
     # The sections carry the cards' `name` and `projects_by_rag`: the same frame as the page.
     figures = {"status": status_bars(status_frame(facts.initiatives))}
     for section in facts.initiatives:
         code = section.initiative.code
         series = [k.series for k in section.kpis]
-        progress = progress_frame(series, facts.as_of, amber)
+        progress = progress_frame(series)
         if len(progress):
             figures[f"progress-{code}"] = kpi_progress(progress)
         kpi = section.headline_kpi

@@ -2,22 +2,24 @@
 
 No ORM here: the selectors have already loaded everything. Each function returns figures
 keyed by a stable id; views pass the figure as plain JSON (`figure_json`) through
-`json_script`.
+`json_script`. The overview's figures are memoised by their frame (`memo_chart`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import pandas as pd
 import plotly.graph_objects as go
+from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from ..formatting import number, yuan
-from ..i18n import english
+from ..i18n import english, language
 from ..selectors.dashboard import (
     InitiativeCard,
     KpiSeries,
@@ -26,7 +28,7 @@ from ..selectors.dashboard import (
     Overview,
     ProjectRow,
 )
-from ..status import RAG_ORDER, projection_rag
+from ..status import RAG_ORDER
 from .kpi import kpi_progress, kpi_trajectory, progress_ratio
 from .maps import hubs_map, prefecture_choropleth
 from .program import milestone_completion, milestone_gantt, status_bars
@@ -55,12 +57,11 @@ def kpi_trajectory_figure(
     )
 
 
-def progress_frame(
-    kpis: Sequence[KpiSeries], today: dt.date, amber_max_shortfall: float
-) -> pd.DataFrame:
+def progress_frame(kpis: Sequence[KpiSeries]) -> pd.DataFrame:
+    """Latest value against the as-of year's target, with the KPI's stored colour."""
     rows = []
     for series in kpis:
-        target = series.target_for_year(today.year)
+        target = series.year_target
         if target is None or series.latest is None:
             continue
         value = series.latest[1]
@@ -71,7 +72,7 @@ def progress_frame(
                 "target": target[1],
                 "unit": series.unit,
                 "ratio": progress_ratio(value, target[1], series.higher_is_better),
-                "rag": projection_rag(series.projection, amber_max_shortfall),
+                "rag": series.rag,
                 "target_year": target[0].year,
             }
         )
@@ -237,28 +238,46 @@ def chart(chart_id: str, title: str, fig: go.Figure, summary: str = "") -> dict[
     return {"id": chart_id, "title": title, "figure": figure_json(fig), "summary": summary}
 
 
-def overview_charts(overview: Overview, amber: float) -> list[dict[str, Any]]:
+def memo_chart(
+    chart_id: str, title: str, frame: pd.DataFrame, build: Callable[[pd.DataFrame], go.Figure]
+) -> dict[str, Any]:
+    """`chart(...)` of `build(frame)`, reused while the frame (and language) stay the same.
+
+    A figure is a pure function of its frame, and building and encoding one with plotly costs
+    tens of milliseconds. A write that invalidates the overview usually changes one frame at
+    most (or none): the other figures come back from the cache instead of being rebuilt.
+    """
+    digest = hashlib.sha256(
+        "\x1f".join((chart_id, title, language(), frame.to_json(date_format="iso"))).encode()
+    ).hexdigest()[:32]
+    key = f"chart:{digest}"
+    found = cache.get(key)
+    if found is None:
+        found = chart(chart_id, title, build(frame))
+        cache.set(key, found, CHART_TIMEOUT)
+    return dict(found)
+
+
+CHART_TIMEOUT = 24 * 3600
+
+
+def overview_charts(overview: Overview) -> list[dict[str, Any]]:
     """Status bars, milestone completion and headline KPI progress for the overview page."""
     charts = [
-        chart(
-            "fig-status",
-            _("各任务方向项目状态"),
-            status_bars(status_frame(overview.cards)),
+        memo_chart(
+            "fig-status", _("各任务方向项目状态"), status_frame(overview.cards), status_bars
         ),
-        chart(
+        memo_chart(
             "fig-milestones",
             _("里程碑完成情况"),
-            milestone_completion(completion_frame(overview.cards)),
+            completion_frame(overview.cards),
+            milestone_completion,
         ),
     ]
-    progress = progress_frame(overview.headline_kpis, overview.today, amber)
+    progress = progress_frame(overview.headline_kpis)
     if len(progress):
         charts.append(
-            chart(
-                "fig-kpi-progress",
-                _("重点指标完成本年度目标情况"),
-                kpi_progress(progress),
-            )
+            memo_chart("fig-kpi-progress", _("重点指标完成本年度目标情况"), progress, kpi_progress)
         )
     return charts
 

@@ -7,6 +7,7 @@ from .api import ApiToken
 from .kpi import Kpi, KpiDirection, KpiFrequency, KpiTarget, KpiValue, ReviewState
 from .milestone import Milestone, MilestoneStatus
 from .program import Initiative, Membership, Project, ProjectPhase, Role
+from .readmodel import InitiativeStatus, KpiStatus, ProjectStatus, StatusChange, StatusSubject
 from .region import Region, RegionLevel
 from .submission import (
     Evidence,
@@ -21,9 +22,11 @@ __all__ = [
     "ApiToken",
     "Evidence",
     "Initiative",
+    "InitiativeStatus",
     "Kpi",
     "KpiDirection",
     "KpiFrequency",
+    "KpiStatus",
     "KpiTarget",
     "KpiValue",
     "Membership",
@@ -33,11 +36,14 @@ __all__ = [
     "PrivateMediaStorage",
     "Project",
     "ProjectPhase",
+    "ProjectStatus",
     "Region",
     "RegionLevel",
     "ReminderSent",
     "ReviewState",
     "Role",
+    "StatusChange",
+    "StatusSubject",
     "UpdateState",
     "WorkerPing",
 ]

@@ -1,9 +1,11 @@
 """Reads behind the dashboard pages: overview, initiative, project and map.
 
-Every function loads what its page needs in a fixed number of queries (documented on each),
-whatever the number of projects, milestones or KPI values, then computes in Python. Status
-comes from `policy.status` through the same facts the status rules use, so a KPI chart's
-projection is the very projection that decided the project's colour.
+Statuses, progress, next milestones, counts and KPI projections come from the stored read
+model (`policy.readmodel` writes it; nothing here computes a status). The records a page lists
+besides — milestones for the Gantt, KPI trajectories for the charts, owners, pending counts —
+are loaded in a fixed number of queries (documented on each function), whatever the number of
+projects, milestones or KPI values. Day-dependent figures (days overdue) are counted for the
+day the page's statuses were computed for, which the page states.
 """
 
 from __future__ import annotations
@@ -25,33 +27,34 @@ from ..i18n import english
 from ..models import (
     Initiative,
     Kpi,
-    KpiTarget,
-    KpiValue,
+    KpiStatus,
     Membership,
     Milestone,
     MilestoneStatus,
     MilestoneUpdate,
     Project,
+    ProjectStatus,
     Region,
     RegionLevel,
     Role,
+    StatusChange,
     UpdateState,
 )
 from ..permissions import user_scope
-from ..status import (
-    RAG_ORDER,
-    KpiFact,
-    MilestoneFact,
-    Projection,
-    Status,
-    Thresholds,
-    initiative_status,
-    project_kpi,
-    project_status,
-)
+from ..readmodel import Trajectory, change_status, load_trajectories, row_projection
+from ..status import RAG_ORDER, Projection, Rag, Status
 from ..types import AnyUser
+from .program import (
+    initiative_status_row,
+    is_stale,
+    page_day,
+    project_status_row,
+    stored_status,
+)
 from .records import project_get
 from .work import PendingSummary, pending_by_project
+
+Point = tuple[dt.date, float]
 
 
 @dataclass
@@ -86,26 +89,78 @@ class MilestoneRow:
 
 @dataclass
 class KpiSeries:
-    """One KPI with its whole trajectory and the projection the status rules computed."""
+    """One KPI: its stored projection, colour and latest figures, and (where a page draws a
+    chart) its whole trajectory — the very values the projection was computed from."""
 
     kpi: Kpi
     name: str
     unit: str
     higher_is_better: bool
-    baseline: tuple[dt.date, float] | None
-    targets: list[tuple[dt.date, float]]
-    values: list[tuple[dt.date, float]]
+    baseline: Point | None
+    targets: list[Point]
+    values: list[Point]
     projection: Projection | None
     owner_name: str
+    rag: Rag = Rag.GREY
+    latest: Point | None = None
+    previous: float | None = None
+    year_target: Point | None = None  # the as-of year's target (else the next, else the last)
+    as_of: dt.date | None = None
 
-    @property
-    def latest(self) -> tuple[dt.date, float] | None:
-        return self.values[-1] if self.values else None
 
-    def target_for_year(self, year: int) -> tuple[dt.date, float] | None:
-        """This year's target, else the next one after it, else the last one."""
-        later = [t for t in self.targets if t[0].year >= year]
-        return later[0] if later else (self.targets[-1] if self.targets else None)
+def kpi_series(kpi: Kpi, row: KpiStatus | None, trajectory: Trajectory | None = None) -> KpiSeries:
+    """A KPI as pages and charts show it, from its stored row (and its trajectory, if any)."""
+    trajectory = trajectory or Trajectory()
+    owner = kpi.project if kpi.project_id else kpi.initiative
+    latest = None
+    year_target = None
+    if row is not None and row.latest_date is not None and row.latest_value is not None:
+        latest = (row.latest_date, row.latest_value)
+    if row is not None and row.year_target_date is not None and row.year_target is not None:
+        year_target = (row.year_target_date, row.year_target)
+    return KpiSeries(
+        kpi=kpi,
+        name=kpi.display_name(),
+        unit=kpi.unit,
+        higher_is_better=kpi.direction == "higher",
+        baseline=trajectory.baseline,
+        targets=trajectory.targets,
+        values=trajectory.values,
+        projection=row_projection(row),
+        owner_name=owner.display_name() if owner else "",
+        rag=Rag(row.rag) if row is not None else Rag.GREY,
+        latest=latest,
+        previous=row.previous_value if row is not None else None,
+        year_target=year_target,
+        as_of=row.as_of if row is not None else None,
+    )
+
+
+def kpi_series_list(where: Q, *, trajectories: bool) -> list[KpiSeries]:
+    """The KPIs matching `where` with their stored rows: one query; with their trajectories
+    (for charts) two or three more."""
+    kpis = list(
+        Kpi.objects.filter(where)
+        .select_related("initiative", "project", "status_row")
+        .order_by("order", "code")
+    )
+    paths = load_trajectories(kpis) if trajectories else {}
+    return [kpi_series(k, _kpi_row(k), paths.get(k.pk)) for k in kpis]
+
+
+def _kpi_row(kpi: Kpi) -> KpiStatus | None:
+    try:
+        return kpi.status_row
+    except KpiStatus.DoesNotExist:
+        return None
+
+
+@dataclass
+class NextMilestone:
+    pk: int
+    title: str
+    due_date: dt.date
+    days_overdue: int
 
 
 @dataclass
@@ -115,34 +170,50 @@ class ProjectRow:
     url: str
     status: Status
     progress: float | None  # weighted milestone completion, percent
-    next_milestone: MilestoneRow | None
+    next_milestone: NextMilestone | None
     owners: list[str]
     region_name: str
     milestones: list[MilestoneRow] = field(default_factory=list)
     # Submitted, not yet approved items; the figures above stay the approved ones.
     pending: PendingSummary = field(default_factory=PendingSummary)
+    revision: int = 0
+
+    @property
+    def as_of(self) -> dt.date | None:
+        return self.status.as_of
 
 
-@dataclass
-class ProgramData:
-    """Projects of a scope with milestones, KPIs and statuses, loaded in fixed queries."""
-
-    today: dt.date
-    projects: list[ProjectRow]
-    kpis: list[KpiSeries]  # project KPIs and (when asked) initiative KPIs
-
-    def project_kpis(self, project_id: int) -> list[KpiSeries]:
-        return [k for k in self.kpis if k.kpi.project_id == project_id]
-
-    def initiative_kpis(self, initiative_id: int) -> list[KpiSeries]:
-        return [k for k in self.kpis if k.kpi.initiative_id == initiative_id]
+def _next_milestone(row: ProjectStatus | None) -> NextMilestone | None:
+    if row is None or row.next_milestone_id is None or row.next_milestone_due is None:
+        return None
+    en = english()
+    title = row.next_milestone_title_zh
+    if en and row.next_milestone_title_en:
+        title = row.next_milestone_title_en
+    late = (row.as_of - row.next_milestone_due).days
+    return NextMilestone(row.next_milestone_id, title, row.next_milestone_due, max(late, 0))
 
 
-def _milestone_rows(projects: Sequence[Project], today: dt.date) -> dict[int, list[MilestoneRow]]:
-    """One query: every milestone of the projects, ordered by due date.
+def project_row(project: Project, owners: list[str] | None = None) -> ProjectRow:
+    """A project loaded with `select_related("status_row", "region")` as tables show it."""
+    row = project_status_row(project)
+    return ProjectRow(
+        project=project,
+        name=project.display_name(),
+        url=reverse("policy:project-detail", args=[project.pk]),
+        status=stored_status(row),
+        progress=row.progress if row else None,
+        next_milestone=_next_milestone(row),
+        owners=owners or [],
+        region_name=project.region.display_name() if project.region else "",
+        revision=row.revision if row else 0,
+    )
 
-    Plain tuples, not model instances: the overview reads every milestone of the province
-    (20,000 at scale), and building models cost more than the query.
+
+def milestone_rows(projects: Sequence[Project], on: dt.date) -> dict[int, list[MilestoneRow]]:
+    """One query: every milestone of the projects by due date, days overdue counted on `on`.
+
+    Plain tuples, not model instances: an initiative at provincial scale has 4,000 milestones.
     """
     names = {p.pk: p.display_name() for p in projects}
     labels = {k: str(v) for k, v in MilestoneStatus.choices}
@@ -164,7 +235,7 @@ def _milestone_rows(projects: Sequence[Project], today: dt.date) -> dict[int, li
             "weight",
         )
     ):
-        late = (today - due).days if status in open_states and due < today else 0
+        late = (on - due).days if status in open_states and due < on else 0
         rows[project_id].append(
             MilestoneRow(
                 pk=pk,
@@ -183,7 +254,7 @@ def _milestone_rows(projects: Sequence[Project], today: dt.date) -> dict[int, li
     return rows
 
 
-def _owners(project_ids: Iterable[int]) -> dict[int, list[str]]:
+def owners_by_project(project_ids: Iterable[int]) -> dict[int, list[str]]:
     """One query: the owners' display names per project."""
     owners: dict[int, list[str]] = defaultdict(list)
     for m in (
@@ -196,113 +267,52 @@ def _owners(project_ids: Iterable[int]) -> dict[int, list[str]]:
     return owners
 
 
-def _kpi_series(kpi_filter: Q, today: dt.date) -> list[KpiSeries]:
-    """Three queries: the KPIs, their targets, their approved values (as tuples: at scale a
-    KPI has years of values, and model instances for each cost more than the queries)."""
-    kpis = list(Kpi.objects.filter(kpi_filter).select_related("initiative", "project"))
-    ids = [k.pk for k in kpis]
-    targets: dict[int, list[tuple[dt.date, float]]] = defaultdict(list)
-    for kpi_id, when, value in (
-        KpiTarget.objects.filter(kpi_id__in=ids)
-        .order_by("target_date")
-        .values_list("kpi_id", "target_date", "value")
-    ):
-        targets[kpi_id].append((when, float(value)))
-    values: dict[int, list[tuple[dt.date, float]]] = defaultdict(list)
-    for kpi_id, when, approved in (
-        KpiValue.objects.filter(kpi_id__in=ids, approved_value__isnull=False)
-        .order_by("period_end")
-        .values_list("kpi_id", "period_end", "approved_value")
-    ):
-        if approved is not None:  # excluded by the query; the check is for the type
-            values[kpi_id].append((when, float(approved)))
-    series = []
-    for kpi in kpis:
-        baseline = None
-        if kpi.baseline_value is not None and kpi.baseline_date is not None:
-            baseline = (kpi.baseline_date, float(kpi.baseline_value))
-        fact = KpiFact(
-            name=kpi.display_name(),
-            unit=kpi.unit,
-            higher_is_better=kpi.direction == "higher",
-            targets=targets[kpi.pk],
-            values=values[kpi.pk],
-            baseline=baseline,
+def _sum_counts(counts: Iterable[dict[str, int]]) -> dict[str, int]:
+    total: dict[str, int] = defaultdict(int)
+    for c in counts:
+        for key, n in c.items():
+            total[key] += n
+    return dict(total)
+
+
+# --- Status history (timelines) -------------------------------------------------------------
+
+
+@dataclass
+class TimelineEntry:
+    """One change of colour: "转为红灯 2026-11-03：…" (the first entry: history starts)."""
+
+    day: dt.date
+    from_rag: str
+    to_rag: str
+    status: Status  # the reasons then, day counts as of `day`
+
+    @property
+    def is_start(self) -> bool:
+        return not self.from_rag
+
+
+@dataclass
+class Timeline:
+    entries: list[TimelineEntry]  # newest first
+    starts_on: dt.date | None  # the first recorded day (history begins when first computed)
+
+
+def status_timeline(changes: Iterable[StatusChange], limit: int = 12) -> Timeline:
+    """Colour changes newest first (reason-only updates left out), and where history starts."""
+    changes = list(changes)
+    entries = [
+        TimelineEntry(
+            c.day,
+            c.from_rag,
+            c.to_rag,
+            change_status(c),
         )
-        owner = kpi.project or kpi.initiative
-        series.append(
-            KpiSeries(
-                kpi=kpi,
-                name=fact.name,
-                unit=fact.unit,
-                higher_is_better=fact.higher_is_better,
-                baseline=fact.baseline,
-                targets=sorted(fact.targets),
-                values=sorted(fact.values),
-                projection=project_kpi(fact, today),
-                owner_name=owner.display_name() if owner else "",
-            )
-        )
-    return series
-
-
-def _fact(series: KpiSeries) -> KpiFact:
-    return KpiFact(
-        series.name,
-        series.unit,
-        series.higher_is_better,
-        series.targets,
-        series.values,
-        series.baseline,
-    )
-
-
-def progress_percent(milestones: Sequence[MilestoneRow]) -> float | None:
-    """Weighted completion of the milestones that still count (cancelled ones do not)."""
-    counted = [m for m in milestones if m.status != MilestoneStatus.CANCELLED]
-    total = sum(m.weight for m in counted)
-    if not total:
-        return None
-    return sum(m.weight * m.percent for m in counted) / total
-
-
-def load_program(
-    projects: Sequence[Project],
-    *,
-    today: dt.date,
-    initiative_ids: Iterable[int] = (),
-) -> ProgramData:
-    """Milestones, owners, KPIs and statuses for the given projects. Five queries.
-
-    KPIs of the listed initiatives are loaded in the same three KPI queries.
-    """
-    ids = [p.pk for p in projects]
-    milestones = _milestone_rows(projects, today)
-    owners = _owners(ids)
-    kpis = _kpi_series(Q(project_id__in=ids) | Q(initiative_id__in=list(initiative_ids)), today)
-    by_project: dict[int, list[KpiFact]] = defaultdict(list)
-    for series in kpis:
-        if series.kpi.project_id:
-            by_project[series.kpi.project_id].append(_fact(series))
-    limits = Thresholds.from_settings()
-    rows = []
-    for p in projects:
-        mine = milestones[p.pk]
-        facts = [MilestoneFact(m.title, m.due_date, m.is_open) for m in mine]
-        rows.append(
-            ProjectRow(
-                project=p,
-                name=p.display_name(),
-                url=reverse("policy:project-detail", args=[p.pk]),
-                status=project_status(facts, by_project[p.pk], today, limits),
-                progress=progress_percent(mine),
-                next_milestone=next((m for m in mine if m.is_open), None),
-                owners=owners[p.pk],
-                region_name=p.region.display_name() if p.region else "",
-                milestones=mine,
-            )
-        )
-    return ProgramData(today, rows, kpis)
+        for c in changes
+        if not c.from_rag or c.from_rag != c.to_rag
+    ]
+    entries.sort(key=lambda e: e.day, reverse=True)
+    return Timeline(entries[:limit], changes[0].day if changes else None)
 
 
 # --- Overview -------------------------------------------------------------------------------
@@ -321,63 +331,56 @@ class InitiativeCard:
 
 @dataclass
 class Overview:
-    today: dt.date
+    today: dt.date  # the day the statuses were computed for
     cards: list[InitiativeCard]
     projects_by_rag: dict[str, int]
     milestones_by_state: dict[str, int]
     headline_kpis: list[KpiSeries]
+    stale: bool = False  # computed for an earlier day than today
 
 
-def _count(items: Iterable[str]) -> dict[str, int]:
-    counts: dict[str, int] = defaultdict(int)
-    for item in items:
-        counts[item] += 1
-    return dict(counts)
-
-
-def _initiative_card(
-    initiative: Initiative, rows: list[ProjectRow], data: ProgramData
-) -> InitiativeCard:
-    pairs = [(r.name, r.status) for r in rows]
-    facts = [_fact(s) for s in data.initiative_kpis(initiative.pk)]
+def _card(initiative: Initiative) -> InitiativeCard:
+    row = initiative_status_row(initiative)
     return InitiativeCard(
         initiative=initiative,
         name=initiative.display_name(),
         url=reverse("policy:initiative-detail", args=[initiative.code]),
-        status=initiative_status(pairs, facts, data.today),
-        project_count=len(rows),
-        projects_by_rag=_count(r.status.rag for r in rows),
-        milestones_by_state=_count(m.state for r in rows for m in r.milestones),
+        status=stored_status(row),
+        project_count=row.project_count if row else 0,
+        projects_by_rag=dict(row.projects_by_rag) if row else {},
+        milestones_by_state=dict(row.milestones_by_state) if row else {},
     )
 
 
-def program_overview(user: AnyUser, *, today: dt.date | None = None) -> Overview | None:
-    """Everything the overview page shows except indicators and changes. Seven queries.
+def program_overview(user: AnyUser) -> Overview | None:
+    """Everything the overview page shows except indicators and changes. Two queries: the
+    initiatives with their stored rows, the headline KPIs with theirs.
 
     None when the user may read nothing.
     """
-    today = today or timezone.localdate()
     if not user_scope(user).can_read:
         return None
-    initiatives = list(Initiative.objects.all())
-    projects = list(Project.objects.select_related("region"))
-    data = load_program(projects, today=today, initiative_ids=[i.pk for i in initiatives])
-    cards = [
-        _initiative_card(i, [r for r in data.projects if r.project.initiative_id == i.pk], data)
-        for i in initiatives
-    ]
+    initiatives = list(Initiative.objects.select_related("status_row").order_by("order"))
+    cards = [_card(i) for i in initiatives]
     order = {i.pk: i.order for i in initiatives}
+    headline = [
+        k
+        for k in kpi_series_list(Q(is_headline=True), trajectories=False)
+        if k.year_target is not None
+    ]
 
     def rank(k: KpiSeries) -> tuple[int, int]:
-        return order.get(k.kpi.owner_initiative_id, 0), k.kpi.order
+        owner_initiative = k.kpi.initiative_id or k.kpi.project.initiative_id  # type: ignore[union-attr]
+        return order.get(owner_initiative, 0), k.kpi.order
 
-    headline = sorted((k for k in data.kpis if k.kpi.is_headline and k.targets), key=rank)
+    day = page_day([c.status for c in cards])
     return Overview(
-        today=today,
+        today=day or timezone.localdate(),
         cards=cards,
-        projects_by_rag=_count(r.status.rag for r in data.projects),
-        milestones_by_state=_count(m.state for r in data.projects for m in r.milestones),
-        headline_kpis=headline,
+        projects_by_rag=_sum_counts(c.projects_by_rag for c in cards),
+        milestones_by_state=_sum_counts(c.milestones_by_state for c in cards),
+        headline_kpis=sorted(headline, key=rank),
+        stale=is_stale(day),
     )
 
 
@@ -392,7 +395,9 @@ class InitiativeDetail:
     projects: list[ProjectRow]
     kpis: list[KpiSeries]  # the initiative's own KPIs, then its projects' headline KPIs
     milestones: list[MilestoneRow]
-    today: dt.date
+    today: dt.date  # the day the statuses were computed for
+    timeline: Timeline = field(default_factory=lambda: Timeline([], None))
+    stale: bool = False
 
 
 def with_pending(rows: Sequence[ProjectRow]) -> None:
@@ -402,36 +407,57 @@ def with_pending(rows: Sequence[ProjectRow]) -> None:
         row.pending = pending.get(row.project.pk, PendingSummary())
 
 
-def initiative_detail(
-    user: AnyUser, code: str, *, today: dt.date | None = None
-) -> InitiativeDetail:
-    """One initiative with its projects, KPIs, milestones and pending counts. Nine queries.
+def _rows_with_records(projects: Sequence[Project], on: dt.date) -> list[ProjectRow]:
+    """Project rows with owners and milestones. Two queries."""
+    owners = owners_by_project(p.pk for p in projects)
+    milestones = milestone_rows(projects, on)
+    rows = []
+    for p in projects:
+        row = project_row(p, owners[p.pk])
+        row.milestones = milestones[p.pk]
+        rows.append(row)
+    return rows
 
-    Raises Http404 for an unknown code or a user who may read nothing (existence not leaked).
+
+def initiative_detail(user: AnyUser, code: str) -> InitiativeDetail:
+    """One initiative with its projects, KPIs, milestones, pending counts and status history.
+
+    Eleven queries (twelve with indicator-linked KPIs): initiative, projects, owners,
+    milestones, pending (2), KPIs, targets, values, history. Raises Http404 for an unknown
+    code or a user who may read nothing (existence not leaked).
     """
-    today = today or timezone.localdate()
     initiative = (
-        Initiative.objects.filter(code=code).first() if user_scope(user).can_read else None
+        Initiative.objects.select_related("status_row").filter(code=code).first()
+        if user_scope(user).can_read
+        else None
     )
     if initiative is None:
         raise Http404("No such initiative.")
-    projects = list(Project.objects.filter(initiative=initiative).select_related("region"))
-    data = load_program(projects, today=today, initiative_ids=[initiative.pk])
-    with_pending(data.projects)
-    card = _initiative_card(initiative, data.projects, data)
-    own = data.initiative_kpis(initiative.pk)
-    milestones = sorted(
-        (m for r in data.projects for m in r.milestones), key=lambda m: (m.due_date, m.pk)
+    card = _card(initiative)
+    day = card.status.as_of or timezone.localdate()
+    projects = list(
+        Project.objects.filter(initiative=initiative).select_related("region", "status_row")
     )
+    rows = _rows_with_records(projects, day)
+    with_pending(rows)
+    kpis = kpi_series_list(
+        Q(initiative=initiative) | Q(project__initiative=initiative, is_headline=True),
+        trajectories=True,
+    )
+    own = [k for k in kpis if k.kpi.initiative_id]
+    milestones = sorted((m for r in rows for m in r.milestones), key=lambda m: (m.due_date, m.pk))
+    changes = StatusChange.objects.filter(initiative=initiative).order_by("day", "pk")
     return InitiativeDetail(
         initiative=initiative,
         name=card.name,
         status=card.status,
         # Worst status first: the table opens sorted the way officials read it.
-        projects=sorted(data.projects, key=lambda r: (-RAG_ORDER[r.status.rag], r.name)),
-        kpis=own + [k for k in data.kpis if k.kpi.project_id and k.kpi.is_headline],
+        projects=sorted(rows, key=lambda r: (-RAG_ORDER[r.status.rag], r.name)),
+        kpis=own + [k for k in kpis if k.kpi.project_id],
         milestones=milestones,
-        today=today,
+        today=day,
+        timeline=status_timeline(changes),
+        stale=is_stale(card.status.as_of),
     )
 
 
@@ -475,6 +501,8 @@ class ProjectDetail:
     today: dt.date
     pending_updates: list[PendingUpdateRow] = field(default_factory=list)
     can_review: bool = False  # the user may approve or return this project's updates
+    timeline: Timeline = field(default_factory=lambda: Timeline([], None))
+    stale: bool = False
 
     @property
     def pending_milestone_ids(self) -> set[int]:
@@ -550,23 +578,31 @@ def _related_figures(project: Project) -> list[RelatedFigure]:
     return figures
 
 
-def project_detail(user: AnyUser, pk: int, *, today: dt.date | None = None) -> ProjectDetail:
-    """One project: facts, owners, milestones, KPIs, status, related indicators, and what
-    waits for review (counts and the pending milestone updates). Ten queries.
+def project_detail(user: AnyUser, pk: int) -> ProjectDetail:
+    """One project: facts, owners, milestones, KPIs, stored status, related indicators, its
+    status history and what waits for review. Twelve queries (thirteen with an indicator-linked
+    KPI).
 
     Raises Http404 when the user may not see the project (see `project_get`).
     """
-    today = today or timezone.localdate()
     project = project_get(user, pk)
-    data = load_program([project], today=today)
-    with_pending(data.projects)
+    stored = ProjectStatus.objects.filter(project=project).first()
+    if stored is not None:
+        project.status_row = stored  # the row the project's table row reads (no new query)
+    status = stored_status(stored)
+    day = status.as_of or timezone.localdate()
+    row = _rows_with_records([project], day)[0]
+    with_pending([row])
+    changes = StatusChange.objects.filter(project=project).order_by("day", "pk")
     return ProjectDetail(
-        row=data.projects[0],
-        kpis=data.project_kpis(project.pk),
+        row=row,
+        kpis=kpi_series_list(Q(project=project), trajectories=True),
         related=_related_figures(project),
-        today=today,
+        today=day,
         pending_updates=pending_milestone_updates(project),
         can_review=user_scope(user).can_approve_for(project.initiative_id),
+        timeline=status_timeline(changes),
+        stale=is_stale(status.as_of),
     )
 
 
@@ -592,43 +628,43 @@ class MapData:
     clusters: list[Region]
 
 
-def _capacity_by_project(kpis: Sequence[KpiSeries]) -> dict[int, float]:
-    """Latest approved computing capacity (KPIs in P) reported by each project."""
+def _capacity_by_project() -> dict[int, float]:
+    """Latest approved computing capacity (project KPIs in P) per project. One query."""
     capacity: dict[int, float] = defaultdict(float)
-    for series in kpis:
-        if series.kpi.project_id and series.unit == "P" and series.latest:
-            capacity[series.kpi.project_id] += series.latest[1]
+    for project_id, value in KpiStatus.objects.filter(
+        project__isnull=False, kpi__unit="P", latest_value__isnull=False
+    ).values_list("project_id", "latest_value"):
+        if project_id is not None and value is not None:
+            capacity[project_id] += value
     return capacity
 
 
-def map_data(user: AnyUser, *, today: dt.date | None = None) -> MapData:
-    """Per-prefecture figures, project points and the national clusters. Nine queries."""
-    today = today or timezone.localdate()
+def map_data(user: AnyUser) -> MapData:
+    """Per-prefecture figures, project points and the national clusters. Four queries."""
     if not user_scope(user).can_read:
         return MapData([], [], [])
     prefectures = list(Region.objects.filter(level=RegionLevel.PREFECTURE).order_by("code"))
-    projects = list(Project.objects.select_related("region"))
-    data = load_program(projects, today=today)
-    capacity = _capacity_by_project(data.kpis)
+    rows = [project_row(p) for p in Project.objects.select_related("region", "status_row")]
+    capacity = _capacity_by_project()
     by_region: dict[int, list[ProjectRow]] = defaultdict(list)
-    for row in data.projects:
+    for row in rows:
         if row.project.region_id:
             by_region[row.project.region_id].append(row)
     figures = []
     for region in prefectures:
-        rows = by_region[region.pk]
-        invest = [float(r.project.planned_investment_yuan or 0) for r in rows]
-        progress = [r.progress for r in rows if r.progress is not None]
-        caps = [capacity[r.project.pk] for r in rows if r.project.pk in capacity]
+        mine = by_region[region.pk]
+        invest = [float(r.project.planned_investment_yuan or 0) for r in mine]
+        progress = [r.progress for r in mine if r.progress is not None]
+        caps = [capacity[r.project.pk] for r in mine if r.project.pk in capacity]
         figures.append(
             PrefectureFigures(
                 adcode=region.code,
                 name=region.display_name(),
-                projects=len(rows),
-                investment_yuan=sum(invest) if rows else None,
+                projects=len(mine),
+                investment_yuan=sum(invest) if mine else None,
                 progress=sum(progress) / len(progress) if progress else None,
                 capacity_p=sum(caps) if caps else None,
             )
         )
     clusters = list(Region.objects.filter(level=RegionLevel.CLUSTER).order_by("order", "code"))
-    return MapData(figures, data.projects, clusters)
+    return MapData(figures, rows, clusters)

@@ -17,11 +17,20 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from ..models import Evidence, Kpi, KpiTarget, KpiValue, Milestone, MilestoneUpdate, Project
+from ..models import (
+    Evidence,
+    Initiative,
+    Kpi,
+    KpiTarget,
+    KpiValue,
+    Milestone,
+    MilestoneUpdate,
+    Project,
+)
 from ..permissions import user_scope
 from ..status import Status
 from ..types import AnyUser
-from .program import project_statuses
+from .program import project_status_row, stored_status
 
 # --- Getters --------------------------------------------------------------------------------
 
@@ -39,6 +48,16 @@ def project_get(user: AnyUser, pk: int, *, write: bool = False) -> Project:
     if write and not scope.can_write_project(project):
         raise PermissionDenied(_("您可以查看该项目，但不能修改。"))
     return project
+
+
+def initiative_get(user: AnyUser, code: str) -> Initiative:
+    """The initiative with this code: 404 when unknown or the user may read nothing."""
+    initiative = (
+        Initiative.objects.filter(code=code).first() if user_scope(user).can_read else None
+    )
+    if initiative is None:
+        raise Http404(_("任务方向不存在。"))
+    return initiative
 
 
 def milestone_get(user: AnyUser, pk: int, *, write: bool = False) -> Milestone:
@@ -108,22 +127,22 @@ def _projects(user: AnyUser) -> QuerySet[Project]:
     if not user_scope(user).can_read:
         return Project.objects.none()
     return (
-        Project.objects.select_related("initiative", "region")
+        Project.objects.select_related("initiative", "region", "status_row")
         .prefetch_related("owners")
         .order_by("initiative__order", "code")
     )
 
 
 def project_search(user: AnyUser, filters: ProjectFilters) -> list[tuple[Project, Status]]:
-    """Projects matching the filters with their computed status. Seven queries at most.
-
-    Status is computed, so the status filter applies after the statuses are known.
-    """
+    """Projects matching the filters with their stored status. Two queries (the projects
+    with their status rows, their owners)."""
     qs = _projects(user)
     if filters.initiative:
         qs = qs.filter(initiative__code=filters.initiative)
     if filters.region:
         qs = qs.filter(region__code=filters.region)
+    if filters.status:
+        qs = qs.filter(status_row__rag=filters.status)
     if filters.phase:
         qs = qs.filter(phase=filters.phase)
     if filters.owner:
@@ -135,12 +154,7 @@ def project_search(user: AnyUser, filters: ProjectFilters) -> list[tuple[Project
             | Q(code__icontains=filters.q)
             | Q(owner_org__icontains=filters.q)
         )
-    projects = list(qs.distinct())
-    statuses = project_statuses(projects)
-    rows = [(p, statuses[p.pk]) for p in projects]
-    if filters.status:
-        rows = [(p, s) for p, s in rows if s.rag == filters.status]
-    return rows
+    return [(p, stored_status(project_status_row(p))) for p in qs.distinct()]
 
 
 def milestone_search(

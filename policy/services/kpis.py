@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from ..exceptions import ConflictError, PermissionDeniedError, ValidationFailed
 from ..models import Kpi, KpiValue, ReviewState
 from ..permissions import user_scope
+from ..readmodel import refresh_kpis
 from ..types import User
 from ..validators import is_implausible_jump, kpi_value_errors, period_bounds
 from .common import (
@@ -143,6 +144,8 @@ def kpi_value_record(
             raise _kpi_conflict(
                 KpiValue.objects.select_related("entered_by").get(kpi=kpi, period=period)
             ) from None
+        if direct:  # a submission leaves the approved figures, and so the status, as they are
+            refresh_kpis([kpi.pk])
         return row
 
 
@@ -195,6 +198,7 @@ def kpi_value_approve(
         row.review_note = ""
         row.version += 1
         save_with_history(row, actor=actor, channel=channel, step=STEP_APPROVED)
+        refresh_kpis([row.kpi_id])
         return row
 
 
@@ -221,4 +225,7 @@ def kpi_value_return(
         row.review_note = reason
         row.version += 1
         save_with_history(row, actor=actor, channel=channel, step=STEP_RETURNED)
+        # The approved figure stays in use; refreshed all the same, so no rule that looks at
+        # review states can be left stale by this path.
+        refresh_kpis([row.kpi_id])
         return row

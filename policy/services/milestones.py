@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from ..exceptions import ConflictError, ValidationFailed
 from ..models import Evidence, Milestone, MilestoneStatus, MilestoneUpdate, UpdateState
 from ..permissions import user_scope
+from ..readmodel import refresh_projects
 from ..types import User
 from ..validators import CheckedFile, evidence_file_errors, milestone_progress_errors
 from .common import (
@@ -249,6 +250,7 @@ def milestone_record_progress(
             milestone.version += 1
             save_with_history(milestone, actor=actor, channel=channel, step=STEP_DIRECT)
             _store_evidence(checked, milestone=milestone, update=None, actor=actor, stored=stored)
+            refresh_projects([milestone.project_id])
             return ProgressResult(milestone, applied=True, update=None)
         _supersede_pending(milestone, actor=actor, note=_("已被新的提交替代。"))
         # The version moves on submission too, so a second person who opened the form before
@@ -305,6 +307,7 @@ def milestone_update_approve(
         update.reviewed_at = timezone.now()
         update.review_note = (note or "").strip()
         update.save()
+        refresh_projects([milestone.project_id])
         return milestone
 
 

@@ -5,7 +5,6 @@ Names in the active language come from the models themselves: `{{ project.displa
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,6 +30,12 @@ def rag_badge(rag: str) -> str:
     """A status badge whose colour is never the only cue: it always carries the word."""
     label = Rag(rag).label if rag in Rag.values else rag
     return format_html('<span class="rag rag-{}">{}</span>', rag, label)
+
+
+@register.filter
+def rag_label(rag: str) -> str:
+    """The colour's word in the active language ("红灯" / "red")."""
+    return str(Rag(rag).label) if rag in Rag.values else rag
 
 
 MILESTONE_STATE_LABELS = {
@@ -68,12 +73,6 @@ def format_html_join_safe(parts: Sequence[str]) -> str:
     return mark_safe(" ".join(parts))  # noqa: S308 — every part went through format_html
 
 
-@register.filter
-def year_target(series: KpiSeries, today: dt.date) -> tuple[dt.date, float] | None:
-    """The KPI's target for today's year (or the next one)."""
-    return series.target_for_year(today.year)
-
-
 @register.simple_tag
 def projection_text(series: KpiSeries) -> str:
     """The projection the status rules computed, as one sentence."""
@@ -86,7 +85,7 @@ def projection_text(series: KpiSeries) -> str:
         "target": number(p.target, 2),
         "unit": series.unit,
     }
-    if p.shortfall <= 0:
+    if series.rag == "green":  # the stored colour: the KPI rule lives in policy.status only
         return _("预计 %(date)s 达到 %(projected)s %(unit)s，可完成目标 %(target)s") % values
     values["pct"] = f"{p.shortfall * 100:.0f}"
     return _("预计 %(date)s 为 %(projected)s %(unit)s，距目标 %(target)s 差 %(pct)s%%") % values

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -21,7 +20,7 @@ def _overview_context(request: AuthenticatedRequest) -> dict[str, object]:
     since = briefing_last_generated_at() or week_start()
     return {
         "overview": data,
-        "charts": overview_charts(data, settings.STATUS_AMBER_MAX_KPI_SHORTFALL) if data else [],
+        "charts": overview_charts(data) if data else [],
         "changes": program_changes_since(request.user, since),
         "key_figures": key_indicator_figures(request.user),
     }

@@ -120,6 +120,14 @@ MATRIX: dict[str, Op] = {
         url=lambda w: f"/api/v1/projects/{w.project.pk}",
         missing=lambda w: "/api/v1/projects/987654",
     ),
+    "list_project_status_history": Op(
+        url=lambda w: f"/api/v1/projects/{w.project.pk}/status-history",
+        missing=lambda w: "/api/v1/projects/987654/status-history",
+    ),
+    "list_initiative_status_history": Op(
+        url=lambda w: "/api/v1/initiatives/inference-compute/status-history",
+        missing=lambda w: "/api/v1/initiatives/no-such-initiative/status-history",
+    ),
     "list_milestones": Op(url=lambda w: "/api/v1/milestones"),
     "get_milestone": Op(
         url=lambda w: f"/api/v1/milestones/{w.milestone.pk}",

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from policy.models import Evidence, Milestone
-from tests.conftest import browser_login
+from tests.conftest import browser_login, refresh_statuses
 from tests.policy.evidence_files import PDF
 
 pytestmark = [
@@ -29,6 +29,7 @@ def test_owner_submits_lead_approves_overview_and_history_follow(
     evidence_file = tmp_path / "验收报告.pdf"
     evidence_file.write_bytes(PDF)
     assert milestone.due_date < timezone.localdate()  # overdue, so the project is flagged
+    refresh_statuses()  # the fixtures were made directly, not through the services
 
     browser_login(page, "owner")
     page.goto(f"{page.live_url}/")

@@ -205,21 +205,21 @@ def test_the_pages_use_a_fixed_number_of_queries(
 ) -> None:
     _bulk(*size)
     official_client.get(reverse("indicators:catalogue"))  # warm the session
-    # session + user, scope (groups, memberships), indicators, source health, inputs of
-    # derived indicators, latest values
-    with django_assert_num_queries(8):
+    # session, user and scope come from the cache (policy.backends); indicators, source
+    # health, inputs of derived indicators, latest values
+    with django_assert_num_queries(4):
         assert official_client.get(reverse("indicators:catalogue")).status_code == 200
     # a derived indicator's page also reads its inputs' freshness; each page first looks
     # up the indicator for its title and 404 (the body itself is cached, see below)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(5):
         url = reverse("indicators:detail", args=["power-cost-per-p-month"])
         assert official_client.get(url).status_code == 200
-    # session + user, scope (2), indicator (title), indicator, source health, observations
+    # indicator (title), indicator, source health, observations
     detail_url = reverse("indicators:detail", args=["dc-power-price"])
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(4):
         assert official_client.get(detail_url).status_code == 200
-    # warm: the body comes from the cache; only session, user, scope and the title remain
-    with django_assert_num_queries(5):
+    # warm: the body comes from the cache; only the title remains
+    with django_assert_num_queries(1):
         assert official_client.get(detail_url).status_code == 200
 
 

@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from policy.models import Kpi, KpiTarget, KpiValue, Milestone, Project
+from tests.conftest import refresh_statuses
 
 NOW = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)
 
@@ -67,6 +68,7 @@ def late_project(project: Project) -> Project:
 def test_overview_links_each_initiative_and_explains_its_status(
     official_client: Client, late_project: Project
 ) -> None:
+    refresh_statuses()
     body = official_client.get("/").content.decode()
     assert 'href="/initiatives/inference-compute/"' in body
     assert body.count('class="card initiative-card"') == 5
@@ -154,6 +156,7 @@ def test_overview_in_english(official_client: Client, seeded: None) -> None:
 def test_initiative_page_lists_projects_with_status_owner_region_progress_and_next_milestone(
     official_client: Client, late_project: Project, owner: Any
 ) -> None:
+    refresh_statuses()
     body = official_client.get("/initiatives/inference-compute/").content.decode()
     table = body[body.index("<table") : body.index("</table>")]
     assert "测试智算中心" in table
@@ -191,6 +194,7 @@ def test_initiative_kpi_chart_shows_baseline_targets_actuals_and_the_status_proj
             approved_value=Decimal(value),
             state="approved",
         )
+    refresh_statuses()
     body = official_client.get("/initiatives/inference-compute/").content.decode()
     fig = figures(body)[f"fig-kpi-{kpi.pk}"]
     traces = {t["meta"]: t for t in fig["data"]}
@@ -206,6 +210,7 @@ def test_initiative_kpi_chart_shows_baseline_targets_actuals_and_the_status_proj
 def test_initiative_page_draws_a_milestone_timeline_across_projects(
     official_client: Client, late_project: Project, other_project: Project
 ) -> None:
+    refresh_statuses()
     body = official_client.get("/initiatives/inference-compute/").content.decode()
     gantt = figures(body)["fig-gantt"]
     metas = {t["meta"] for t in gantt["data"]}
@@ -238,6 +243,7 @@ def test_initiative_page_in_english(official_client: Client, seeded: None) -> No
 def test_project_page_shows_facts_owners_status_milestones_and_related_indicators(
     official_client: Client, late_project: Project, owner: Any, seeded: None
 ) -> None:
+    refresh_statuses()
     body = official_client.get(f"/projects/{late_project.pk}/").content.decode()
     assert "<h1>测试智算中心</h1>" in body
     assert "测试单位" in body
@@ -406,6 +412,7 @@ def test_every_chinese_string_in_the_dashboard_templates_has_an_english_translat
 
 @pytest.mark.django_db
 def test_pages_render_with_no_data_yet(official_client: Client, initiative: Any) -> None:
+    refresh_statuses()
     body = official_client.get("/initiatives/near-memory/").content.decode()
     assert "暂无项目。" in body
     assert "暂无里程碑。" in body
@@ -425,6 +432,7 @@ def test_pages_render_with_no_data_yet(official_client: Client, initiative: Any)
 def test_the_project_table_opens_with_the_worst_status_first(
     official_client: Client, seeded: None
 ) -> None:
+    refresh_statuses()
     body = official_client.get("/initiatives/inference-compute/").content.decode()
     table = body[body.index("<tbody>") : body.index("</tbody>")]
     ranks = [int(r) for r in re.findall(r'<td data-sort="(\d)"><span class="rag', table)]

@@ -17,6 +17,7 @@ from policy.services.milestones import (
     milestone_update_approve,
     milestone_update_return,
 )
+from tests.conftest import refresh_statuses
 
 
 def submit(owner: Any, milestone: Milestone, percent: int = 70, status: str = "in_progress"):
@@ -54,6 +55,7 @@ def pending_section(page: str) -> str:
 def test_the_initiative_table_counts_pending_items_next_to_approved_progress(
     official_client: Client, owner: Any, milestone: Milestone, project: Project
 ) -> None:
+    refresh_statuses()
     url = f"/initiatives/{project.initiative.code}/"
     assert "待审核" not in project_row(html(official_client, url), "测试智算中心")
     submit(owner, milestone, percent=90)
@@ -72,6 +74,7 @@ def test_returned_and_approved_updates_are_no_longer_pending(
 ) -> None:
     update = submit(owner, milestone)
     milestone_update_return(actor=lead, update_id=update.pk, reason="请补充验收单")
+    refresh_statuses()
     url = f"/initiatives/{project.initiative.code}/"
     assert "待审核" not in project_row(html(official_client, url), "测试智算中心")
     update = submit(owner, milestone, percent=75)
