@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from policy.exceptions import PolicyError
+
 from .connectors import get_connector
 from .exceptions import ConnectorError
 from .formula import FormulaError
@@ -104,11 +106,18 @@ class SourceAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("立即运行所选来源"))
     def run_now(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
+        queued = 0
         for source in queryset:
-            source_run_enqueue(source=source, user=request.user)
-        self.message_user(
-            request, _("已排队 %(n)s 个来源。") % {"n": queryset.count()}, messages.SUCCESS
-        )
+            try:
+                source_run_enqueue(source=source, user=request.user)
+            except PolicyError as exc:  # busy, or the task queue is down
+                self.message_user(request, exc.message, messages.ERROR)
+            else:
+                queued += 1
+        if queued:
+            self.message_user(
+                request, _("已排队 %(n)s 个来源。") % {"n": queued}, messages.SUCCESS
+            )
 
 
 @admin.register(IngestionRun)

@@ -37,6 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from policy.models import Region, RegionLevel
+from policy.queue import enqueue_on_commit
 from policy.revision import program_changed
 
 from .connectors import ParseResult, get_connector
@@ -44,6 +45,7 @@ from .exceptions import ConnectorError, IngestionError, TransientFetchError
 from .fetch import Fetcher, display_url
 from .formula import Formula, FormulaError, code_to_name, parse_formula
 from .models import Category, Indicator, IngestionRun, Observation, RunStatus, Source
+from .runs import run_heartbeat, runs_reap, worker_identity
 
 logger = logging.getLogger(__name__)
 
@@ -143,18 +145,19 @@ def ingest(request: IngestRequest) -> IngestionRun:
     run = _run_start(request)
     started = time.monotonic()
     try:
-        payload = _payload(request)
-        _keep_payload(run, request, payload)
-        result = get_connector(request.kind, request.options).parse(payload)
-        rows = _validate(result, create_missing=request.create_missing)
-        run.missing = result.missing
-        with transaction.atomic():
-            _create_missing(rows)
-            _upsert(run, rows.frame, request.progress)
-            if not request.dry_run:
-                derived_recompute(changed=set(rows.frame["indicator"]))
-            if request.dry_run:
-                transaction.set_rollback(True)
+        with run_heartbeat(run):  # lets another process tell this run from a dead one
+            payload = _payload(request)
+            _keep_payload(run, request, payload)
+            result = get_connector(request.kind, request.options).parse(payload)
+            rows = _validate(result, create_missing=request.create_missing)
+            run.missing = result.missing
+            with transaction.atomic():
+                _create_missing(rows)
+                _upsert(run, rows.frame, request.progress)
+                if not request.dry_run:
+                    derived_recompute(changed=set(rows.frame["indicator"]))
+                if request.dry_run:
+                    transaction.set_rollback(True)
     except Exception as exc:
         _run_fail(run, request, exc, started)
         raise
@@ -163,8 +166,28 @@ def ingest(request: IngestRequest) -> IngestionRun:
 
 
 def source_run_enqueue(*, source: Source, user: Any) -> None:
-    """Queue a run of ``source`` once the current transaction commits ("run now")."""
-    ingest_source_task.delay_on_commit(source.pk, trigger="manual", user_id=user.pk)
+    """Queue a run of ``source`` once the current transaction commits ("run now").
+
+    A run whose process died is reaped first, so it does not block this one. Raises
+    ``SourceBusy`` while a live run is in progress (the task would skip it) and
+    ``QueueUnavailable`` when the broker cannot be reached.
+    """
+    runs_reap(source_id=source.pk)
+    running = (
+        IngestionRun.objects.filter(
+            source=source,
+            status=RunStatus.RUNNING,
+            started_at__gt=timezone.now() - RUN_CLAIM_TIMEOUT,
+        )
+        .order_by("-started_at")
+        .first()
+    )
+    if running is not None:
+        raise SourceBusy(
+            _("来源“%(name)s”正在采集中（%(time)s 开始），本次没有排队；请等它完成后再运行。")
+            % {"name": source.name, "time": f"{timezone.localtime(running.started_at):%H:%M}"}
+        )
+    enqueue_on_commit(ingest_source_task, source.pk, trigger="manual", user_id=user.pk)
 
 
 def due_sources_enqueue(*, now: dt.datetime | None = None) -> list[int]:
@@ -173,6 +196,7 @@ def due_sources_enqueue(*, now: dt.datetime | None = None) -> list[int]:
     A source without a schedule runs only by hand. Returns the ids queued.
     """
     now = now or timezone.now()
+    runs_reap(now=now)  # so the sources page stops showing dead runs as running
     due = []
     for source in Source.objects.filter(enabled=True, schedule__isnull=False).select_related(
         "schedule"
@@ -256,7 +280,9 @@ def _run_start(request: IngestRequest) -> IngestionRun:
         trigger=request.trigger,
         triggered_by=request.triggered_by,
         started_at=timezone.now(),
+        worker=worker_identity(),
     )
+    run.heartbeat_at = run.started_at
     if request.dry_run:
         return run
     if request.source is None:
@@ -265,6 +291,8 @@ def _run_start(request: IngestRequest) -> IngestionRun:
     with transaction.atomic():
         # The row lock serialises two workers claiming the same source at once.
         Source.objects.select_for_update().filter(pk=request.source.pk).first()
+        # A run whose process died is marked failed first, so it no longer blocks this one.
+        runs_reap(source_id=request.source.pk, now=run.started_at)
         busy = IngestionRun.objects.filter(
             source=request.source,
             status=RunStatus.RUNNING,

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from ..exceptions import PolicyError
+from ..exceptions import PolicyError, QueueUnavailable
 from ..permissions import require_read, user_scope
 from .forms import BriefingGenerateForm, BriefingSubscriptionForm
 from .selectors import briefing_get, briefing_subscription_get
@@ -65,6 +65,16 @@ def briefing_generate(request: HttpRequest) -> HttpResponse:
         return _render_list(request, generate_form=form)
     try:
         briefing = briefing_request(user=request.user, **form.cleaned_data)
+    except QueueUnavailable:
+        messages.warning(
+            request,
+            _(
+                "简报已登记（%(period)s），但后台任务队列暂时无法连接，尚未开始生成。"
+                "队列恢复后系统会在 10 分钟内自动开始生成，无需重复提交。"
+            )
+            % {"period": form.cleaned_data["period"]},
+        )
+        return redirect("policy:briefing-list")
     except PolicyError as exc:
         form.add_error(None, exc.message)
         return _render_list(request, generate_form=form)

@@ -11,8 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from ..exceptions import QueueUnavailable
 from ..models import WorkerPing
 from ..permissions import user_scope
+from ..queue import enqueue_on_commit
 from ..services.system import heartbeat_task
 
 
@@ -23,9 +25,12 @@ def system(request: HttpRequest) -> HttpResponse:
     if not user_scope(request.user).is_admin:
         raise PermissionDenied
     if request.method == "POST":
-        now = timezone.now().isoformat()
-        heartbeat_task.delay_on_commit("web", now)
-        messages.success(request, _("已向后台任务队列发送测试任务，几秒后刷新本页查看结果。"))
+        try:
+            enqueue_on_commit(heartbeat_task, "web", timezone.now().isoformat())
+        except QueueUnavailable as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("已向后台任务队列发送测试任务，几秒后刷新本页查看结果。"))
         return redirect("policy:system")
     broker = settings.CELERY_BROKER_URL.split("://", 1)[0]
     context = {
