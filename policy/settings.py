@@ -7,6 +7,7 @@ CELERY_BROKER_URL switch to PostgreSQL and Redis/RabbitMQ.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -96,6 +97,8 @@ INSTALLED_APPS = [
     "ninja",  # serves the Swagger UI assets from the installed package, not a CDN
     "django_celery_beat",
     "simple_history",
+    "axes",  # login throttling and lock-out on every login path, the admin's included
+    "csp",
     "policy",
     "policy.briefings",  # the briefing slice: its models keep the policy app label
     "indicators",
@@ -112,7 +115,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a lock-out during authentication into our response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "policy.urls"
@@ -140,6 +146,11 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        # A database host that drops packets must fail a request in seconds, not minutes.
+        DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int(
+            "DATABASE_CONNECT_TIMEOUT", 5
+        )
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -159,9 +170,11 @@ CACHE_URL = env_str("CACHE_URL")
 if CACHE_URL.startswith(("redis://", "rediss://")):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Fails open: an unreachable Redis makes pages uncached, never down (policy/cache.py).
+            "BACKEND": "policy.cache.FailOpenRedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "fpo",
+            "OPTIONS": {"timeout_seconds": env_float("CACHE_TIMEOUT", 0.5)},
         }
     }
 else:
@@ -175,9 +188,36 @@ else:
     }
 
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "policy.security.LoginThrottleBackend",  # django-axes: refuses while locked out
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Login throttling (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one user name
+# from one address, that pair is locked for LOGIN_LOCKOUT_MINUTES (each further try restarts
+# the wait). Per pair, so one person mistyping cannot lock out a whole office behind one NAT.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "policy.security.locked_out"
+AXES_CLIENT_IP_CALLABLE = "policy.security.client_ip"
+AXES_VERBOSE = False
+# Proxies in front of the app that append to X-Forwarded-For (nginx: 1). 0 trusts no header.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+NINJA_NUM_PROXIES = TRUSTED_PROXY_COUNT
+
+# API throttling (policy/api/throttling.py): bad bearer tokens per client address, writes per
+# user. Rates are "number/period" with period s, m, h or d.
+API_THROTTLE_BAD_TOKENS = env_str("API_THROTTLE_BAD_TOKENS", "10/m")
+API_THROTTLE_WRITES = env_str("API_THROTTLE_WRITES", "60/m")
+# Days a new API token is valid unless its creator chooses otherwise (0: no expiry by default).
+API_TOKEN_DEFAULT_DAYS = env_int("API_TOKEN_DEFAULT_DAYS", 365)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "policy:overview"
 LOGOUT_REDIRECT_URL = "login"
@@ -240,6 +280,15 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# A broker that is down must fail a request's enqueue in about a second, with our message
+# (policy/queue.py), rather than hold the web worker while kombu retries.
+CELERY_BROKER_CONNECTION_TIMEOUT = env_float("CELERY_BROKER_CONNECTION_TIMEOUT", 2.0)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
 
 # Project status (RAG) thresholds, see DESIGN.md "Status (RAG) rules".
 STATUS_AMBER_MAX_OVERDUE_DAYS = env_int("STATUS_AMBER_MAX_OVERDUE_DAYS", 30)
@@ -259,14 +308,55 @@ INDICATORS_FETCH_TIMEOUT = env_float("INDICATORS_FETCH_TIMEOUT", 20.0)
 INDICATORS_FETCH_MAX_BYTES = env_int("INDICATORS_FETCH_MAX_BYTES", 20 * 1024 * 1024)
 # Seconds an ingestion task may run before Celery interrupts it (the run is then recorded failed).
 INDICATORS_TASK_SOFT_TIME_LIMIT = env_int("INDICATORS_TASK_SOFT_TIME_LIMIT", 600)
+# Seconds without a heartbeat after which a running ingestion counts as dead (indicators/runs.py).
+INDICATORS_RUN_HEARTBEAT_TIMEOUT = env_int("INDICATORS_RUN_HEARTBEAT_TIMEOUT", 120)
 
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "sichuan-4plus1")
 
+# Sessions end when the browser closes, and in any case SESSION_COOKIE_AGE after sign-in.
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# HTTPS (all off by default for `make run` on http://127.0.0.1; see .env.production.example).
+# Behind nginx terminating TLS, BEHIND_HTTPS_PROXY trusts its X-Forwarded-Proto header.
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$", r"^readyz/$"]  # load balancers probe over plain http
+if env_bool("BEHIND_HTTPS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): only our own origin, no inline script, no eval.
+# style-src allows no inline <style> or style="" either; plotly.js sets styles through the
+# CSSOM (element.style), which CSP does not restrict, and its one injected stylesheet is
+# measured in tests/browser/test_csp_browser.py (see README "Security").
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Large downloads (evidence, briefing PDFs) handed to nginx with X-Accel-Redirect: the view
+# checks permissions, nginx sends the bytes. Empty: the app streams the file itself.
+# "/protected/" maps PRIVATE_MEDIA_ROOT as an `internal` location (deploy/nginx.conf).
+X_ACCEL_REDIRECT_PREFIX = env_str("X_ACCEL_REDIRECT_PREFIX")
 
 LOGGING = {
     "version": 1,

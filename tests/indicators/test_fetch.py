@@ -135,9 +135,7 @@ def test_a_redirect_from_https_to_http_is_refused_even_on_an_allowed_host() -> N
     fetcher = Fetcher(FetchPolicy(allowed_hosts=("127.0.0.1",), allow_private=True))
 
     with pytest.raises(FetchError, match="未跟随"):
-        fetcher._check_redirect(
-            "https://127.0.0.1/a", "https://127.0.0.1/a", "http://127.0.0.1/b"
-        )
+        fetcher._check_redirect("https://127.0.0.1/a", "https://127.0.0.1/a", "http://127.0.0.1/b")
 
 
 def test_redirect_loops_stop_after_three_hops(http_server):
