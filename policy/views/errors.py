@@ -13,6 +13,7 @@ import sys
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 
 RETRY_AFTER_SECONDS = 30
 
@@ -22,10 +23,18 @@ def _database_unavailable() -> bool:
     return isinstance(exc, OperationalError | InterfaceError)
 
 
+def _page(template: str, fallback: str) -> str:
+    try:
+        return render_to_string(template)
+    except Exception:  # the error page must not fail too (a missing static manifest, say)
+        return f'<!DOCTYPE html><html lang="zh-hans"><meta charset="utf-8"><p>{fallback}</p>'
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     """handler500: 503 with Retry-After when the database is down, else a Chinese 500 page."""
     if _database_unavailable():
-        response = HttpResponse(render_to_string("503.html"), status=503)
+        body = _page("503.html", _("数据库暂时无法连接，请稍后刷新页面重试。"))
+        response = HttpResponse(body, status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
-    return HttpResponse(render_to_string("500.html"), status=500)
+    return HttpResponse(_page("500.html", _("系统出错，请稍后重试。")), status=500)
