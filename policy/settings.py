@@ -296,7 +296,12 @@ STATUS_AMBER_MAX_KPI_SHORTFALL = env_float("STATUS_AMBER_MAX_KPI_SHORTFALL", 0.1
 
 # Evidence uploads (milestone attachments).
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
-EVIDENCE_EXTENSIONS = ["pdf", "docx", "xlsx", "jpg", "jpeg", "png"]
+EVIDENCE_EXTENSIONS = ["pdf", "docx", "xlsx", "pptx", "jpg", "jpeg", "png"]
+# Zip-based formats (docx/xlsx/pptx): refused when they inflate past this many bytes, inflate
+# to more than this many times their size, or hold more members (zip bombs).
+EVIDENCE_MAX_INFLATED_BYTES = env_int("EVIDENCE_MAX_INFLATED_BYTES", 100 * 1024 * 1024)
+EVIDENCE_MAX_ZIP_RATIO = env_int("EVIDENCE_MAX_ZIP_RATIO", 100)
+EVIDENCE_MAX_ZIP_MEMBERS = env_int("EVIDENCE_MAX_ZIP_MEMBERS", 5000)
 
 # Owner workflow: "due soon" window of the my-work page and of the daily reminder emails.
 MILESTONE_DUE_SOON_DAYS = env_int("MILESTONE_DUE_SOON_DAYS", 7)

@@ -13,6 +13,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import URLPattern, URLResolver, re_path, reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
@@ -185,13 +186,14 @@ class ShapedNinjaAPI(NinjaAPI):
 
     def _get_urls(self) -> list[URLPattern | URLResolver]:
         urls: list[URLPattern | URLResolver] = []
+        # Exempt from CSRF: it changes nothing, and a POST to an unknown path (say an id that
+        # is not a number) must be the JSON 404, not Django's HTML CSRF page.
+        unknown = csrf_exempt(partial(_unknown_path, api=self))
         for pattern in super()._get_urls():
             if isinstance(pattern, URLPattern) and pattern.name == "api-root":
-                pattern = URLPattern(
-                    pattern.pattern, partial(_unknown_path, api=self), name=pattern.name
-                )
+                pattern = URLPattern(pattern.pattern, unknown, name=pattern.name)
             elif isinstance(pattern, URLPattern):
                 pattern = _shaped(pattern, self)
             urls.append(pattern)
-        urls.append(re_path(r"^.+$", partial(_unknown_path, api=self), name="api-unknown"))
+        urls.append(re_path(r"^.+$", unknown, name="api-unknown"))
         return urls

@@ -127,7 +127,7 @@ def list_projects(request: HttpRequest, filters: Query[ProjectFilter], page: Que
 
 
 @router.get(
-    "/projects/{project_id}",
+    "/projects/{int:project_id}",
     response={200: ProjectOut, **ONE_ERRORS},
     operation_id="get_project",
     summary="一个项目，含计算状态与原因",
@@ -152,7 +152,7 @@ def list_milestones(
 
 
 @router.get(
-    "/milestones/{milestone_id}",
+    "/milestones/{int:milestone_id}",
     response={200: MilestoneOut, **ONE_ERRORS},
     operation_id="get_milestone",
     summary="一个里程碑（含乐观锁版本号）",
@@ -194,7 +194,7 @@ def list_kpis(request: HttpRequest, filters: Query[KpiFilter], page: Query[PageI
 
 
 @router.get(
-    "/kpis/{kpi_id}",
+    "/kpis/{int:kpi_id}",
     response={200: KpiOut, **ONE_ERRORS},
     operation_id="get_kpi",
     summary="一个关键指标：目标轨迹与填报值",

@@ -86,7 +86,7 @@ def list_briefings(
 
 
 @router.get(
-    "/briefings/{briefing_id}",
+    "/briefings/{int:briefing_id}",
     response={200: BriefingOut, **ONE_ERRORS},
     operation_id="get_briefing",
     summary="一份简报的元数据",
@@ -96,7 +96,7 @@ def get_briefing(request: HttpRequest, briefing_id: int) -> Any:
 
 
 @router.get(
-    "/briefings/{briefing_id}/pdf",
+    "/briefings/{int:briefing_id}/pdf",
     response={200: str, **ONE_ERRORS},
     operation_id="download_briefing_pdf",
     summary="下载简报 PDF（尚未生成时为 404）",
