@@ -339,15 +339,19 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
-# Content-Security-Policy (django-csp): only our own origin, no inline script, no eval.
-# style-src allows no inline <style> or style="" either; plotly.js sets styles through the
-# CSSOM (element.style), which CSP does not restrict, and its one injected stylesheet is
-# measured in tests/browser/test_csp_browser.py (see README "Security").
+# Content-Security-Policy (django-csp): only our own origin, no inline script, no eval, no
+# inline style. One allowance, measured (tests/browser/test_csp_browser.py, README "Security"):
+# plotly.js appends an *empty* <style> element that it fills through the CSSOM (insertRule,
+# which CSP does not restrict), and sets empty style="" attributes on colour-bar rectangles;
+# the hash of the empty string ('unsafe-hashes' extends it to attributes) admits exactly
+# those and no style text at all. Templates pass colours and widths as data attributes
+# (layout.js); plotly's bundled MapLibre CSS is skipped (policy.staticfiles).
+EMPTY_STYLE_HASH = "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
-        "style-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-hashes'", EMPTY_STYLE_HASH],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
