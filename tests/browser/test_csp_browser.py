@@ -39,7 +39,9 @@ def every_page() -> list[str]:
     kpi = Kpi.objects.filter(project=project).order_by("pk").first()
     indicator = Indicator.objects.order_by("pk").first()
     source = Source.objects.order_by("pk").first()
-    assert milestone and kpi and indicator
+    assert milestone
+    assert kpi
+    assert indicator
     pages = [
         "/",
         "/initiatives/inference-compute/",
