@@ -24,6 +24,8 @@ from django.db import connections
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from policy.notifications.alerts import source_failure_alert
+
 from .models import IngestionRun, RunStatus
 
 logger = logging.getLogger(__name__)
@@ -88,7 +90,21 @@ def runs_reap(*, source_id: int | None = None, now: dt.datetime | None = None) -
         if changed:
             logger.warning("ingestion run %s reaped: its worker %s is gone", run.pk, run.worker)
             reaped.append(run.pk)
+            run_failed_alert(IngestionRun.objects.select_related("source").get(pk=run.pk))
     return reaped
+
+
+def run_failed_alert(run: IngestionRun) -> None:
+    """After a run of a source failed: alert the administrators at its second failure in a row."""
+    if run.pk is None or run.source is None:
+        return
+    statuses = list(
+        IngestionRun.objects.filter(source_id=run.source_id)
+        .exclude(status=RunStatus.RUNNING)
+        .order_by("-started_at", "-pk")
+        .values_list("status", flat=True)[:3]
+    )
+    source_failure_alert(source=run.source, statuses=statuses, error=run.error)
 
 
 @contextmanager

@@ -45,7 +45,7 @@ from .exceptions import ConnectorError, IngestionError, TransientFetchError
 from .fetch import Fetcher, display_url
 from .formula import Formula, FormulaError, code_to_name, parse_formula
 from .models import Category, Indicator, IngestionRun, Observation, RunStatus, Source
-from .runs import run_heartbeat, runs_reap, worker_identity
+from .runs import run_failed_alert, run_heartbeat, runs_reap, worker_identity
 
 logger = logging.getLogger(__name__)
 
@@ -344,6 +344,7 @@ def _run_fail(run: IngestionRun, request: IngestRequest, exc: Exception, started
         run.delete()
         return
     _run_finish(run, request, RunStatus.FAILED, message, started)
+    run_failed_alert(run)
 
 
 def _payload(request: IngestRequest) -> bytes:

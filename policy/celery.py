@@ -26,6 +26,7 @@ app = Celery(
         "policy.services.system",
         "policy.services.reminders",
         "policy.briefings.services",
+        "policy.notifications.services",
         "indicators.services",
     ],
 )

@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "csp",
     "policy",
     "policy.briefings",  # the briefing slice: its models keep the policy app label
+    "policy.notifications",  # alerts to administrators; the base of the inbox (issue 17)
     "indicators",
 ]
 

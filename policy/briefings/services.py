@@ -26,6 +26,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ..exceptions import PermissionDeniedError, ValidationFailed
+from ..notifications.alerts import briefing_failure_alert
 from ..permissions import ROLE_GROUPS, user_scope
 from ..queue import enqueue_on_commit
 from .exceptions import BriefingError, ChartExportError
@@ -225,6 +226,8 @@ def briefing_generate(*, briefing_id: int, mail_subscribers: bool = True) -> Bri
             status=BriefingStatus.FAILED, error=reason[:4000]
         )
         logger.warning("briefing %s failed: %s", briefing_id, reason, exc_info=True)
+        if briefing.attempts > settings.BRIEFING_MAX_RETRIES:  # the task will not retry it
+            briefing_failure_alert(briefing=briefing, reason=reason, attempts=briefing.attempts)
         raise BriefingError(reason) from exc
     briefing.refresh_from_db()
     if mail_subscribers and briefing.kind != BriefingKind.ON_DEMAND:

@@ -11,8 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from indicators.models import RunStatus
+from indicators.selectors import ingestion_run_list
+
+from ..briefings.selectors import briefing_failures
 from ..exceptions import QueueUnavailable
 from ..models import WorkerPing
+from ..notifications.selectors import notification_list
 from ..permissions import user_scope
 from ..queue import enqueue_on_commit
 from ..services.system import heartbeat_task
@@ -21,7 +26,7 @@ from ..services.system import heartbeat_task
 @login_required
 @require_http_methods(["GET", "POST"])
 def system(request: HttpRequest) -> HttpResponse:
-    """For admins: which database and broker are in use, and whether a worker answers."""
+    """For admins: database and broker in use, whether a worker answers, the last failures."""
     if not user_scope(request.user).is_admin:
         raise PermissionDenied
     if request.method == "POST":
@@ -37,5 +42,8 @@ def system(request: HttpRequest) -> HttpResponse:
         "database": connection.vendor,
         "broker": broker,
         "pings": WorkerPing.objects.all()[:10],
+        "failed_runs": ingestion_run_list(request.user, limit=10, status=RunStatus.FAILED),
+        "failed_briefings": briefing_failures(request.user, limit=10),
+        "notifications": notification_list(request.user, limit=10),
     }
     return render(request, "policy/system.html", context)
