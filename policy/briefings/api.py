@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from ..api.errors import ONE_ERRORS, READ_ERRORS
 from ..api.pagination import PageIn, page_of
+from ..downloads import private_file_response
 from .selectors import briefing_get, briefing_list
 
 router = Router(tags=["briefings"])
@@ -109,14 +110,13 @@ def get_briefing(request: HttpRequest, briefing_id: int) -> Any:
         }
     },
 )
-def download_briefing_pdf(request: HttpRequest, briefing_id: int) -> FileResponse:
+def download_briefing_pdf(request: HttpRequest, briefing_id: int) -> HttpResponse:
     briefing = briefing_get(request.auth, briefing_id)
     if not briefing.file:
         raise Http404(_("这份简报还没有 PDF。"))
-    try:
-        handle = briefing.file.open("rb")
-    except FileNotFoundError:
-        raise Http404(_("这份简报的 PDF 文件不在存储中，请重新生成。")) from None
-    return FileResponse(
-        handle, as_attachment=True, filename=briefing.download_name, content_type="application/pdf"
+    return private_file_response(
+        briefing.file,
+        filename=briefing.download_name,
+        content_type="application/pdf",
+        missing=_("这份简报的 PDF 文件不在存储中，请重新生成。"),
     )

@@ -6,11 +6,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from ..downloads import private_file_response
 from ..exceptions import PolicyError, QueueUnavailable
 from ..permissions import require_read, user_scope
 from .forms import BriefingGenerateForm, BriefingSubscriptionForm
@@ -88,21 +89,18 @@ def briefing_generate(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def briefing_download(request: HttpRequest, pk: int) -> FileResponse:
+def briefing_download(request: HttpRequest, pk: int) -> HttpResponse:
     """The PDF as an attachment; 404 when it has not been generated (yet)."""
     require_read(request.user)
     briefing = briefing_get(request.user, pk)
     if not briefing.file:
         raise Http404("This briefing has no PDF yet.")
-    try:
-        handle = briefing.file.open("rb")
-    except FileNotFoundError:  # removed from disk behind our back: regenerate it
-        raise Http404("The PDF of this briefing is missing from storage.") from None
-    return FileResponse(
-        handle,
-        as_attachment=True,
+    # Removed from disk behind our back: a 404 that says to regenerate it.
+    return private_file_response(
+        briefing.file,
         filename=briefing.download_name,
         content_type="application/pdf",
+        missing=_("这份简报的 PDF 文件不在存储中，请重新生成。"),
     )
 
 
