@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test venv venv-dev lock wheelhouse sysdeps sysdeps-test messages lint check clean
+.PHONY: run test venv venv-dev lock wheelhouse sysdeps sysdeps-test messages lint check hooks clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -74,13 +74,19 @@ node_modules/axe-core/axe.min.js: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# What CI's lint steps run (.ci/run calls these two targets), and what pre-commit runs too.
 lint: venv-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 check: venv-dev
 	DEBUG=1 $(BIN)/python manage.py check
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+
+# Install the git pre-commit hook (.pre-commit-config.yaml: the lint steps, offline).
+hooks: venv-dev
+	$(BIN)/pre-commit install
 
 clean:
 	rm -rf $(VENV) .venv-lock staticfiles .pytest_cache node_modules wheelhouse

@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from policy.exceptions import PolicyError
+from policy.types import signed_in
 
 from .connectors import get_connector
 from .exceptions import ConnectorError
@@ -21,13 +22,13 @@ from .services import indicator_formula_check, source_run_enqueue
 from .templatetags.indicators_tags import age
 
 
-class IndicatorForm(forms.ModelForm):
+class IndicatorForm(forms.ModelForm[Indicator]):
     class Meta:
         model = Indicator
         fields = "__all__"  # noqa: DJ007 - the admin edits every field of the catalogue
 
     def clean_formula(self) -> str:
-        formula = self.cleaned_data.get("formula", "")
+        formula: str = self.cleaned_data.get("formula", "")
         if formula:
             try:
                 indicator_formula_check(formula=formula)
@@ -37,14 +38,14 @@ class IndicatorForm(forms.ModelForm):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(admin.ModelAdmin):
+class IndicatorAdmin(admin.ModelAdmin[Indicator]):
     form = IndicatorForm
     list_display = ["code", "name_zh", "unit", "category", "frequency", "qualifier", "confidence"]
     list_filter = ["category", "frequency", "confidence"]
     search_fields = ["code", "name_zh", "name_en"]
 
 
-class SourceForm(forms.ModelForm):
+class SourceForm(forms.ModelForm[Source]):
     url = forms.URLField(label=_("地址"), required=False, max_length=1000, assume_scheme="https")
 
     class Meta:
@@ -64,7 +65,7 @@ class SourceForm(forms.ModelForm):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(admin.ModelAdmin[Source]):
     form = SourceForm
     list_display = [
         "code",
@@ -82,7 +83,7 @@ class SourceAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Source]:
         last = IngestionRun.objects.filter(source=OuterRef("pk")).order_by("-started_at")
-        return (
+        sources: QuerySet[Source] = (
             super()
             .get_queryset(request)
             .select_related("schedule")
@@ -91,17 +92,20 @@ class SourceAdmin(admin.ModelAdmin):
                 _last_good=Max("runs__finished_at", filter=Q(runs__status=RunStatus.SUCCEEDED)),
             )
         )
+        return sources
 
     @admin.display(description=_("最近运行状态"))
-    def last_status(self, obj: Any) -> str:
-        return str(RunStatus(obj._last_status).label) if obj._last_status else "—"
+    def last_status(self, obj: Source) -> str:
+        status = getattr(obj, "_last_status", None)  # annotated by get_queryset
+        return str(RunStatus(status).label) if status else "—"
 
     @admin.display(description=_("最近成功采集距今"))
-    def last_good_age(self, obj: Any) -> str:
-        if obj._last_good is None:
+    def last_good_age(self, obj: Source) -> str:
+        last_good = getattr(obj, "_last_good", None)  # annotated by get_queryset
+        if last_good is None:
             return str(_("从未成功"))
-        text = age(timezone.now() - obj._last_good)
-        stale = timezone.now() - obj._last_good > obj.expected_every
+        text = age(timezone.now() - last_good)
+        stale = timezone.now() - last_good > obj.expected_every
         return f"{text}（{_('已过期')}）" if stale else text
 
     @admin.action(description=_("立即运行所选来源"))
@@ -109,7 +113,7 @@ class SourceAdmin(admin.ModelAdmin):
         queued = 0
         for source in queryset:
             try:
-                source_run_enqueue(source=source, user=request.user)
+                source_run_enqueue(source=source, user=signed_in(request))
             except PolicyError as exc:  # busy, or the task queue is down
                 self.message_user(request, exc.message, messages.ERROR)
             else:
@@ -121,7 +125,7 @@ class SourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(IngestionRun)
-class IngestionRunAdmin(admin.ModelAdmin):
+class IngestionRunAdmin(admin.ModelAdmin[IngestionRun]):
     list_display = [
         "started_at",
         "source",
@@ -154,7 +158,7 @@ class IngestionRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(Observation)
-class ObservationAdmin(admin.ModelAdmin):
+class ObservationAdmin(admin.ModelAdmin[Observation]):
     list_display = ["indicator", "area", "period", "dimension", "value", "run"]
     list_filter = ["indicator__category", "indicator"]
     search_fields = ["indicator__code", "area__code", "area__name_zh"]

@@ -8,7 +8,7 @@ import io
 import json
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
@@ -16,7 +16,17 @@ from policy.api.errors import ONE_ERRORS, READ_ERRORS, ApiError
 from policy.api.pagination import PageIn, page_of
 from policy.api.schemas import NO_NUL, IsoDate
 from policy.revision import cached_fragment
+from policy.types import ApiRequest
 
+from .models import (
+    Category,
+    Confidence,
+    Frequency,
+    Indicator,
+    IngestionRun,
+    Observation,
+    RunStatus,
+)
 from .selectors import (
     SERIES_MAX_POINTS,
     indicator_get,
@@ -33,11 +43,11 @@ class IndicatorOut(Schema):
     name_zh: str
     name_en: str
     unit: str
-    category: str
-    frequency: str
+    category: Category
+    frequency: Frequency
     qualifier: str = Field(description="限定（如 FP16 / FP64）：不同限定的数值不可相加")
     definition: str
-    confidence: str
+    confidence: Confidence
     confidence_note: str
     formula: str = Field(description="派生指标的公式；非派生为空")
 
@@ -50,9 +60,7 @@ class IndicatorPage(Schema):
 
 
 class IndicatorFilter(Schema):
-    category: str | None = Field(
-        None, pattern="^(capacity|power_price|supply_chain|other)$", description="类别"
-    )
+    category: Category | None = Field(None, description="类别")
 
 
 class ObservationOut(Schema):
@@ -98,7 +106,7 @@ class RunOut(Schema):
     source: str | None
     label: str
     trigger: str
-    status: str
+    status: RunStatus
     started_at: dt.datetime
     finished_at: dt.datetime | None
     duration_ms: int | None
@@ -119,10 +127,10 @@ class RunPage(Schema):
 
 class RunFilter(Schema):
     source: str | None = Field(None, max_length=60, pattern=NO_NUL)
-    status: str | None = Field(None, pattern="^(running|succeeded|failed)$")
+    status: RunStatus | None = None
 
 
-def _indicator_out(indicator: Any) -> dict[str, Any]:
+def _indicator_out(indicator: Indicator) -> dict[str, Any]:
     return {
         f: getattr(indicator, f)
         for f in (
@@ -141,7 +149,7 @@ def _indicator_out(indicator: Any) -> dict[str, Any]:
     }
 
 
-def _observation_out(obs: Any) -> dict[str, Any]:
+def _observation_out(obs: Observation) -> dict[str, Any]:
     run = obs.run
     return {
         "indicator": obs.indicator.code,
@@ -168,8 +176,8 @@ def _areas(raw: str | None) -> list[str]:
     summary="外部指标目录（算力、电价、供应链）",
 )
 def list_indicators(
-    request: HttpRequest, filters: Query[IndicatorFilter], page: Query[PageIn]
-) -> Any:
+    request: ApiRequest, filters: Query[IndicatorFilter], page: Query[PageIn]
+) -> dict[str, Any]:
     result = page_of(indicator_search(request.auth, category=filters.category), page)
     result["items"] = [_indicator_out(i) for i in result["items"]]
     return result
@@ -181,11 +189,13 @@ def list_indicators(
     operation_id="get_indicator",
     summary="一个指标的定义、单位、限定与可信度",
 )
-def get_indicator(request: HttpRequest, code: str) -> Any:
+def get_indicator(request: ApiRequest, code: str) -> dict[str, Any]:
     return _indicator_out(indicator_get(request.auth, code))
 
 
-def _series(request: HttpRequest, code: str, filters: SeriesFilter) -> tuple[Any, list[Any]]:
+def _series(
+    request: ApiRequest, code: str, filters: SeriesFilter
+) -> tuple[Indicator, list[Observation]]:
     indicator = indicator_get(request.auth, code)
     qs = observation_search(
         request.auth,
@@ -211,7 +221,9 @@ def _series(request: HttpRequest, code: str, filters: SeriesFilter) -> tuple[Any
     operation_id="get_indicator_series",
     summary="一个指标的时间序列：按地区与期间筛选，每个值带采集来源",
 )
-def get_indicator_series(request: HttpRequest, code: str, filters: Query[SeriesFilter]) -> Any:
+def get_indicator_series(
+    request: ApiRequest, code: str, filters: Query[SeriesFilter]
+) -> HttpResponse:
 
     def build() -> str:
         indicator, points = _series(request, code, filters)
@@ -262,7 +274,7 @@ def _csv_header() -> dict[str, str]:
     },
 )
 def get_indicator_series_csv(
-    request: HttpRequest, code: str, filters: Query[SeriesFilter]
+    request: ApiRequest, code: str, filters: Query[SeriesFilter]
 ) -> HttpResponse:
     _indicator_row, points = _series(request, code, filters)
     buffer = io.StringIO()
@@ -283,8 +295,8 @@ def get_indicator_series_csv(
     summary="观测值：按指标、地区、期间筛选（分页）",
 )
 def list_observations(
-    request: HttpRequest, filters: Query[ObservationFilter], page: Query[PageIn]
-) -> Any:
+    request: ApiRequest, filters: Query[ObservationFilter], page: Query[PageIn]
+) -> dict[str, Any]:
     qs = observation_search(
         request.auth,
         indicator=filters.indicator,
@@ -297,7 +309,7 @@ def list_observations(
     return result
 
 
-def _run_out(run: Any) -> dict[str, Any]:
+def _run_out(run: IngestionRun) -> dict[str, Any]:
     return {
         "id": run.pk,
         "source": run.source.code if run.source else None,
@@ -323,8 +335,8 @@ def _run_out(run: Any) -> dict[str, Any]:
     summary="采集记录：每次采集的时间、结果、计数与原始数据校验和",
 )
 def list_ingestion_runs(
-    request: HttpRequest, filters: Query[RunFilter], page: Query[PageIn]
-) -> Any:
+    request: ApiRequest, filters: Query[RunFilter], page: Query[PageIn]
+) -> dict[str, Any]:
     result = page_of(ingestion_run_search(request.auth, **filters.dict()), page)
     result["items"] = [_run_out(r) for r in result["items"]]
     return result

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
 
 from .selectors import IndicatorDetail, provenance_text
 
@@ -74,6 +75,8 @@ def series_xlsx(detail: IndicatorDetail) -> bytes:
     """The series as an xlsx workbook, one sheet, bold header, frozen first row."""
     book = Workbook()
     sheet = book.active
+    if not isinstance(sheet, Worksheet):  # pragma: no cover — a new workbook has one worksheet
+        raise TypeError("a new workbook starts with a worksheet")
     sheet.title = detail.indicator.code[:31]
     sheet.append(_header())
     for cell in sheet[1]:

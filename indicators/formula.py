@@ -106,7 +106,7 @@ def _check_node(node: ast.AST, text: str) -> None:
 
 
 def _eval(node: ast.expr, values: Mapping[str, float]) -> float:
-    if isinstance(node, ast.Constant):
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
         return float(node.value)
     if isinstance(node, ast.Name):
         return float(values[node.id])

@@ -96,7 +96,7 @@ def runs_reap(*, source_id: int | None = None, now: dt.datetime | None = None) -
 
 def run_failed_alert(run: IngestionRun) -> None:
     """After a run of a source failed: alert the administrators at its second failure in a row."""
-    if run.pk is None or run.source is None:
+    if run.pk is None or run.source_id is None or run.source is None:
         return
     statuses = list(
         IngestionRun.objects.filter(source_id=run.source_id)

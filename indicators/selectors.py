@@ -16,15 +16,15 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
-from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from policy.permissions import user_scope
+from policy.types import AnyUser
 
 from .formula import FormulaError, parse_formula
 from .models import Category, Confidence, Indicator, IngestionRun, Observation, RunStatus, Source
@@ -176,7 +176,7 @@ class IndicatorDetail:
 # -- sources ---------------------------------------------------------------------------------
 
 
-def source_health_list(user: Any) -> list[SourceHealth]:
+def source_health_list(user: AnyUser) -> list[SourceHealth]:
     """Every source with its last run, last good run and stale flag. One query."""
     if not user_scope(user).can_read:
         return []
@@ -221,7 +221,7 @@ def indicator_freshness(indicators: Iterable[Indicator]) -> Freshness:
     for indicator in indicators:
         if indicator.formula:
             try:
-                names = parse_formula(indicator.formula).names
+                names = set(parse_formula(indicator.formula).names)
             except FormulaError:
                 continue
             inputs[indicator.pk] = names | {n.replace("_", "-") for n in names}
@@ -312,7 +312,7 @@ def _headline(rows: list[ValueRow]) -> ValueRow | None:
 # -- catalogue and key figures -----------------------------------------------------------------
 
 
-def _observations() -> Any:
+def _observations() -> QuerySet[Observation]:
     return Observation.objects.select_related("area", "run", "run__source", "indicator")
 
 
@@ -332,7 +332,7 @@ def _latest_rows(indicator_ids: list[int] | None, fresh: Freshness) -> dict[int,
     return rows
 
 
-def indicator_catalogue(user: Any) -> list[CategoryGroup]:
+def indicator_catalogue(user: AnyUser) -> list[CategoryGroup]:
     """Indicators by category with counts, latest values, provenance and stale flags.
 
     Three queries after the user's scope (indicators, latest observations, source health),
@@ -348,7 +348,7 @@ def indicator_catalogue(user: Any) -> list[CategoryGroup]:
             IndicatorSummary(
                 indicator=indicator,
                 name=indicator.display_name(),
-                n_obs=indicator.n_obs,  # type: ignore[attr-defined]
+                n_obs=indicator.n_obs,
                 latest=latest.get(indicator.pk, []),
                 url=reverse("indicators:detail", args=[indicator.code]),
             )
@@ -358,7 +358,7 @@ def indicator_catalogue(user: Any) -> list[CategoryGroup]:
     ]
 
 
-def key_indicator_figures(user: Any) -> list[KeyFigure]:
+def key_indicator_figures(user: AnyUser) -> list[KeyFigure]:
     """Headline capacity, power-price and supply-chain figures for the overview. Four queries.
 
     One ``KeyFigure`` per indicator of ``KEY_INDICATOR_CODES`` that has data, in that order:
@@ -409,7 +409,7 @@ def _key_figure(indicator: Indicator, head: ValueRow, rows: list[ValueRow]) -> K
 # -- one indicator -----------------------------------------------------------------------------
 
 
-def indicator_detail(user: Any, code: str) -> IndicatorDetail | None:
+def indicator_detail(user: AnyUser, code: str) -> IndicatorDetail | None:
     """One indicator's whole series with provenance per value.
 
     Three queries after the scope (four for a derived indicator: its inputs' freshness).
@@ -438,7 +438,7 @@ def indicator_detail(user: Any, code: str) -> IndicatorDetail | None:
 
 
 def ingestion_run_list(
-    user: Any, *, limit: int = 50, status: str | None = None
+    user: AnyUser, *, limit: int = 50, status: str | None = None
 ) -> list[IngestionRun]:
     """The latest runs (of one status if given) with their sources, newest first. Admins only;
     one query."""
@@ -450,7 +450,7 @@ def ingestion_run_list(
     return list(runs[:limit])
 
 
-def ingestion_run_get_for_download(user: Any, run_id: int) -> IngestionRun | None:
+def ingestion_run_get_for_download(user: AnyUser, run_id: int) -> IngestionRun | None:
     """The run whose raw payload an admin may download; ``None`` for anyone else."""
     if not user_scope(user).is_admin:
         return None
@@ -480,7 +480,7 @@ def provenance_text(p: Provenance) -> str:
 SERIES_MAX_POINTS = 20_000
 
 
-def indicator_get(user: Any, code: str) -> Indicator:
+def indicator_get(user: AnyUser, code: str) -> Indicator:
     """One indicator by code: 404 when there is none or the user may read nothing."""
     indicator = Indicator.objects.filter(code=code).first() if user_scope(user).can_read else None
     if indicator is None:
@@ -488,7 +488,7 @@ def indicator_get(user: Any, code: str) -> Indicator:
     return indicator
 
 
-def indicator_search(user: Any, *, category: str | None = None) -> Any:
+def indicator_search(user: AnyUser, *, category: str | None = None) -> QuerySet[Indicator]:
     """Indicators for the API, in catalogue order (a lazy queryset; the caller pages it)."""
     if not user_scope(user).can_read:
         return Indicator.objects.none()
@@ -497,13 +497,13 @@ def indicator_search(user: Any, *, category: str | None = None) -> Any:
 
 
 def observation_search(
-    user: Any,
+    user: AnyUser,
     *,
     indicator: str | None = None,
     areas: Iterable[str] = (),
     period_from: dt.date | None = None,
     period_to: dt.date | None = None,
-) -> Any:
+) -> QuerySet[Observation]:
     """Observations with indicator, area and run joined (one query a page), oldest first."""
     if not user_scope(user).can_read:
         return Observation.objects.none()
@@ -523,8 +523,8 @@ def observation_search(
 
 
 def ingestion_run_search(
-    user: Any, *, source: str | None = None, status: str | None = None
-) -> Any:
+    user: AnyUser, *, source: str | None = None, status: str | None = None
+) -> QuerySet[IngestionRun]:
     """Run metadata (never the payload) for provenance: every role may read it."""
     if not user_scope(user).can_read:
         return IngestionRun.objects.none()

@@ -24,10 +24,11 @@ import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, cast
 
 import pandas as pd
-from celery import Task, shared_task
+from celery import shared_task
+from celery.contrib.django.task import DjangoTask
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -39,6 +40,7 @@ from django.utils.translation import gettext as _
 from policy.models import Region, RegionLevel
 from policy.queue import enqueue_on_commit
 from policy.revision import program_changed
+from policy.types import User
 
 from .connectors import ParseResult, get_connector
 from .exceptions import ConnectorError, IngestionError, TransientFetchError
@@ -76,7 +78,7 @@ class IngestRequest:
     payload: bytes | None = None
     source: Source | None = None
     trigger: str = "schedule"
-    triggered_by: Any = None
+    triggered_by: User | None = None
     create_missing: bool = False
     dry_run: bool = False
     keep_failed_run: bool = True
@@ -100,7 +102,7 @@ def source_ingest(
     *,
     source: Source,
     trigger: str = "schedule",
-    triggered_by: Any = None,
+    triggered_by: User | None = None,
     fetcher: Fetcher | None = None,
     keep_failed_run: bool = True,
     dry_run: bool = False,
@@ -165,7 +167,7 @@ def ingest(request: IngestRequest) -> IngestionRun:
     return run
 
 
-def source_run_enqueue(*, source: Source, user: Any) -> None:
+def source_run_enqueue(*, source: Source, user: User) -> None:
     """Queue a run of ``source`` once the current transaction commits ("run now").
 
     A run whose process died is reaped first, so it does not block this one. Raises
@@ -210,6 +212,7 @@ def due_sources_enqueue(*, now: dt.datetime | None = None) -> list[int]:
 
 
 @shared_task(
+    base=DjangoTask,
     name="indicators.tasks.ingest_source_task",
     bind=True,
     acks_late=True,
@@ -221,7 +224,10 @@ def due_sources_enqueue(*, now: dt.datetime | None = None) -> list[int]:
     soft_time_limit=getattr(settings, "INDICATORS_TASK_SOFT_TIME_LIMIT", 600),
 )
 def ingest_source_task(
-    self: Task, source_id: int, trigger: str = "schedule", user_id: int | None = None
+    self: DjangoTask[Any, Any],
+    source_id: int,
+    trigger: str = "schedule",
+    user_id: int | None = None,
 ) -> dict[str, Any]:
     """Ingest one source. Safe to run twice: the second run of the same payload changes nothing.
 
@@ -251,7 +257,7 @@ def ingest_source_task(
     }
 
 
-@shared_task(name="indicators.tasks.ingest_due_sources_task", soft_time_limit=60)
+@shared_task(base=DjangoTask, name="indicators.tasks.ingest_due_sources_task", soft_time_limit=60)
 def ingest_due_sources_task() -> dict[str, Any]:
     """Beat fan-out: queue ``ingest_source_task`` for each source whose schedule is due."""
     return {"queued": due_sources_enqueue()}
@@ -559,6 +565,18 @@ def _guess_level(code: str) -> str:
 # -- upsert ------------------------------------------------------------------------------------
 
 
+class _FrameRow(Protocol):
+    """A row of the canonical frame (connectors.CANONICAL_COLUMNS) after validation."""
+
+    indicator: str
+    area: str
+    period: str
+    period_start: dt.date
+    dimension: str
+    value: float
+    note: str
+
+
 def _upsert(run: IngestionRun, frame: pd.DataFrame, progress: Progress | None) -> None:
     """Insert new keys, update changed values, count the rest as unchanged; sets run counts."""
     run.inserted = run.updated = run.unchanged = 0
@@ -578,7 +596,8 @@ def _upsert(run: IngestionRun, frame: pd.DataFrame, progress: Progress | None) -
     }
     changed: list[tuple[Any, ...]] = []
     run_id = run.pk if run.pk else None
-    for row in frame.itertuples(index=False):
+    rows = cast(Iterable[_FrameRow], frame.itertuples(index=False))
+    for row in rows:
         key = (indicators[row.indicator], areas[row.area], row.period, row.dimension)
         old = existing.get(key)
         if (

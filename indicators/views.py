@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from policy.exceptions import PolicyError
 from policy.permissions import require_read
 from policy.revision import cached_body
+from policy.types import AuthenticatedRequest
 
 from .charts import indicator_series_figure, series_frame
 from .exports import series_csv, series_xlsx
@@ -27,7 +28,7 @@ from .services import source_run_enqueue
 
 
 @login_required
-def catalogue(request: HttpRequest) -> HttpResponse:
+def catalogue(request: AuthenticatedRequest) -> HttpResponse:
     """The indicator catalogue by category, with each series' latest value and provenance."""
     require_read(request.user)
     return render(
@@ -37,7 +38,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _detail_or_404(request: HttpRequest, code: str):  # type: ignore[no-untyped-def]
+def _detail_or_404(request: AuthenticatedRequest, code: str):  # type: ignore[no-untyped-def]
     require_read(request.user)
     detail = indicator_detail(request.user, code)
     if detail is None:
@@ -49,7 +50,7 @@ def _detail_or_404(request: HttpRequest, code: str):  # type: ignore[no-untyped-
 TABLE_PERIODS = 24
 
 
-def _detail_context(request: HttpRequest, code: str) -> dict[str, object]:
+def _detail_context(request: AuthenticatedRequest, code: str) -> dict[str, object]:
     data = _detail_or_404(request, code)
     figure = indicator_series_figure(
         series_frame(data.rows),
@@ -69,7 +70,7 @@ def _detail_context(request: HttpRequest, code: str) -> dict[str, object]:
 
 
 @login_required
-def detail(request: HttpRequest, code: str) -> HttpResponse:
+def detail(request: AuthenticatedRequest, code: str) -> HttpResponse:
     """One indicator: chart by area, table with provenance per value, downloads.
 
     The body is the same for every role: rendered once per data revision and served from the
@@ -92,7 +93,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def download_csv(request: HttpRequest, code: str) -> HttpResponse:
+def download_csv(request: AuthenticatedRequest, code: str) -> HttpResponse:
     data = _detail_or_404(request, code)
     response = HttpResponse(series_csv(data), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{code}.csv"'
@@ -100,7 +101,7 @@ def download_csv(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def download_xlsx(request: HttpRequest, code: str) -> HttpResponse:
+def download_xlsx(request: AuthenticatedRequest, code: str) -> HttpResponse:
     data = _detail_or_404(request, code)
     response = HttpResponse(
         series_xlsx(data),
@@ -111,7 +112,7 @@ def download_xlsx(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def sources(request: HttpRequest) -> HttpResponse:
+def sources(request: AuthenticatedRequest) -> HttpResponse:
     """Sources with last run status and age, and the recent run log (admins and analysts)."""
     scope = require_read(request.user)
     if not scope.is_admin:
@@ -128,7 +129,7 @@ def sources(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def source_run(request: HttpRequest, pk: int) -> HttpResponse:
+def source_run(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """ "Run now": queue the source's ingestion task once this request commits."""
     scope = require_read(request.user)
     if not scope.is_admin:
@@ -144,11 +145,11 @@ def source_run(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def run_payload(request: HttpRequest, pk: int) -> FileResponse:
+def run_payload(request: AuthenticatedRequest, pk: int) -> FileResponse:
     """The raw payload of a run, for audit. Admins only; never served as a public file."""
     run = ingestion_run_get_for_download(request.user, pk)
     if run is None:
         require_read(request.user)
         raise Http404(_("没有可下载的原始数据。"))
-    name = run.payload.name.rsplit("/", 1)[-1]
+    name = (run.payload.name or "").rsplit("/", 1)[-1]
     return FileResponse(run.payload.open("rb"), as_attachment=True, filename=name)

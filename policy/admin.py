@@ -3,7 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
+from django.forms import BaseModelFormSet, ModelForm
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,32 +27,41 @@ from .models import (
 )
 from .services.api_tokens import api_token_create, api_token_default_expiry, api_token_revoke
 from .services.milestones import milestone_update_approve
+from .types import signed_in
 
 ADMIN_REASON = "admin:edit"  # channel and step, as policy.services.common writes them
 
 
-def _mark_admin_edit(obj: Any, *, change: bool) -> None:
+def _mark_admin_edit(obj: Model, *, change: bool) -> None:
     """History says "via admin"; versioned rows move on so open forms detect the edit."""
-    obj._change_reason = ADMIN_REASON
+    obj._change_reason = ADMIN_REASON  # type: ignore[attr-defined]  # read by simple_history
     if change and hasattr(obj, "version"):
         obj.version += 1
 
 
-class AuditedAdmin(SimpleHistoryAdmin):
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+class AuditedAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # simple_history has no types
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))
         names = {f.name for f in self.model._meta.fields}
         return [*fields, "version"] if "version" in names else fields
 
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Model, form: ModelForm[Any], change: bool
+    ) -> None:
         _mark_admin_edit(obj, change=change)
         super().save_model(request, obj, form, change)
 
-    def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        obj._change_reason = ADMIN_REASON
+    def delete_model(self, request: HttpRequest, obj: Model) -> None:
+        obj._change_reason = ADMIN_REASON  # type: ignore[attr-defined]
         super().delete_model(request, obj)
 
-    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+    def save_formset(
+        self,
+        request: HttpRequest,
+        form: ModelForm[Any],
+        formset: BaseModelFormSet[Any, Any],
+        change: bool,
+    ) -> None:
         instances = formset.save(commit=False)
         for obj in formset.deleted_objects:
             obj._change_reason = ADMIN_REASON
@@ -63,19 +73,19 @@ class AuditedAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(admin.ModelAdmin[Region]):
     list_display = ["code", "name_zh", "name_en", "level", "parent", "is_comparison"]
     list_filter = ["level", "is_comparison"]
     search_fields = ["code", "name_zh", "name_en"]
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(admin.ModelAdmin):
+class InitiativeAdmin(admin.ModelAdmin[Initiative]):
     list_display = ["order", "code", "name_zh", "lead_department_zh"]
     list_display_links = ["code", "name_zh"]
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(admin.TabularInline[Membership, Project]):
     model = Membership
     fk_name = "project"
     extra = 0
@@ -83,7 +93,7 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
-class MilestoneInline(admin.TabularInline):
+class MilestoneInline(admin.TabularInline[Milestone, Project]):
     model = Milestone
     extra = 0
     fields = ["title_zh", "due_date", "status", "percent_complete", "completed_on", "weight"]
@@ -98,7 +108,7 @@ class ProjectAdmin(AuditedAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(admin.ModelAdmin[Membership]):
     list_display = ["user", "role", "project", "initiative", "created_at"]
     list_filter = ["role", "initiative"]
     autocomplete_fields = ["user", "project"]
@@ -111,7 +121,7 @@ class MilestoneAdmin(AuditedAdmin):
     search_fields = ["title_zh", "project__name_zh"]
 
 
-class KpiTargetInline(admin.TabularInline):
+class KpiTargetInline(admin.TabularInline[KpiTarget, Kpi]):
     model = KpiTarget
     extra = 0
 
@@ -131,20 +141,20 @@ class KpiValueAdmin(AuditedAdmin):
 
 
 @admin.register(WorkerPing)
-class WorkerPingAdmin(admin.ModelAdmin):
+class WorkerPingAdmin(admin.ModelAdmin[WorkerPing]):
     list_display = ["source", "requested_at", "done_at", "worker"]
 
 
-class EvidenceInline(admin.TabularInline):
+class EvidenceInline(admin.TabularInline[Evidence, MilestoneUpdate]):
     model = Evidence
     extra = 0
     fields = ["original_name", "content_type", "size_bytes", "uploaded_by", "uploaded_at"]
-    readonly_fields = fields
+    readonly_fields = ["original_name", "content_type", "size_bytes", "uploaded_by", "uploaded_at"]
     can_delete = False
 
 
 @admin.register(MilestoneUpdate)
-class MilestoneUpdateAdmin(admin.ModelAdmin):
+class MilestoneUpdateAdmin(admin.ModelAdmin[MilestoneUpdate]):
     """Read-only list of owner submissions; approving goes through the same service as forms."""
 
     list_display = ["milestone", "state", "status", "percent_complete", "submitted_by"]
@@ -161,7 +171,9 @@ class MilestoneUpdateAdmin(admin.ModelAdmin):
         done = 0
         for update in queryset:
             try:
-                milestone_update_approve(actor=request.user, update_id=update.pk, channel="admin")
+                milestone_update_approve(
+                    actor=signed_in(request), update_id=update.pk, channel="admin"
+                )
                 done += 1
             except PolicyError as exc:
                 self.message_user(request, f"{update}: {exc.message}", messages.ERROR)
@@ -170,7 +182,7 @@ class MilestoneUpdateAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
     """Tokens are created here with the plaintext shown once in a message; revoke by action."""
 
     list_display = [
@@ -199,16 +211,18 @@ class ApiTokenAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user"]
     actions = ["revoke"]
 
-    def get_readonly_fields(self, request: Any, obj: ApiToken | None = None) -> list[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: ApiToken | None = None) -> list[str]:
         return [*self.readonly_fields, "user"] if obj else list(self.readonly_fields)
 
-    def get_changeform_initial_data(self, request: Any) -> dict[str, Any]:
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         return {
             **super().get_changeform_initial_data(request),
             "expires_at": api_token_default_expiry(),
         }
 
-    def save_model(self, request: Any, obj: ApiToken, form: Any, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: ApiToken, form: ModelForm[ApiToken], change: bool
+    ) -> None:
         if change:
             # Name, expiry and read-only may change; the secret and its user never do.
             ApiToken.objects.filter(pk=obj.pk).update(
@@ -222,7 +236,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
         messages.warning(request, f"令牌只显示这一次，请立即复制保存：{plaintext}")
 
     @admin.action(description="吊销所选令牌")
-    def revoke(self, request: Any, queryset: Any) -> None:
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
         for token in queryset:
             api_token_revoke(token=token)
         messages.success(request, f"已吊销 {queryset.count()} 个令牌。")

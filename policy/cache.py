@@ -60,54 +60,43 @@ class FailOpenRedisCache(RedisCache):
         self._cache.get_client(write=True).ping()
 
     def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:
-        parent = super()
-        return self._guard(lambda: parent.get(key, default, version), default)
+        return self._guard(lambda: RedisCache.get(self, key, default, version), default)
 
     def get_many(self, keys: Iterable[Any], version: int | None = None) -> dict[Any, Any]:
-        parent = super()
-        return self._guard(lambda: parent.get_many(keys, version), {})
+        return self._guard(lambda: RedisCache.get_many(self, keys, version), {})
 
     def has_key(self, key: Any, version: int | None = None) -> bool:
-        parent = super()
-        return self._guard(lambda: parent.has_key(key, version), False)
+        return self._guard(lambda: RedisCache.has_key(self, key, version), False)
 
     def add(
         self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
     ) -> bool:
-        parent = super()
-        return self._guard(lambda: parent.add(key, value, timeout, version), False)
+        return self._guard(lambda: RedisCache.add(self, key, value, timeout, version), False)
 
     def set(
         self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
     ) -> None:
-        parent = super()
-        self._guard(lambda: parent.set(key, value, timeout, version), None)
+        self._guard(lambda: RedisCache.set(self, key, value, timeout, version), None)
 
     def set_many(
         self, data: dict[Any, Any], timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
     ) -> list[Any]:
-        parent = super()
-        return self._guard(lambda: parent.set_many(data, timeout, version), [])
+        return self._guard(lambda: RedisCache.set_many(self, data, timeout, version), [])
 
     def touch(self, key: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
-        parent = super()
-        return self._guard(lambda: parent.touch(key, timeout, version), False)
+        return self._guard(lambda: RedisCache.touch(self, key, timeout, version), False)
 
     def delete(self, key: Any, version: int | None = None) -> bool:
-        parent = super()
-        return self._guard(lambda: parent.delete(key, version), False)
+        return self._guard(lambda: RedisCache.delete(self, key, version), False)
 
     def delete_many(self, keys: Iterable[Any], version: int | None = None) -> None:
-        parent = super()
-        self._guard(lambda: parent.delete_many(keys, version), None)
+        self._guard(lambda: RedisCache.delete_many(self, keys, version), None)
 
     def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
-        parent = super()
-        result: int | None = self._guard(lambda: parent.incr(key, delta, version), None)
+        result: int | None = self._guard(lambda: RedisCache.incr(self, key, delta, version), None)
         if result is None:  # no sensible default for a counter: behave like a missing key
             raise ValueError(f"Key '{key}' not found (the cache is unreachable)")
         return result
 
     def clear(self) -> None:
-        parent = super()
-        self._guard(lambda: parent.clear(), None)
+        self._guard(lambda: RedisCache.clear(self), None)

@@ -2,8 +2,9 @@
 
 Every task is defined right below the service it calls (pretix's `invoice_pdf_task` sits in
 `services/invoices.py` the same way), so a service can queue a task, and a task can run a
-service, without an import cycle. Tasks are queued with `delay_on_commit()`, from Celery's
-`DjangoTask` base class: the worker never looks for a row that is not committed yet.
+service, without an import cycle. Every task is built on Celery's `DjangoTask` base class
+(`base=DjangoTask`) and queued with its `delay_on_commit()`: the worker never looks for a row
+that is not committed yet (pretix's TransactionAwareTask idea, which Celery now ships).
 
 Task names are pinned with `name=` to the names beat's rows and queued messages already carry
 (`policy.tasks.*`, `indicators.tasks.*`), from when each app kept its tasks in a tasks.py.
@@ -20,7 +21,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "policy.settings")
 
 app = Celery(
     "policy",
-    task_cls="celery.contrib.django.task:DjangoTask",
     # The modules that define tasks: a worker imports them at start to register every task.
     include=[
         "policy.services.system",
@@ -38,7 +38,7 @@ def _ensure_broker_dirs(sender: Celery, **_: object) -> None:
     # kombu's file-system transport does not create its folders itself.
     if sender.conf.broker_url == "filesystem://":
         for key in ("data_folder_in", "data_folder_out", "processed_folder"):
-            os.makedirs(settings.CELERY_BROKER_TRANSPORT_OPTIONS[key], exist_ok=True)
+            os.makedirs(str(settings.CELERY_BROKER_TRANSPORT_OPTIONS[key]), exist_ok=True)
 
 
 # Periodic tasks are declared in policy/schedules.py and seeded into beat's database (never

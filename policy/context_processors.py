@@ -15,6 +15,7 @@ NAV_ITEMS = [
     ("policy:overview", _("总览"), "read"),
     ("policy:map", _("地图"), "read"),
     ("indicators:catalogue", _("指标"), "read"),
+    ("analytics:power", _("电费测算"), "read"),
     ("policy:briefing-list", _("简报"), "read"),
     ("policy:my-work", _("我的工作"), "edit"),
     ("admin:index", _("管理后台"), "admin"),

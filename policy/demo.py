@@ -10,7 +10,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -41,6 +40,7 @@ from .services.milestones import (
     milestone_update_approve,
     milestone_update_return,
 )
+from .types import User
 
 DEMO_USERS = [
     # username, groups, full name, is_staff/superuser
@@ -99,8 +99,7 @@ def _upsert(
     return obj
 
 
-def _seed_users(password: str, report: SeedReport) -> dict[str, Any]:
-    User = get_user_model()
+def _seed_users(password: str, report: SeedReport) -> dict[str, User]:
     users = {}
     for username, groups, full_name, staff in DEMO_USERS:
         user = User.objects.filter(username=username).first()
@@ -155,7 +154,7 @@ def _seed_projects(report: SeedReport) -> dict[str, Project]:
 
 
 def _seed_memberships(
-    users: dict[str, Any], projects: dict[str, Project], report: SeedReport
+    users: dict[str, User], projects: dict[str, Project], report: SeedReport
 ) -> None:
     for username, codes in OWNERS.items():
         for code in codes:
@@ -176,14 +175,15 @@ def _seed_memberships(
         )
 
 
-def _reporters(users: dict[str, Any], kpi: Kpi, initiative: Initiative) -> tuple[Any, Any]:
+def _reporters(users: dict[str, User], kpi: Kpi, initiative: Initiative) -> tuple[User, User]:
     """Who entered and who approved a seeded value: the project's demo owner (else the lead)
     enters, the initiative's demo lead approves; initiatives without a demo lead: the admin."""
     lead_name = next((u for u, code in LEADS.items() if code == initiative.code), "admin")
     lead = users[lead_name]
-    if not kpi.project_id:
+    project = kpi.project if kpi.project_id else None
+    if project is None:
         return lead, lead
-    owner_name = next((u for u, codes in OWNERS.items() if kpi.project.code in codes), None)
+    owner_name = next((u for u, codes in OWNERS.items() if project.code in codes), None)
     return (users[owner_name] if owner_name else lead), lead
 
 
@@ -202,7 +202,7 @@ def _reviewed_at(period_end: dt.date, current: dt.datetime | None) -> dt.datetim
     return min(moment, timezone.now())
 
 
-def _seed_kpis(users: dict[str, Any], projects: dict[str, Project], report: SeedReport) -> None:
+def _seed_kpis(users: dict[str, User], projects: dict[str, Project], report: SeedReport) -> None:
     initiatives = {i.code: i for i in Initiative.objects.all()}
     for order, data in enumerate(KPIS):
         owner = data["owner"]
@@ -256,7 +256,9 @@ def _seed_kpis(users: dict[str, Any], projects: dict[str, Project], report: Seed
                     "entered_by": entered_by,
                     "reviewed_by": approver if approved else None,
                     "reviewed_at": (
-                        _reviewed_at(_d(end), existing.reviewed_at if existing else None)
+                        _reviewed_at(
+                            dt.date.fromisoformat(end), existing.reviewed_at if existing else None
+                        )
                         if approved
                         else None
                     ),
@@ -276,7 +278,7 @@ def _recent_day(today: dt.date) -> dt.date:
     return today - dt.timedelta(days=min(2, today.weekday()))
 
 
-def _seed_milestone_event(event: dict[str, Any], users: dict[str, Any], project: Project) -> bool:
+def _seed_milestone_event(event: dict[str, Any], users: dict[str, User], project: Project) -> bool:
     """Submit (and review) one scripted milestone update.
 
     Only on a milestone nobody has changed through the services yet (version 1): False when
@@ -306,7 +308,7 @@ def _seed_milestone_event(event: dict[str, Any], users: dict[str, Any], project:
     return True
 
 
-def _seed_kpi_event(event: dict[str, Any], users: dict[str, Any]) -> bool:
+def _seed_kpi_event(event: dict[str, Any], users: dict[str, User]) -> bool:
     """Report (and approve) one scripted KPI value; False when the period already has one."""
     kpi = Kpi.objects.get(code=event["kpi"])
     if KpiValue.objects.filter(kpi=kpi, period=event["period"]).exists():
@@ -325,7 +327,7 @@ def _seed_kpi_event(event: dict[str, Any], users: dict[str, Any]) -> bool:
 
 
 def _seed_workflow(
-    users: dict[str, Any], projects: dict[str, Project], report: SeedReport
+    users: dict[str, User], projects: dict[str, Project], report: SeedReport
 ) -> None:
     """Replay policy/demo_data/workflow.py through the real services (owners submit, leads
     approve or return), so the review queue and "my work" are not empty on a fresh demo."""

@@ -16,13 +16,14 @@ from urllib.parse import quote
 from django.conf import settings
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 
 def private_file_response(
     file: FieldFile, *, filename: str, content_type: str, missing: str = ""
-) -> HttpResponse:
+) -> HttpResponseBase:
     """The file as an attachment; 404 with ``missing`` (or a general message) when it is gone."""
     prefix = getattr(settings, "X_ACCEL_REDIRECT_PREFIX", "")
     not_found = missing or _("文件不在存储中。")
@@ -31,7 +32,7 @@ def private_file_response(
         if not path.is_file():
             raise Http404(not_found)
         relative = path.relative_to(Path(settings.PRIVATE_MEDIA_ROOT).resolve())
-        response = HttpResponse(content_type=content_type)
+        response: HttpResponseBase = HttpResponse(content_type=content_type)
         response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + quote(relative.as_posix())
     else:
         try:

@@ -40,3 +40,16 @@ def number(value: Decimal | float | int | None, decimals: int | str | None = 1) 
     places = int(decimals) if decimals not in (None, "") else 1
     text = f"{float(value):,.{places}f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def signed(value: float | str | None, decimals: int | str | None = 1) -> str:
+    """A change with its sign: "+1,200", "−3.5" (a true minus sign), "0"; "—" when unknown.
+
+    A template passes "" for a value the object lacks.
+    """
+    if value is None or value == "":
+        return "—"
+    text = number(abs(float(value)), decimals)
+    if text.strip("0.,") == "":
+        return text
+    return ("+" if float(value) > 0 else "−") + text

@@ -128,7 +128,8 @@ def dump(collection: dict[str, Any]) -> str:
 @cache
 def load_geojson(name: str = PREFECTURE_FILE) -> dict[str, Any]:
     """The shipped GeoJSON, read from disk once per process (never over HTTP)."""
-    return json.loads((STATIC_GEOJSON / name).read_text(encoding="utf-8"))
+    collection: dict[str, Any] = json.loads((STATIC_GEOJSON / name).read_text(encoding="utf-8"))
+    return collection
 
 
 def projector(mean_lat: float) -> tuple[float, float]:

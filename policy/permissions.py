@@ -9,11 +9,12 @@ initiative lead writes every project of their initiative and approves updates; a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 
 from .models import Membership, Project, Role
+from .types import AnyUser, User
 
 ROLE_GROUPS = ("official", "owner", "lead", "admin")
 
@@ -53,17 +54,41 @@ class Scope:
         """Leads and admins may generate a briefing on demand (every role reads them)."""
         return self.is_admin or bool(self.led_initiative_ids)
 
+    @property
+    def can_save_power_scenarios(self) -> bool:
+        """Leads and admins save what-if scenarios of the power-cost page (every role reads)."""
+        return self.is_admin or bool(self.led_initiative_ids)
+
+    def can_change_power_scenario(self, *, is_author: bool) -> bool:
+        """A saved scenario is changed (briefing flag, deletion) by its author or an admin."""
+        return self.is_admin or (is_author and self.can_save_power_scenarios)
+
 
 EMPTY_SCOPE = Scope(frozenset(), frozenset(), frozenset())
+# Where user_scope keeps a user's scope for the rest of the request.
+_CACHE = "_policy_scope"
 
 
-def user_scope(user: Any) -> Scope:
+def _cached(user: AnyUser) -> Scope | None:
+    cached = getattr(user, _CACHE, None)
+    return cached if isinstance(cached, Scope) else None
+
+
+def user_scope(user: AnyUser | None) -> Scope:
     """The user's roles and memberships, cached on the user object for the request."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if user is None:
         return EMPTY_SCOPE
-    cached = getattr(user, "_policy_scope", None)
-    if cached is not None:
-        return cached
+    if isinstance(user, AnonymousUser):  # nobody, unless scoped_reader() gave it a scope
+        return _cached(user) or EMPTY_SCOPE
+    if not user.is_active:
+        return EMPTY_SCOPE
+    scope = _cached(user) or _load_scope(user)
+    setattr(user, _CACHE, scope)
+    return scope
+
+
+def _load_scope(user: User) -> Scope:
+    """Two queries: the user's role groups, and their memberships."""
     roles = set(user.groups.filter(name__in=ROLE_GROUPS).values_list("name", flat=True))
     if user.is_superuser:
         roles.add("admin")
@@ -72,20 +97,26 @@ def user_scope(user: Any) -> Scope:
     for role, project_id, initiative_id in Membership.objects.filter(user=user).values_list(
         "role", "project_id", "initiative_id"
     ):
-        if role == Role.OWNER:
+        if role == Role.OWNER and project_id is not None:
             owned.add(project_id)
-        else:
+        elif initiative_id is not None:
             led.add(initiative_id)
     if owned:
         roles.add("owner")
     if led:
         roles.add("lead")
-    scope = Scope(frozenset(roles), frozenset(owned), frozenset(led))
-    user._policy_scope = scope
-    return scope
+    return Scope(frozenset(roles), frozenset(owned), frozenset(led))
 
 
-def require_read(user: Any) -> Scope:
+def scoped_reader(scope: Scope) -> AnonymousUser:
+    """Nobody in person, reading with `scope`: what beat and commands read for (they have no
+    request user, and selectors scope by user)."""
+    reader = AnonymousUser()
+    setattr(reader, _CACHE, scope)
+    return reader
+
+
+def require_read(user: AnyUser | None) -> Scope:
     """Raise 403 for a signed-in user with no role at all."""
     scope = user_scope(user)
     if not scope.can_read:

@@ -37,7 +37,7 @@ def queue_unavailable(task_name: str) -> QueueUnavailable:
     )
 
 
-def enqueue(task: Task, *args: Any, **kwargs: Any) -> None:
+def enqueue(task: Task[Any, Any], *args: Any, **kwargs: Any) -> None:
     """Publish ``task`` now; raises ``QueueUnavailable`` when the broker cannot be reached."""
     try:
         task.delay(*args, **kwargs)
@@ -46,7 +46,7 @@ def enqueue(task: Task, *args: Any, **kwargs: Any) -> None:
         raise queue_unavailable(task.name) from exc
 
 
-def enqueue_on_commit(task: Task, *args: Any, **kwargs: Any) -> None:
+def enqueue_on_commit(task: Task[Any, Any], *args: Any, **kwargs: Any) -> None:
     """Publish ``task`` once the current transaction commits (at once outside one).
 
     Raises ``QueueUnavailable`` from the commit (or from this call outside a transaction) when

@@ -19,7 +19,7 @@ from .celery import app
 
 logger = logging.getLogger(__name__)
 
-BROKER_TIMEOUT = 2.0  # seconds to connect to the broker
+BROKER_TIMEOUT = 2  # seconds to connect to the broker
 
 
 def check_database() -> None:
@@ -41,7 +41,7 @@ def check_cache() -> None:
 
 def check_broker() -> None:
     if app.conf.broker_url == "filesystem://":
-        folder = settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"]
+        folder = str(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"])
         if not os.access(folder, os.W_OK):
             raise RuntimeError(f"broker folder {folder} is not writable")
         return

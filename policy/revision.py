@@ -22,6 +22,7 @@ from django.apps import apps
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -80,7 +81,11 @@ def cached_fragment(name: str, *parts: object, build: Callable[[], str]) -> str:
 
 
 def cached_body(
-    request: Any, name: str, *parts: object, template: str, context: Callable[[], dict[str, Any]]
+    request: HttpRequest,
+    name: str,
+    *parts: object,
+    template: str,
+    context: Callable[[], dict[str, Any]],
 ) -> str:
     """A page body rendered from `template` once per revision, language, hour and `parts`.
 

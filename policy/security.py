@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.formats import time_format
 
 
-class LoginThrottleBackend(AxesStandaloneBackend):
+class LoginThrottleBackend(AxesStandaloneBackend):  # type: ignore[misc]  # axes ships no types
     """django-axes' check, skipped for calls without a request (shell, commands, tests).
 
     A request-less ``authenticate()`` cannot come from the web, so there is nothing to throttle;

@@ -12,10 +12,14 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# Generic admin and queryset classes (ModelAdmin[Project]) work at run time, not only for mypy.
+django_stubs_ext.monkeypatch()
 
 
 def env_str(name: str, default: str = "") -> str:
@@ -103,6 +107,7 @@ INSTALLED_APPS = [
     "policy.briefings",  # the briefing slice: its models keep the policy app label
     "policy.notifications",  # alerts to administrators; the base of the inbox (issue 17)
     "indicators",
+    "indicators.analytics",  # the compute–power–price what-if slice (app label analytics)
 ]
 
 MIDDLEWARE = [
@@ -157,7 +162,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "db.sqlite3",
+            "NAME": str(DATA_DIR / "db.sqlite3"),
             "OPTIONS": {
                 "timeout": 30,
                 "transaction_mode": "IMMEDIATE",

@@ -53,7 +53,10 @@ class PackageAssetFinder(BaseFinder):
     def check(self, **kwargs: Any) -> list[Any]:
         return []
 
-    def find(self, path: str, find_all: bool = False, **kwargs: Any) -> str | list[str]:
+    # django-stubs declare "str | None"; Django's own finders answer [] for "not here", as here.
+    def find(  # type: ignore[override]
+        self, path: str, find_all: bool = False, **kwargs: Any
+    ) -> str | list[str]:
         source = PACKAGE_ASSETS.get(path)
         found = _package_file(*source) if source else None
         if found is None:
@@ -69,6 +72,7 @@ class PackageAssetFinder(BaseFinder):
             root = (
                 Path(str(found)[: -len(static_path)]) if str(found).endswith(static_path) else None
             )
+            storage: FileSystemStorage
             if root is None:
                 storage = _SingleFileStorage(static_path, found)
             else:

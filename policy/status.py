@@ -14,11 +14,26 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import models
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .i18n import english
 
-RAG_ORDER = {"grey": 0, "green": 1, "amber": 2, "red": 3}
+
+# A computed status colour (DESIGN.md "Status (RAG) rules"); grey means no data yet. Members
+# are strings ("green" == Rag.GREEN), so templates, CSS classes, JSON and the API see the plain
+# value; the label is the word every badge and chart shows with the colour. (A comment, not a
+# docstring: the OpenAPI document would publish a docstring as the enum's description.)
+class Rag(models.TextChoices):
+    GREY = "grey", gettext_lazy("无数据")
+    GREEN = "green", gettext_lazy("绿灯")
+    AMBER = "amber", gettext_lazy("黄灯")
+    RED = "red", gettext_lazy("红灯")
+
+
+# From no data to worst: the order of status columns and of "worst first" tables.
+RAG_ORDER: dict[Rag, int] = {Rag.GREY: 0, Rag.GREEN: 1, Rag.AMBER: 2, Rag.RED: 3}
 
 
 @dataclass(frozen=True)
@@ -60,7 +75,7 @@ class Projection:
 
 @dataclass(frozen=True)
 class Status:
-    rag: str
+    rag: Rag
     reasons: tuple[str, ...] = field(default=())
 
     @property
@@ -70,7 +85,7 @@ class Status:
             if english():
                 return "; ".join(self.reasons) + "."
             return "；".join(self.reasons) + "。"
-        if self.rag == "grey":
+        if self.rag == Rag.GREY:
             return _("暂无里程碑和指标数据，无法判断状态。")
         return _("里程碑均按期推进，关键指标预计按期达标。")
 
@@ -114,16 +129,16 @@ def _fmt(value: float) -> str:
 
 def _milestone_reasons(
     milestones: Iterable[MilestoneFact], today: dt.date, limits: Thresholds
-) -> tuple[str, list[str]]:
+) -> tuple[Rag, list[str]]:
     late = sorted(
         ((today - m.due_date).days, m.title)
         for m in milestones
         if m.is_open and m.due_date < today
     )
     if not late:
-        return "green", []
+        return Rag.GREEN, []
     worst = late[-1][0]
-    rag = "amber" if worst <= limits.amber_max_overdue_days else "red"
+    rag = Rag.AMBER if worst <= limits.amber_max_overdue_days else Rag.RED
     names = "、".join(
         _("%(title)s（逾期 %(days)d 天）") % {"title": t, "days": d}
         for d, t in reversed(late[-3:])
@@ -137,14 +152,13 @@ def _milestone_reasons(
 
 def _kpi_reasons(
     kpis: Iterable[KpiFact], today: dt.date, limits: Thresholds
-) -> tuple[str, list[str]]:
-    rag, reasons = "green", []
+) -> tuple[Rag, list[str]]:
+    rag, reasons = Rag.GREEN, []
     for kpi in kpis:
         proj = project_kpi(kpi, today)
         if proj is None or proj.shortfall <= 0:
             continue
-        kpi_rag = "amber" if proj.shortfall <= limits.amber_max_kpi_shortfall else "red"
-        rag = worst_rag([rag, kpi_rag])
+        rag = worst_rag([rag, projection_rag(proj, limits.amber_max_kpi_shortfall)])
         reasons.append(
             _(
                 "指标“%(name)s”预计 %(date)s 为 %(projected)s %(unit)s，"
@@ -162,8 +176,17 @@ def _kpi_reasons(
     return rag, reasons
 
 
-def worst_rag(rags: Iterable[str]) -> str:
-    return max(rags, key=lambda r: RAG_ORDER[r], default="grey")
+def projection_rag(projection: Projection | None, amber_max_shortfall: float) -> Rag:
+    """The colour of one KPI's projection: on track green, a little short amber, else red."""
+    if projection is None:
+        return Rag.GREY
+    if projection.shortfall <= 0:
+        return Rag.GREEN
+    return Rag.AMBER if projection.shortfall <= amber_max_shortfall else Rag.RED
+
+
+def worst_rag(rags: Iterable[Rag]) -> Rag:
+    return max(rags, key=lambda r: RAG_ORDER[r], default=Rag.GREY)
 
 
 def project_status(
@@ -175,26 +198,26 @@ def project_status(
     """Status of one project from its milestones and its project-level KPIs."""
     limits = limits or Thresholds.from_settings()
     if not milestones and not kpis:
-        return Status("grey")
+        return Status(Rag.GREY)
     m_rag, m_reasons = _milestone_reasons(milestones, today, limits)
     k_rag, k_reasons = _kpi_reasons(kpis, today, limits)
     return Status(worst_rag([m_rag, k_rag]), tuple(m_reasons + k_reasons))
 
 
-def _projects_rag(rags: Sequence[str]) -> str:
+def _projects_rag(rags: Sequence[Rag]) -> Rag:
     """Red when half or more of the projects are red; amber when any is red or amber.
 
     One late project out of four is a warning for the initiative, not a failure of it; the
     explanation still names the project.
     """
     if not rags:
-        return "grey"
-    red = sum(1 for r in rags if r == "red")
+        return Rag.GREY
+    red = sum(1 for r in rags if r == Rag.RED)
     if red * 2 >= len(rags):
-        return "red"
-    if red or "amber" in rags:
-        return "amber"
-    return "green" if "green" in rags else "grey"
+        return Rag.RED
+    if red or Rag.AMBER in rags:
+        return Rag.AMBER
+    return Rag.GREEN if Rag.GREEN in rags else Rag.GREY
 
 
 def initiative_status(
@@ -206,13 +229,13 @@ def initiative_status(
     """The initiative's own KPIs combined with its projects, naming the projects responsible."""
     limits = limits or Thresholds.from_settings()
     if not project_statuses and not kpis:
-        return Status("grey")
+        return Status(Rag.GREY)
     k_rag, reasons = _kpi_reasons(kpis, today, limits)
     p_rag = _projects_rag([s.rag for _, s in project_statuses])
-    for level in ("red", "amber"):
+    for level in (Rag.RED, Rag.AMBER):
         names = [name for name, s in project_statuses if s.rag == level]
         if names:
-            label = _("红灯") if level == "red" else _("黄灯")
+            label = str(level.label)
             more = _("等") if len(names) > 4 else ""
             reasons.append(
                 _("%(count)d 个项目%(label)s：%(names)s%(more)s")
@@ -223,5 +246,5 @@ def initiative_status(
                     "more": more,
                 }
             )
-    rag = worst_rag([r for r in (k_rag if kpis else "grey", p_rag)])
+    rag = worst_rag([k_rag if kpis else Rag.GREY, p_rag])
     return Status(rag, tuple(reasons))

@@ -35,6 +35,7 @@ policy_patterns = [
 urlpatterns = [
     path("", include((policy_patterns, "policy"))),
     path("indicators/", include("indicators.urls")),
+    path("analytics/", include("indicators.analytics.urls")),
     path("notifications/", include("policy.notifications.urls")),
     path("api/v1/", api.urls),
     path(

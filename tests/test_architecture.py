@@ -8,6 +8,8 @@
 - The briefing slice (policy/briefings/) depends one way: outside it, only the modules that
   assemble the site, the overview page ("changed since the last briefing"), the system page
   (the last failed briefings) and the benchmark (it times a briefing) import it.
+- So does the analytics slice (indicators/analytics/): outside it, only the modules that
+  assemble the site and the briefing slice (its compute–power section) import it.
 """
 
 from __future__ import annotations
@@ -132,3 +134,20 @@ def test_the_briefing_slice_depends_one_way() -> None:
     assert len(inside) > 10
     users = sorted(m for m in MODULES if m not in inside and GRAPH[m] & inside)
     assert set(users) <= ALLOWED, users
+
+
+ANALYTICS = "indicators.analytics"
+ANALYTICS_USERS = {
+    "policy.urls",
+    "policy.api",
+    "policy.briefings.selectors",
+    "policy.briefings.content",
+    "policy.briefings.render",
+}
+
+
+def test_the_analytics_slice_depends_one_way() -> None:
+    inside = {m for m in MODULES if m == ANALYTICS or m.startswith(ANALYTICS + ".")}
+    assert len(inside) > 8
+    users = sorted(m for m in MODULES if m not in inside and GRAPH[m] & inside)
+    assert set(users) <= ANALYTICS_USERS, users

@@ -414,7 +414,8 @@ class Connector:
                 continue
             records.append(self._canonical(row, value))
             if row.unit:
-                unit = self.option("unit_map", {}).get(row.unit, row.unit)
+                unit_map: dict[str, str] = self.option("unit_map", {})
+                unit = unit_map.get(row.unit, row.unit)
                 units.setdefault(row.indicator or self.option("indicator", ""), unit)
         frame = pd.DataFrame.from_records(records, columns=CANONICAL_COLUMNS)
         frame["value"] = frame["value"].astype("float64")
@@ -459,7 +460,8 @@ class Connector:
         except ConnectorError as exc:
             raise located(row.locator, exc) from None
         unit = row.unit or self.option("unit", "")
-        unit = self.option("unit_map", {}).get(unit, unit)
+        unit_map: dict[str, str] = self.option("unit_map", {})
+        unit = unit_map.get(unit, unit)
         return (
             indicator,
             area,

@@ -6,6 +6,7 @@ on writes). Each area contributes a router; errors share one shape (see errors.p
 
 from __future__ import annotations
 
+from indicators.analytics.api import router as analytics_router
 from indicators.api import router as indicators_router
 
 from ..briefings.api import router as briefings_router
@@ -32,7 +33,12 @@ api = ShapedNinjaAPI(
 install_error_handlers(api)
 
 # One place mounts every area's router (STYLE.md §7).
-ROUTERS = {"program": program_router, "updates": work_router, "briefings": briefings_router}
+ROUTERS = {
+    "program": program_router,
+    "updates": work_router,
+    "briefings": briefings_router,
+    "analytics": analytics_router,
+}
 for _router in ROUTERS.values():
     api.add_router("/", _router)
 api.add_router("/", indicators_router)

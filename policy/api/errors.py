@@ -118,7 +118,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
     """Register every handler; each returns (status, detail, code, fields) for one shape."""
 
     def register(exc_class: type[Exception], problem: Callable[..., Problem]) -> None:
-        def handler(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # ninja types a handler's exception as "an instance or its class"; it passes instances.
+        def handler(request: HttpRequest, exc: Exception | type[Exception]) -> HttpResponse:
             status, detail, code, fields = problem(request, exc)
             body = {"detail": detail, "code": code, "fields": fields}
             response = api.create_response(request, body, status=status)
@@ -161,7 +162,7 @@ def _shaped(pattern: URLPattern, api: NinjaAPI) -> URLPattern:
     view = pattern.callback
 
     def shaped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = view(request, *args, **kwargs)
+        response: HttpResponse = view(request, *args, **kwargs)
         if isinstance(response, HttpResponseNotAllowed):
             allowed = response["Allow"]
             detail = _("此地址不支持 %(method)s 方法，只支持：%(allowed)s。") % {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
@@ -20,6 +20,7 @@ from ..selectors.records import (
     project_search,
 )
 from ..status import Status
+from ..types import ApiRequest
 from .errors import ONE_ERRORS, READ_ERRORS
 from .pagination import PageIn, page_of
 from .schemas import (
@@ -45,7 +46,7 @@ def _status(status: Status) -> dict[str, str]:
     return {"rag": status.rag, "explanation": status.explanation}
 
 
-def _initiative_rows(request: HttpRequest) -> list[dict[str, Any]]:
+def _initiative_rows(request: ApiRequest) -> list[dict[str, Any]]:
     return [
         {
             "code": row.initiative.code,
@@ -68,7 +69,7 @@ def _initiative_rows(request: HttpRequest) -> list[dict[str, Any]]:
     operation_id="list_initiatives",
     summary="四个大后方+一个创新探索，含计算状态与原因",
 )
-def list_initiatives(request: HttpRequest, page: Query[PageIn]) -> Any:
+def list_initiatives(request: ApiRequest, page: Query[PageIn]) -> dict[str, Any]:
     return page_of(_initiative_rows(request), page)
 
 
@@ -78,7 +79,7 @@ def list_initiatives(request: HttpRequest, page: Query[PageIn]) -> Any:
     operation_id="get_initiative",
     summary="一个任务方向，含计算状态与原因",
 )
-def get_initiative(request: HttpRequest, code: str) -> Any:
+def get_initiative(request: ApiRequest, code: str) -> dict[str, Any]:
     for row in _initiative_rows(request):
         if row["code"] == code:
             return row
@@ -119,7 +120,9 @@ def _project_out(project: Project, status: Status) -> dict[str, Any]:
     operation_id="list_projects",
     summary="项目列表：按任务方向、地区、状态、阶段、负责人筛选，可搜索",
 )
-def list_projects(request: HttpRequest, filters: Query[ProjectFilter], page: Query[PageIn]) -> Any:
+def list_projects(
+    request: ApiRequest, filters: Query[ProjectFilter], page: Query[PageIn]
+) -> dict[str, Any]:
     rows = project_search(request.auth, ProjectFilters(**filters.dict()))
     result = page_of(rows, page)
     result["items"] = [_project_out(p, s) for p, s in result["items"]]
@@ -132,7 +135,7 @@ def list_projects(request: HttpRequest, filters: Query[ProjectFilter], page: Que
     operation_id="get_project",
     summary="一个项目，含计算状态与原因",
 )
-def get_project(request: HttpRequest, project_id: int) -> Any:
+def get_project(request: ApiRequest, project_id: int) -> dict[str, Any]:
     project = project_get(request.auth, project_id)
     return _project_out(project, project_statuses([project])[project.pk])
 
@@ -144,8 +147,8 @@ def get_project(request: HttpRequest, project_id: int) -> Any:
     summary="里程碑列表：按项目、状态、计划完成日期筛选",
 )
 def list_milestones(
-    request: HttpRequest, filters: Query[MilestoneFilter], page: Query[PageIn]
-) -> Any:
+    request: ApiRequest, filters: Query[MilestoneFilter], page: Query[PageIn]
+) -> dict[str, Any]:
     result = page_of(milestone_search(request.auth, **filters.dict()), page)
     result["items"] = [milestone_out(m) for m in result["items"]]
     return result
@@ -157,7 +160,7 @@ def list_milestones(
     operation_id="get_milestone",
     summary="一个里程碑（含乐观锁版本号）",
 )
-def get_milestone(request: HttpRequest, milestone_id: int) -> Any:
+def get_milestone(request: ApiRequest, milestone_id: int) -> dict[str, Any]:
     return milestone_out(milestone_get(request.auth, milestone_id))
 
 
@@ -187,7 +190,9 @@ def _kpi_out(kpi: Kpi) -> dict[str, Any]:
     operation_id="list_kpis",
     summary="关键指标：目标轨迹与填报值（已审核值与待审核值分开标注）",
 )
-def list_kpis(request: HttpRequest, filters: Query[KpiFilter], page: Query[PageIn]) -> Any:
+def list_kpis(
+    request: ApiRequest, filters: Query[KpiFilter], page: Query[PageIn]
+) -> dict[str, Any]:
     result = page_of(kpi_search(request.auth, **filters.dict()), page)
     result["items"] = [_kpi_out(k) for k in result["items"]]
     return result
@@ -199,5 +204,5 @@ def list_kpis(request: HttpRequest, filters: Query[KpiFilter], page: Query[PageI
     operation_id="get_kpi",
     summary="一个关键指标：目标轨迹与填报值",
 )
-def get_kpi(request: HttpRequest, kpi_id: int) -> Any:
+def get_kpi(request: ApiRequest, kpi_id: int) -> dict[str, Any]:
     return _kpi_out(kpi_get(request.auth, kpi_id))

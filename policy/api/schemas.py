@@ -1,4 +1,8 @@
-"""Input and output schemas of the program endpoints. Fields are listed explicitly."""
+"""Input and output schemas of the program endpoints. Fields are listed explicitly.
+
+A field with a fixed set of values is typed with the model's choices (or the status rules'
+`Rag`), so the OpenAPI document lists the allowed values and anything else is a 422.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,16 @@ from django.utils import timezone
 from ninja import Field, Schema
 from pydantic import BeforeValidator
 
-from ..models import KpiValue, Milestone
+from ..models import (
+    KpiDirection,
+    KpiFrequency,
+    KpiValue,
+    Milestone,
+    MilestoneStatus,
+    ProjectPhase,
+    ReviewState,
+)
+from ..status import Rag
 
 # A NUL byte cannot be stored or searched in PostgreSQL text: refuse it as invalid input.
 NO_NUL = r"^[^\x00]*$"
@@ -29,7 +42,7 @@ IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
 class StatusOut(Schema):
-    rag: str = Field(description="green / amber / red / grey（无数据）")
+    rag: Rag = Field(description="计算状态；grey 表示无数据")
     explanation: str
 
 
@@ -61,7 +74,7 @@ class ProjectOut(Schema):
     region: RegionRef | None
     lon: float | None
     lat: float | None
-    phase: str
+    phase: ProjectPhase
     planned_start: dt.date | None
     planned_end: dt.date | None
     actual_start: dt.date | None
@@ -77,7 +90,7 @@ class ProjectFilter(Schema):
     region: str | None = Field(
         None, max_length=16, pattern=NO_NUL, description="地区代码（如 510100）"
     )
-    status: str | None = Field(None, pattern="^(green|amber|red|grey)$", description="计算状态")
+    status: Rag | None = Field(None, description="计算状态")
     phase: str | None = Field(None, max_length=16, pattern=NO_NUL)
     owner: str | None = Field(None, max_length=150, pattern=NO_NUL, description="负责人用户名")
     q: str | None = Field(None, max_length=100, pattern=NO_NUL, description="按名称或代码搜索")
@@ -90,7 +103,7 @@ class MilestoneOut(Schema):
     title_en: str
     due_date: dt.date
     completed_on: dt.date | None
-    status: str
+    status: MilestoneStatus
     percent_complete: int
     weight: int
     narrative: str
@@ -100,9 +113,7 @@ class MilestoneOut(Schema):
 
 class MilestoneFilter(Schema):
     project: int | None = Field(None, ge=1, le=2**62)
-    status: str | None = Field(
-        None, pattern="^(not_started|in_progress|done|cancelled)$", description="里程碑状态"
-    )
+    status: MilestoneStatus | None = Field(None, description="里程碑状态")
     due_from: IsoDate | None = None
     due_to: IsoDate | None = None
 
@@ -118,7 +129,7 @@ class KpiValueOut(Schema):
     period_end: dt.date
     value: Decimal = Field(description="最新填报值（可能待审核）")
     approved_value: Decimal | None = Field(description="最近审核通过的值；看板和简报使用此值")
-    state: str = Field(description="draft / submitted / approved / returned")
+    state: ReviewState = Field(description="审核状态")
     comment: str
     version: int
 
@@ -131,8 +142,8 @@ class KpiOut(Schema):
     name_zh: str
     name_en: str
     unit: str
-    direction: str
-    frequency: str
+    direction: KpiDirection
+    frequency: KpiFrequency
     baseline_value: Decimal | None
     baseline_date: dt.date | None
     definition: str

@@ -44,24 +44,25 @@ class BadTokenThrottle(_SettingsRate):
     def get_cache_key(self, request: HttpRequest) -> str:
         return self.cache_format % {"scope": self.scope, "ident": client_ip(request)}
 
-    def _history(self, request: HttpRequest) -> list[float]:
+    def _history(self, request: HttpRequest) -> tuple[list[float], int, int]:
+        """This address's recent failures, newest first, with the budget and its window."""
         self._load_rate()
+        allowed, window = self.num_requests or 0, self.duration or 60
         self.key = self.get_cache_key(request)
         self.now = time.time()
-        history = [t for t in self.cache.get(self.key, []) if t > self.now - self.duration]
-        self.history = history
-        return history
+        history = [t for t in self.cache.get(self.key, []) if t > self.now - window]
+        return history, allowed, window
 
     def check(self, request: HttpRequest) -> None:
         """Raise ``Throttled`` while this address is over its budget of bad tokens."""
-        history = self._history(request)
-        if len(history) >= (self.num_requests or 0):
-            raise Throttled(wait=int(self.duration - (self.now - history[-1])) + 1)
+        history, allowed, window = self._history(request)
+        if len(history) >= allowed:
+            raise Throttled(wait=int(window - (self.now - history[-1])) + 1)
 
     def record_failure(self, request: HttpRequest) -> None:
-        history = self._history(request)
+        history, _allowed, window = self._history(request)
         history.insert(0, self.now)
-        self.cache.set(self.key, history, self.duration)
+        self.cache.set(self.key, history, window)
 
 
 class WriteThrottle(_SettingsRate):
@@ -73,8 +74,8 @@ class WriteThrottle(_SettingsRate):
     def get_cache_key(self, request: HttpRequest) -> str | None:
         if request.method in SAFE_METHODS:
             return None
-        user = getattr(request, "auth", None)
-        ident = f"user-{user.pk}" if getattr(user, "pk", None) else client_ip(request)
+        pk = getattr(getattr(request, "auth", None), "pk", None)
+        ident = f"user-{pk}" if pk else client_ip(request)
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
     def allow_request(self, request: HttpRequest) -> bool:

@@ -7,11 +7,10 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
 
-from ..models import MilestoneUpdate
+from ..models import MilestoneStatus, MilestoneUpdate, UpdateState
 from ..selectors.records import (
     kpi_get,
     kpi_value_get,
@@ -25,6 +24,7 @@ from ..services.milestones import (
     milestone_update_approve,
     milestone_update_return,
 )
+from ..types import ApiRequest, User
 from ..validators import NARRATIVE_MAX_LENGTH, PERIOD_PATTERN, REVIEW_NOTE_MAX_LENGTH
 from .errors import READ_ERRORS, WRITE_ERRORS
 from .pagination import PageIn, page_of
@@ -70,7 +70,7 @@ KPI_CONFLICT = "该期数值在您读取后已被修改：重新读取后用新�
 
 class MilestoneProgressIn(StrictIn):
     expected_version: int = Field(ge=1, le=2**31, description="读取时的 version；不一致返回 409")
-    status: str = Field(pattern="^(not_started|in_progress|done|cancelled)$")
+    status: MilestoneStatus
     percent_complete: int = Field(ge=0, le=100)
     completed_on: IsoDate | None = None
     narrative: str = Field("", max_length=NARRATIVE_MAX_LENGTH, pattern=NO_NUL)
@@ -79,8 +79,8 @@ class MilestoneProgressIn(StrictIn):
 class MilestoneUpdateOut(Schema):
     id: int
     milestone_id: int
-    state: str = Field(description="submitted / approved / returned / superseded")
-    status: str
+    state: UpdateState = Field(description="审核状态")
+    status: MilestoneStatus
     percent_complete: int
     completed_on: dt.date | None
     narrative: str
@@ -128,7 +128,7 @@ class KpiReturnIn(KpiReviewIn):
 
 
 class UpdateFilter(Schema):
-    state: str | None = Field(None, pattern="^(submitted|approved|returned|superseded)$")
+    state: UpdateState | None = None
     milestone: int | None = Field(None, ge=1, le=2**62)
 
 
@@ -139,7 +139,7 @@ class MilestoneUpdatePage(Schema):
     items: list[MilestoneUpdateOut]
 
 
-def _user_name(user: Any) -> str | None:
+def _user_name(user: User | None) -> str | None:
     return user.username if user is not None else None
 
 
@@ -168,8 +168,8 @@ def _update_out(update: MilestoneUpdate) -> dict[str, Any]:
     summary="报告里程碑进展：负责人提交待审核，牵头部门直接生效（附件请用网页表单）",
 )
 def update_milestone_progress(
-    request: HttpRequest, milestone_id: int, payload: MilestoneProgressIn
-) -> Any:
+    request: ApiRequest, milestone_id: int, payload: MilestoneProgressIn
+) -> dict[str, Any]:
     milestone_get(request.auth, milestone_id)  # 404 before 403, as the pages do
     result = milestone_record_progress(
         actor=request.auth, milestone_id=milestone_id, channel="api", **payload.dict()
@@ -188,8 +188,8 @@ def update_milestone_progress(
     summary="负责人提交的里程碑更新申请（按状态筛选，如待审核）",
 )
 def list_milestone_updates(
-    request: HttpRequest, filters: Query[UpdateFilter], page: Query[PageIn]
-) -> Any:
+    request: ApiRequest, filters: Query[UpdateFilter], page: Query[PageIn]
+) -> dict[str, Any]:
     qs = milestone_update_search(request.auth, state=filters.state, milestone=filters.milestone)
     result = page_of(qs, page)
     result["items"] = [_update_out(u) for u in result["items"]]
@@ -203,7 +203,9 @@ def list_milestone_updates(
     openapi_extra=refusals(invalid="审核意见过长。", conflict=REVIEW_CONFLICT),
     summary="牵头部门审核通过一条里程碑更新申请",
 )
-def approve_milestone_update(request: HttpRequest, update_id: int, payload: ReviewIn) -> Any:
+def approve_milestone_update(
+    request: ApiRequest, update_id: int, payload: ReviewIn
+) -> dict[str, Any]:
     milestone_update_get(request.auth, update_id)  # 404 before 403, as the pages do
     milestone = milestone_update_approve(
         actor=request.auth, update_id=update_id, note=payload.note, channel="api"
@@ -218,7 +220,9 @@ def approve_milestone_update(request: HttpRequest, update_id: int, payload: Revi
     openapi_extra=refusals(invalid="退回原因为空或过长。", conflict=REVIEW_CONFLICT),
     summary="牵头部门退回一条里程碑更新申请（须写明原因）",
 )
-def return_milestone_update(request: HttpRequest, update_id: int, payload: ReturnIn) -> Any:
+def return_milestone_update(
+    request: ApiRequest, update_id: int, payload: ReturnIn
+) -> dict[str, Any]:
     milestone_update_get(request.auth, update_id)  # 404 before 403, as the pages do
     update = milestone_update_return(
         actor=request.auth, update_id=update_id, reason=payload.reason, channel="api"
@@ -233,7 +237,7 @@ def return_milestone_update(request: HttpRequest, update_id: int, payload: Retur
     openapi_extra=refusals(invalid=KPI_RULES, conflict=KPI_CONFLICT),
     summary="填报一期指标值：负责人提交待审核，牵头部门直接生效",
 )
-def submit_kpi_value(request: HttpRequest, kpi_id: int, payload: KpiValueIn) -> Any:
+def submit_kpi_value(request: ApiRequest, kpi_id: int, payload: KpiValueIn) -> dict[str, Any]:
     kpi_get(request.auth, kpi_id)
     data = payload.dict()
     # JSON numbers arrive as floats; the value is stored as a decimal of what was written.
@@ -249,7 +253,7 @@ def submit_kpi_value(request: HttpRequest, kpi_id: int, payload: KpiValueIn) -> 
     openapi_extra=refusals(invalid="该期数值不在待审核状态。", conflict=KPI_CONFLICT),
     summary="牵头部门审核通过一期指标值",
 )
-def approve_kpi_value(request: HttpRequest, value_id: int, payload: KpiReviewIn) -> Any:
+def approve_kpi_value(request: ApiRequest, value_id: int, payload: KpiReviewIn) -> dict[str, Any]:
     kpi_value_get(request.auth, value_id)
     row = kpi_value_approve(
         actor=request.auth,
@@ -267,7 +271,7 @@ def approve_kpi_value(request: HttpRequest, value_id: int, payload: KpiReviewIn)
     openapi_extra=refusals(invalid="退回原因为空或过长。", conflict=KPI_CONFLICT),
     summary="牵头部门退回一期指标值（须写明原因）",
 )
-def return_kpi_value(request: HttpRequest, value_id: int, payload: KpiReturnIn) -> Any:
+def return_kpi_value(request: ApiRequest, value_id: int, payload: KpiReturnIn) -> dict[str, Any]:
     kpi_value_get(request.auth, value_id)
     row = kpi_value_return(
         actor=request.auth,

@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import requests
 from django.conf import settings
@@ -24,6 +23,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+
+from policy.types import User
 
 # wrk prints its default report; done() adds one JSON line with the percentiles we need.
 WRK_SCRIPT = """
@@ -174,7 +175,7 @@ def run_wrk(
     )
 
 
-def query_counts(user: Any, paths: dict[str, str]) -> dict[str, int]:
+def query_counts(user: User, paths: dict[str, str]) -> dict[str, int]:
     """Queries each page runs in-process (after one warm-up request to fill caches)."""
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)

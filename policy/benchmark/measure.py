@@ -130,7 +130,7 @@ def ingestion_vs_copy(rows: int, log: Any) -> dict[str, float]:
     }
 
 
-def monthly_briefing_seconds() -> dict[str, float]:
+def monthly_briefing_seconds() -> dict[str, float | str | int]:
     """Render last month's briefing twice (the first starts the chart browser)."""
     today = dt.date.today()
     last = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
@@ -141,7 +141,7 @@ def monthly_briefing_seconds() -> dict[str, float]:
         started = time.perf_counter()
         rendered = render_period(period, language="zh-hans", kind_label="月报")
         timings.append(time.perf_counter() - started)
-        pages = getattr(rendered, "page_count", 0)
+        pages = rendered.page_count
     return {
         "period": last,
         "cold_s": round(timings[0], 2),

@@ -5,13 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import Http404
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from ..api.errors import ONE_ERRORS, READ_ERRORS
 from ..api.pagination import PageIn, page_of
 from ..downloads import private_file_response
+from ..types import ApiRequest
+from .models import Briefing, BriefingKind, BriefingLanguage, BriefingStatus
 from .selectors import briefing_get, briefing_list
 
 router = Router(tags=["briefings"])
@@ -19,12 +23,12 @@ router = Router(tags=["briefings"])
 
 class BriefingOut(Schema):
     id: int
-    kind: str = Field(description="weekly / monthly / on_demand")
+    kind: BriefingKind
     period: str
     period_start: dt.date
     period_end: dt.date
-    language: str
-    status: str
+    language: BriefingLanguage
+    status: BriefingStatus
     page_count: int | None
     size_bytes: int | None
     generated_at: dt.datetime | None
@@ -41,11 +45,11 @@ class BriefingPage(Schema):
 
 
 class BriefingFilter(Schema):
-    kind: str | None = Field(None, pattern="^(weekly|monthly|on_demand)$")
-    language: str | None = Field(None, pattern="^(zh-hans|en)$")
+    kind: BriefingKind | None = None
+    language: BriefingLanguage | None = None
 
 
-def _out(b: Any) -> dict[str, Any]:
+def _out(b: Briefing) -> dict[str, Any]:
     return {
         "id": b.pk,
         "kind": b.kind,
@@ -63,7 +67,7 @@ def _out(b: Any) -> dict[str, Any]:
     }
 
 
-def _archive(request: HttpRequest) -> Any:
+def _archive(request: ApiRequest) -> QuerySet[Briefing]:
     return briefing_list(request.auth).order_by("-period_end", "kind", "language", "-pk")
 
 
@@ -74,8 +78,8 @@ def _archive(request: HttpRequest) -> Any:
     summary="简报归档（周报、月报、临时）",
 )
 def list_briefings(
-    request: HttpRequest, filters: Query[BriefingFilter], page: Query[PageIn]
-) -> Any:
+    request: ApiRequest, filters: Query[BriefingFilter], page: Query[PageIn]
+) -> dict[str, Any]:
     qs = _archive(request)
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
@@ -92,7 +96,7 @@ def list_briefings(
     operation_id="get_briefing",
     summary="一份简报的元数据",
 )
-def get_briefing(request: HttpRequest, briefing_id: int) -> Any:
+def get_briefing(request: ApiRequest, briefing_id: int) -> dict[str, Any]:
     return _out(briefing_get(request.auth, briefing_id))
 
 
@@ -110,7 +114,7 @@ def get_briefing(request: HttpRequest, briefing_id: int) -> Any:
         }
     },
 )
-def download_briefing_pdf(request: HttpRequest, briefing_id: int) -> HttpResponse:
+def download_briefing_pdf(request: ApiRequest, briefing_id: int) -> HttpResponseBase:
     briefing = briefing_get(request.auth, briefing_id)
     if not briefing.file:
         raise Http404(_("这份简报还没有 PDF。"))

@@ -13,7 +13,10 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from indicators.analytics.results import PowerBriefing
+
 from ..i18n import english
+from ..status import Rag
 from .selectors import BriefingFacts, InitiativeSection, KpiLine
 
 
@@ -34,7 +37,7 @@ def _date(day: dt.date | None) -> str:
 
 
 def status_counts(facts: BriefingFacts) -> dict[str, int]:
-    counts = {"green": 0, "amber": 0, "red": 0, "grey": 0}
+    counts = {str(rag): 0 for rag in (Rag.GREEN, Rag.AMBER, Rag.RED, Rag.GREY)}
     for section in facts.initiatives:
         counts[section.status.rag] += 1
     return counts
@@ -65,7 +68,7 @@ def executive_summary(facts: BriefingFacts) -> list[str]:
     done = sum(len(s.completed) for s in facts.initiatives)
     overdue = [m for s in facts.initiatives for m in s.overdue]
     late_days = settings.STATUS_AMBER_MAX_OVERDUE_DAYS
-    kpis = [k for s in facts.initiatives for k in s.kpis if k.rag != "grey"]
+    kpis = [k for s in facts.initiatives for k in s.kpis if k.rag != Rag.GREY]
     sentences = [
         _(
             "截至%(date)s，%(n)d 个任务方向中绿灯 %(green)d 个、黄灯 %(amber)d 个、"
@@ -90,12 +93,12 @@ def executive_summary(facts: BriefingFacts) -> list[str]:
         _("%(total)d 项关键指标中，%(ok)d 项预计按期达标，%(behind)d 项预计未达标。")
         % {
             "total": len(kpis),
-            "ok": sum(1 for k in kpis if k.rag == "green"),
-            "behind": sum(1 for k in kpis if k.rag != "green"),
+            "ok": sum(1 for k in kpis if k.rag == Rag.GREEN),
+            "behind": sum(1 for k in kpis if k.rag != Rag.GREEN),
         },
     ]
     for section in facts.initiatives:
-        if section.status.rag == "red":
+        if section.status.rag == Rag.RED:
             sentences.append(
                 _("%(name)s为红灯：%(why)s")
                 % {"name": section.name, "why": section.status.explanation}
@@ -118,6 +121,52 @@ def executive_summary(facts: BriefingFacts) -> list[str]:
         }
     )
     return sentences
+
+
+def power_sentences(power: PowerBriefing) -> list[str]:
+    """The compute–power section's sentences: each Sichuan figure against each other city."""
+    sentences = []
+    for own in power.sichuan:
+        for other in power.others:
+            gap = (own.row.value - other.row.value) / other.row.value * 100
+            values = {
+                "area": own.name,
+                "value": fmt(own.row.value, 1),
+                "period": own.row.period,
+                "other": other.name,
+                "other_value": fmt(other.row.value, 1),
+                "other_period": other.row.period,
+                "gap": fmt(abs(gap), 1),
+            }
+            if gap >= 0:
+                text = _(
+                    "%(area)s每 P 每月电费 %(value)s 元（%(period)s），"
+                    "较%(other)s的 %(other_value)s 元（%(other_period)s）高 %(gap)s%%。"
+                )
+            else:
+                text = _(
+                    "%(area)s每 P 每月电费 %(value)s 元（%(period)s），"
+                    "较%(other)s的 %(other_value)s 元（%(other_period)s）低 %(gap)s%%。"
+                )
+            sentences.append(text % values)
+    return sentences
+
+
+def _power_figures(power: PowerBriefing | None) -> dict[str, Any] | None:
+    if power is None:
+        return None
+    return {
+        "cost_per_p_month": {
+            line.area.code: {"value": line.row.value, "period": line.row.period}
+            for line in power.lines
+        },
+        "scenarios": {
+            str(line.scenario.pk): line.answer.scenario.cost_per_p_month
+            if line.answer is not None and line.answer.scenario is not None
+            else None
+            for line in power.scenarios
+        },
+    }
 
 
 def summary_figures(facts: BriefingFacts) -> dict[str, Any]:
@@ -156,4 +205,5 @@ def summary_figures(facts: BriefingFacts) -> dict[str, Any]:
         ),
         "stale_indicators": sorted({i.code for i in facts.stale_indicators}),
         "stale_sources": [s.name for s in facts.stale_sources],
+        "power": _power_figures(facts.power),
     }

@@ -28,7 +28,7 @@ class BriefingGenerateForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         kind = data.get("kind")
         if not kind:
             return data

@@ -86,7 +86,7 @@ def last_complete(kind: str, today: dt.date) -> BriefingPeriod:
 
 
 def _bad(kind: str, text: str) -> ValidationFailed:
-    examples = {
+    examples: dict[str, str] = {
         BriefingKind.WEEKLY: "2026-W47",
         BriefingKind.MONTHLY: "2026-10",
         BriefingKind.ON_DEMAND: "2026-11-25",

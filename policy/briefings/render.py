@@ -8,6 +8,7 @@ makes the Chinese and the English briefing.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,8 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+
+from indicators.analytics.charts import briefing_bars, cost_comparison_figure
 
 from ..charts.kpi import kpi_progress
 from ..charts.pages import kpi_summary, kpi_trajectory_figure, progress_frame, status_frame
@@ -53,7 +56,9 @@ def briefing_figures(facts: BriefingFacts) -> dict[str, go.Figure]:
     - "status": projects by status per initiative — the overview page's chart;
     - "progress-<code>": share of this year's target per KPI — the overview's KPI chart;
     - "trajectory-<code>": the headline KPI's baseline, targets, actuals and projection —
-      the initiative page's chart, with "today" at the period end.
+      the initiative page's chart, with "today" at the period end;
+    - "power" (monthly): cost per P per month against the comparison cities — the power-cost
+      page's chart.
     """
     amber = Thresholds.from_settings().amber_max_kpi_shortfall
     # The sections carry the cards' `name` and `projects_by_rag`: the same frame as the page.
@@ -69,12 +74,18 @@ def briefing_figures(facts: BriefingFacts) -> dict[str, go.Figure]:
             figures[f"trajectory-{code}"] = kpi_trajectory_figure(
                 kpi.series, facts.as_of, show_title=False
             )
+    if facts.power is not None and facts.power.lines:
+        # The power-cost page's comparison chart, on the briefing's figures.
+        # (Cities without a figure are named in the text beside it.)
+        figures["power"] = cost_comparison_figure(
+            briefing_bars(facts.power), unit=facts.power.unit
+        )
     return figures
 
 
 # Heights in the PDF as a share of the web page's: a printed page has less room than a screen,
 # and the 320 px trajectory would leave each initiative's milestone tables to the next page.
-EXPORT_HEIGHT = {"status": 0.75, "progress": 0.85, "trajectory": 0.78}
+EXPORT_HEIGHT = {"status": 0.75, "progress": 0.85, "trajectory": 0.78, "power": 0.8}
 
 
 def export_figures(figures: dict[str, go.Figure]) -> dict[str, str]:
@@ -98,7 +109,7 @@ def _section(section: InitiativeSection, charts: dict[str, str]) -> dict[str, An
     }
 
 
-def briefing_context(facts: BriefingFacts, *, issued_on: Any) -> dict[str, Any]:
+def briefing_context(facts: BriefingFacts, *, issued_on: dt.date) -> dict[str, Any]:
     """Template context: facts, sentences and charts (as data: URIs, nothing fetched)."""
     charts = export_figures(briefing_figures(facts))
     return {
@@ -113,6 +124,8 @@ def briefing_context(facts: BriefingFacts, *, issued_on: Any) -> dict[str, Any]:
         "status_chart": charts["status"],
         "sections": [_section(s, charts) for s in facts.initiatives],
         "late_days": settings.STATUS_AMBER_MAX_OVERDUE_DAYS,
+        "power_chart": charts.get("power"),
+        "power_sentences": content.power_sentences(facts.power) if facts.power else [],
     }
 
 

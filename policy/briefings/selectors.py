@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db.models import F, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
@@ -18,8 +17,16 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from indicators.analytics.results import PowerBriefing
+from indicators.analytics.selectors import power_briefing
 from indicators.models import Confidence, Observation, Source
-from indicators.selectors import Provenance, SourceHealth, indicator_freshness, value_row_for
+from indicators.selectors import (
+    Freshness,
+    Provenance,
+    SourceHealth,
+    indicator_freshness,
+    value_row_for,
+)
 
 from ..charts.kpi import progress_ratio
 from ..models import (
@@ -32,24 +39,25 @@ from ..models import (
     MilestoneStatus,
     Role,
 )
-from ..permissions import Scope, user_scope
+from ..permissions import Scope, scoped_reader, user_scope
 from ..selectors.dashboard import KpiSeries
 from ..selectors.program import InitiativeRow, initiative_overview, kpi_facts
-from ..status import KpiFact, Status, Thresholds, project_kpi
-from .models import Briefing, BriefingStatus, BriefingSubscription
+from ..status import KpiFact, Rag, Status, Thresholds, project_kpi, projection_rag
+from ..types import AnyUser, User
+from .models import Briefing, BriefingKind, BriefingStatus, BriefingSubscription
 from .periods import BriefingPeriod
 
 OPEN = (MilestoneStatus.NOT_STARTED, MilestoneStatus.IN_PROGRESS)
 
 
-def briefing_list(user: Any) -> QuerySet[Briefing]:
+def briefing_list(user: AnyUser) -> QuerySet[Briefing]:
     """The archive, newest period first. Every role may read it; no role sees nothing."""
     if not user_scope(user).can_read:
         return Briefing.objects.none()
     return Briefing.objects.select_related("requested_by")
 
 
-def briefing_get(user: Any, pk: int) -> Briefing:
+def briefing_get(user: AnyUser, pk: int) -> Briefing:
     """One briefing of the archive, 404 when it does not exist or the user may read nothing."""
     briefing = briefing_list(user).filter(pk=pk).first()
     if briefing is None:
@@ -57,7 +65,7 @@ def briefing_get(user: Any, pk: int) -> Briefing:
     return briefing
 
 
-def briefing_failures(user: Any, *, limit: int = 10) -> list[Briefing]:
+def briefing_failures(user: AnyUser, *, limit: int = 10) -> list[Briefing]:
     """The latest failed briefings with their reasons, newest request first (admins only)."""
     if not user_scope(user).is_admin:
         return []
@@ -76,23 +84,13 @@ def briefing_last_generated_at() -> dt.datetime | None:
     )
 
 
-def briefing_subscription_get(user: Any) -> BriefingSubscription | None:
+def briefing_subscription_get(user: User) -> BriefingSubscription | None:
     """The user's email opt-in, if they ever saved one."""
     return BriefingSubscription.objects.filter(user=user).first()
 
 
-class _BriefingReader:
-    """The reader a scheduled briefing is written for: may read everything, no one in person.
-
-    Beat and the command have no request user; selectors that scope by user get this one.
-    """
-
-    is_authenticated = True
-    is_active = True
-    _policy_scope = Scope(frozenset({"official"}), frozenset(), frozenset())
-
-
-BRIEFING_READER = _BriefingReader()
+# The reader a scheduled briefing is written for: may read everything, no one in person.
+BRIEFING_READER = scoped_reader(Scope(frozenset({"official"}), frozenset(), frozenset()))
 
 
 @dataclass
@@ -109,7 +107,7 @@ class KpiLine:
     target_date: dt.date | None
     attainment_pct: float | None  # latest as % of that target (direction-aware)
     projected: float | None
-    rag: str
+    rag: Rag
     source_note: str
     series: KpiSeries  # the trajectory as of the period end, for the dashboards' charts
 
@@ -226,6 +224,7 @@ class BriefingFacts:
     initiatives: list[InitiativeSection]
     indicators: list[IndicatorLine]
     sources: list[SourceLine]
+    power: PowerBriefing | None = None  # the monthly compute–power section
 
     @property
     def stale_indicators(self) -> list[IndicatorLine]:
@@ -260,15 +259,6 @@ def _kpi_series(kpi: Kpi, fact: KpiFact, as_of: dt.date) -> KpiSeries:
     )
 
 
-def _kpi_rag(series: KpiSeries, limits: Thresholds) -> str:
-    projection = series.projection
-    if projection is None:
-        return "grey"
-    if projection.shortfall <= 0:
-        return "green"
-    return "amber" if projection.shortfall <= limits.amber_max_kpi_shortfall else "red"
-
-
 def _kpi_line(kpi: Kpi, series: KpiSeries, as_of: dt.date, limits: Thresholds) -> KpiLine:
     """Table row of a KPI: latest value vs this year's target, the figures the charts show."""
     latest = series.latest
@@ -291,7 +281,7 @@ def _kpi_line(kpi: Kpi, series: KpiSeries, as_of: dt.date, limits: Thresholds) -
         target_date=target[0] if target else None,
         attainment_pct=ratio * 100 if ratio is not None else None,
         projected=series.projection.projected if series.projection else None,
-        rag=_kpi_rag(series, limits),
+        rag=projection_rag(series.projection, limits.amber_max_kpi_shortfall),
         source_note=kpi.source_note,
         series=series,
     )
@@ -317,9 +307,8 @@ def _kpis_by_initiative(as_of: dt.date) -> dict[int, list[KpiLine]]:
     limits = Thresholds.from_settings()
     grouped: dict[int, list[KpiLine]] = defaultdict(list)
     for kpi in kpis:
-        initiative_id = kpi.initiative_id or kpi.project.initiative_id
         series = _kpi_series(kpi, facts[kpi.pk], as_of)
-        grouped[initiative_id].append(_kpi_line(kpi, series, as_of, limits))
+        grouped[kpi.owner_initiative_id].append(_kpi_line(kpi, series, as_of, limits))
     return grouped
 
 
@@ -329,7 +318,8 @@ def _owners_by_project(project_ids: set[int]) -> dict[int, list[str]]:
         project_id__in=project_ids, role=Role.OWNER
     ).select_related("user"):
         user = membership.user
-        names[membership.project_id].append(user.get_full_name() or user.username)
+        if membership.project_id is not None:  # an owner's membership names its project
+            names[membership.project_id].append(user.get_full_name() or user.username)
     return names
 
 
@@ -365,7 +355,9 @@ def _milestones(
     return completed, overdue
 
 
-def _series_lines(rows: list[Any], then: Any, fresh: Any) -> IndicatorLine:
+def _series_lines(
+    rows: list[Observation], then: Observation | None, fresh: Freshness
+) -> IndicatorLine:
     """A series' last two observations (oldest first) and its value at the end of the previous
     briefing period → its line, provenance by the indicators app."""
     last = rows[-1]
@@ -403,7 +395,7 @@ def _indicators(
     which is what a reader of any briefing, old or new, needs to know.
     """
 
-    def latest(until: dt.date, n: int) -> Any:
+    def latest(until: dt.date, n: int) -> QuerySet[Observation]:
         return (
             Observation.objects.filter(period_start__lte=until)
             .annotate(
@@ -423,7 +415,7 @@ def _indicators(
             "indicator_id", "area_id", "dimension", "period", "period_start", "value"
         )
     }
-    series: dict[tuple[int, int, str], list[Any]] = defaultdict(list)
+    series: dict[tuple[int, int, str], list[Observation]] = defaultdict(list)
     observations = (
         latest(as_of, 2)
         .select_related("indicator", "area", "run", "run__source")
@@ -471,7 +463,9 @@ def briefing_facts(period: BriefingPeriod) -> BriefingFacts:
     Seventeen queries whatever the data size (eighteen with derived indicators): the 4+1
     overview (9), KPIs with targets and values (3), milestones and their owners (2),
     observations with runs and sources (1), source health (1, +1 for derived inputs) and the
-    sources' citations (1). Names and explanations are in the active language: the renderer
+    sources' citations (1). A monthly briefing adds its compute–power section (one query
+    when the cost indicator is not configured, else nine: ``power_briefing``). Names and
+    explanations are in the active language: the renderer
     calls it inside `translation.override` of the briefing's language.
     """
     as_of = _as_of(period)
@@ -494,10 +488,15 @@ def briefing_facts(period: BriefingPeriod) -> BriefingFacts:
         for row in rows
     ]
     indicators, health = _indicators(period, as_of)
+    power = None
+    if period.kind == BriefingKind.MONTHLY:
+        previous_end = period.previous().end
+        power = power_briefing(reader=BRIEFING_READER, as_of=as_of, previous_end=previous_end)
     return BriefingFacts(
         period=period,
         as_of=as_of,
         initiatives=sections,
         indicators=indicators,
         sources=_sources(health),
+        power=power,
     )

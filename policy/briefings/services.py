@@ -15,7 +15,8 @@ import secrets
 import tempfile
 from typing import Any
 
-from celery import Task, shared_task
+from celery import shared_task
+from celery.contrib.django.task import DjangoTask
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, Storage
@@ -29,6 +30,7 @@ from ..exceptions import PermissionDeniedError, ValidationFailed
 from ..notifications.alerts import briefing_failure_alert
 from ..permissions import ROLE_GROUPS, user_scope
 from ..queue import enqueue_on_commit
+from ..types import User
 from .exceptions import BriefingError, ChartExportError
 from .models import (
     Briefing,
@@ -51,7 +53,7 @@ def briefing_request(
     kind: str,
     period: str,
     language: str = BriefingLanguage.ZH,
-    user: Any = None,
+    user: User | None = None,
     trigger: str = "manual",
     enqueue: bool = True,
 ) -> Briefing:
@@ -327,7 +329,7 @@ def briefing_mail_subscribers(*, briefing_id: int) -> int:
 
 
 def briefing_subscription_set(
-    *, user: Any, weekly: bool, monthly: bool, language: str
+    *, user: User, weekly: bool, monthly: bool, language: str
 ) -> BriefingSubscription:
     """Opt the user in or out of emailed briefings (any role may)."""
     if not user_scope(user).can_read:
@@ -347,13 +349,14 @@ def briefing_subscription_set(
 
 
 @shared_task(
+    base=DjangoTask,
     name="policy.tasks.briefing_generate_task",
     bind=True,
     soft_time_limit=300,
     time_limit=360,
     acks_late=True,
 )
-def briefing_generate_task(self: Task, briefing_id: int) -> dict[str, object]:
+def briefing_generate_task(self: DjangoTask[Any, Any], briefing_id: int) -> dict[str, object]:
     """Generate one briefing; a failure is recorded on the row and retried with backoff."""
     try:
         briefing = briefing_generate(briefing_id=briefing_id)
@@ -368,19 +371,20 @@ def briefing_generate_task(self: Task, briefing_id: int) -> dict[str, object]:
     return {"id": briefing_id, "status": briefing.status, "pages": briefing.page_count}
 
 
-@shared_task(name="policy.tasks.briefing_requeue_task", soft_time_limit=60)
+@shared_task(base=DjangoTask, name="policy.tasks.briefing_requeue_task", soft_time_limit=60)
 def briefing_requeue_task() -> dict[str, object]:
     """From beat: queue again the briefings left pending (a lost message, a broker outage)."""
     return {"queued": briefing_requeue_stale()}
 
 
-@shared_task(name="policy.tasks.briefing_schedule_task", soft_time_limit=60)
+@shared_task(base=DjangoTask, name="policy.tasks.briefing_schedule_task", soft_time_limit=60)
 def briefing_schedule_task(kind: str) -> dict[str, object]:
     """From beat: queue the last complete week's or month's briefings (fans out per language)."""
     return {"kind": kind, "queued": briefing_schedule(kind=kind)}
 
 
 @shared_task(
+    base=DjangoTask,
     name="policy.tasks.briefing_mail_task",
     soft_time_limit=120,
     autoretry_for=(OSError,),

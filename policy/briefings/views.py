@@ -6,7 +6,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from ..downloads import private_file_response
 from ..exceptions import PolicyError, QueueUnavailable
 from ..permissions import require_read, user_scope
+from ..types import AuthenticatedRequest
 from .forms import BriefingGenerateForm, BriefingSubscriptionForm
 from .selectors import briefing_get, briefing_subscription_get
 from .selectors import briefing_list as briefing_archive
@@ -23,7 +25,7 @@ PAGE_SIZE = 25
 
 
 def _render_list(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     *,
     generate_form: BriefingGenerateForm | None = None,
     subscription_form: BriefingSubscriptionForm | None = None,
@@ -49,7 +51,7 @@ def _render_list(
 
 @login_required
 @require_GET
-def briefing_list(request: HttpRequest) -> HttpResponse:
+def briefing_list(request: AuthenticatedRequest) -> HttpResponse:
     """The archive, newest first, with download links; leads and admins also see a button."""
     require_read(request.user)
     return _render_list(request)
@@ -57,7 +59,7 @@ def briefing_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def briefing_generate(request: HttpRequest) -> HttpResponse:
+def briefing_generate(request: AuthenticatedRequest) -> HttpResponse:
     """Queue a briefing now (leads and admins); regenerating a period replaces its file."""
     if not require_read(request.user).can_generate_briefings:
         raise PermissionDenied(_("只有牵头部门和管理员可以生成简报。"))
@@ -89,7 +91,7 @@ def briefing_generate(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def briefing_download(request: HttpRequest, pk: int) -> HttpResponse:
+def briefing_download(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     """The PDF as an attachment; 404 when it has not been generated (yet)."""
     require_read(request.user)
     briefing = briefing_get(request.user, pk)
@@ -106,7 +108,7 @@ def briefing_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def briefing_subscribe(request: HttpRequest) -> HttpResponse:
+def briefing_subscribe(request: AuthenticatedRequest) -> HttpResponse:
     """Opt in or out of receiving weekly / monthly briefings by email."""
     require_read(request.user)
     form = BriefingSubscriptionForm(request.POST)

@@ -12,11 +12,12 @@ import pandas as pd
 import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
+from ..status import Rag
 from .theme import STATUS_COLOURS, apply_theme
 
 TRAJECTORY_KINDS = ("baseline", "target", "actual", "projection")
 TARGET_COLOUR = "#7b3fa0"
-NO_RAG = STATUS_COLOURS["grey"]
+NO_RAG = STATUS_COLOURS[Rag.GREY]
 ACTUAL_COLOUR = "#1f5fa8"
 
 

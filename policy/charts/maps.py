@@ -9,6 +9,7 @@ of the mean latitude), coloured in Python from the colour scale.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -17,6 +18,7 @@ from plotly.colors import sample_colorscale
 
 from ..geo import CHINA_FILE, PREFECTURE_FILE, load_geojson, projector
 from ..i18n import english
+from ..status import Rag
 from .theme import NO_DATA_COLOUR, STATUS_COLOURS, apply_theme
 
 DEFAULT_SCALE = "Blues"
@@ -42,9 +44,28 @@ def _ring_xy(
     return xs, ys
 
 
-def _detail(row: Any) -> str:
-    """Extra hover lines from an optional `detail` column (e.g. the prefecture's projects)."""
-    detail = getattr(row, "detail", None) if row is not None else None
+@dataclass(frozen=True)
+class _Area:
+    """One row of the values frame: the value, and the optional label and detail columns."""
+
+    value: float | None
+    label: Any  # what the hover shows instead of the formatted value, if set
+    detail: Any  # extra hover lines (e.g. the prefecture's projects), if a string
+
+
+def _areas(values: pd.DataFrame) -> dict[str, _Area]:
+    blank = [None] * len(values)
+    labels = values.get("label", blank)
+    details = values.get("detail", blank)
+    rows = zip(values["adcode"], values["value"], labels, details, strict=True)
+    return {
+        str(code): _Area(None if pd.isna(value) else float(value), label, detail)
+        for code, value, label, detail in rows
+    }
+
+
+def _detail(area: _Area | None) -> str:
+    detail = area.detail if area is not None else None
     return f"<br>{detail}" if isinstance(detail, str) and detail else ""
 
 
@@ -52,7 +73,7 @@ def _colour_for(value: float | None, low: float, high: float, scale: str) -> str
     if value is None or pd.isna(value):
         return NO_DATA_COLOUR
     position = 0.5 if high == low else (value - low) / (high - low)
-    return sample_colorscale(scale, [0.15 + 0.85 * position])[0]
+    return str(sample_colorscale(scale, [0.15 + 0.85 * position])[0])
 
 
 def _axes(fig: go.Figure) -> None:
@@ -84,8 +105,8 @@ def prefecture_choropleth(
     its adcode, so a browser test can count the drawn prefectures.
     """
     geojson = geojson or load_geojson(PREFECTURE_FILE)
-    by_code = {str(r.adcode): r for r in values.itertuples()} if len(values) else {}
-    known = [float(r.value) for r in by_code.values() if not pd.isna(r.value)]
+    by_code = _areas(values)
+    known = [a.value for a in by_code.values() if a.value is not None]
     low, high = (min(known), max(known)) if known else (0.0, 1.0)
     if low == high:  # one value everywhere: a scale from zero, not a 0.8-wide band around it
         low = 0.0 if high > 0 else high - 1.0
@@ -95,9 +116,9 @@ def prefecture_choropleth(
     for feature in geojson["features"]:
         props = feature["properties"]
         row = by_code.get(props["adcode"])
-        value = None if row is None or pd.isna(row.value) else float(row.value)
+        value = row.value if row is not None else None
         name = props["name_en"] if english() else props["name_zh"]
-        label = getattr(row, "label", None) if row is not None else None
+        label = row.label if row is not None else None
         shown = label or (no_data if value is None else format(value, value_format))
         xs, ys = _ring_xy(feature["geometry"], scale_x)
         fig.add_trace(
@@ -173,7 +194,9 @@ def _add_points(fig: go.Figure, points: pd.DataFrame, scale_x: float) -> None:
             meta="projects",
             marker={
                 "size": 11,
-                "color": [STATUS_COLOURS.get(s, STATUS_COLOURS["grey"]) for s in points["status"]],
+                "color": [
+                    STATUS_COLOURS.get(s, STATUS_COLOURS[Rag.GREY]) for s in points["status"]
+                ],
                 "line": {"color": "#ffffff", "width": 1.5},
             },
             text=list(points.get("hover", points["name"])),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -26,20 +26,10 @@ from ..selectors.dashboard import (
     Overview,
     ProjectRow,
 )
-from ..status import RAG_ORDER
+from ..status import RAG_ORDER, projection_rag
 from .kpi import kpi_progress, kpi_trajectory, progress_ratio
 from .maps import hubs_map, prefecture_choropleth
 from .program import milestone_completion, milestone_gantt, status_bars
-
-
-def kpi_rag(series: KpiSeries, amber_max_shortfall: float) -> str:
-    """The colour the status rules give this KPI's projection (grey: nothing to project)."""
-    proj = series.projection
-    if proj is None:
-        return "grey"
-    if proj.shortfall <= 0:
-        return "green"
-    return "amber" if proj.shortfall <= amber_max_shortfall else "red"
 
 
 def trajectory_frame(series: KpiSeries) -> pd.DataFrame:
@@ -81,7 +71,7 @@ def progress_frame(
                 "target": target[1],
                 "unit": series.unit,
                 "ratio": progress_ratio(value, target[1], series.higher_is_better),
-                "rag": kpi_rag(series, amber_max_shortfall),
+                "rag": projection_rag(series.projection, amber_max_shortfall),
                 "target_year": target[0].year,
             }
         )
@@ -89,9 +79,20 @@ def progress_frame(
     return pd.DataFrame(rows, columns=columns)
 
 
-def status_frame(cards: Sequence[InitiativeCard]) -> pd.DataFrame:
-    rows = [{"name": c.name, **{r: c.projects_by_rag.get(r, 0) for r in RAG_ORDER}} for c in cards]
-    return pd.DataFrame(rows, columns=["name", *RAG_ORDER])
+class StatusCounts(Protocol):
+    """An initiative's name and its projects counted by status: a card, a briefing section."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def projects_by_rag(self) -> dict[str, int]: ...
+
+
+def status_frame(cards: Sequence[StatusCounts]) -> pd.DataFrame:
+    rags = [str(r) for r in RAG_ORDER]
+    rows = [{"name": c.name, **{r: c.projects_by_rag.get(r, 0) for r in rags}} for c in cards]
+    return pd.DataFrame(rows, columns=["name", *rags])
 
 
 def completion_frame(cards: Sequence[InitiativeCard]) -> pd.DataFrame:
@@ -227,7 +228,8 @@ def map_figures(data: MapData, metric: str, metric_label: str) -> dict[str, go.F
 
 def figure_json(fig: go.Figure) -> dict[str, Any]:
     """A figure as plain JSON types (numpy arrays and dates encoded by plotly's encoder)."""
-    return json.loads(fig.to_json())
+    plain: dict[str, Any] = json.loads(fig.to_json())
+    return plain
 
 
 def chart(chart_id: str, title: str, fig: go.Figure, summary: str = "") -> dict[str, Any]:

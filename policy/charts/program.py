@@ -11,16 +11,17 @@ import pandas as pd
 import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
+from ..status import Rag
 from .theme import STATUS_COLOURS, apply_theme
 
 MS_PER_DAY = 86_400_000
 # Bars of the Gantt: the planned window, coloured by how the milestone went.
 STATE_COLOURS = {
-    "done": STATUS_COLOURS["green"],
+    "done": STATUS_COLOURS[Rag.GREEN],
     "late": "#ef6c00",  # done, but after its due date
     "due": "#1f5fa8",
-    "overdue": STATUS_COLOURS["red"],
-    "cancelled": STATUS_COLOURS["grey"],
+    "overdue": STATUS_COLOURS[Rag.RED],
+    "cancelled": STATUS_COLOURS[Rag.GREY],
 }
 
 
@@ -107,13 +108,13 @@ def _actual_markers(fig: go.Figure, frame: pd.DataFrame, today: dt.date) -> None
             )
         )
     late = frame[frame["gstate"] == "overdue"]
-    for row in late.itertuples():
+    for due, label in zip(late["due"], late["label"], strict=True):
         fig.add_trace(
             go.Scatter(
-                x=[row.due.isoformat(), today.isoformat()],
-                y=[row.label, row.label],
+                x=[due.isoformat(), today.isoformat()],
+                y=[label, label],
                 mode="lines",
-                line={"color": STATUS_COLOURS["red"], "width": 3, "dash": "dot"},
+                line={"color": STATUS_COLOURS[Rag.RED], "width": 3, "dash": "dot"},
                 showlegend=False,
                 hoverinfo="skip",
                 meta="slip",
@@ -123,10 +124,9 @@ def _actual_markers(fig: go.Figure, frame: pd.DataFrame, today: dt.date) -> None
 
 def status_bars(frame: pd.DataFrame) -> go.Figure:
     """Projects by computed status per initiative, stacked. Rows: name, green, amber, red, grey."""
-    names = {"green": _("绿灯"), "amber": _("黄灯"), "red": _("红灯"), "grey": _("无数据")}
     frame = frame.iloc[::-1]
     fig = go.Figure()
-    for rag in ("green", "amber", "red", "grey"):
+    for rag in (Rag.GREEN, Rag.AMBER, Rag.RED, Rag.GREY):
         values = [int(v) for v in frame[rag]]
         if not any(values):
             continue
@@ -135,7 +135,7 @@ def status_bars(frame: pd.DataFrame) -> go.Figure:
                 x=values,
                 y=list(frame["name"]),
                 orientation="h",
-                name=names[rag],
+                name=str(rag.label),
                 marker={"color": STATUS_COLOURS[rag]},
                 text=[v or "" for v in values],
                 textposition="inside",
@@ -157,7 +157,11 @@ def status_bars(frame: pd.DataFrame) -> go.Figure:
 def milestone_completion(frame: pd.DataFrame) -> go.Figure:
     """Milestones done / due / overdue per initiative, stacked. Rows: name, done, due, overdue."""
     labels = {"done": _("已完成"), "due": _("未到期"), "overdue": _("已逾期")}
-    colours = {"done": STATUS_COLOURS["green"], "due": "#1f5fa8", "overdue": STATUS_COLOURS["red"]}
+    colours = {
+        "done": STATUS_COLOURS[Rag.GREEN],
+        "due": "#1f5fa8",
+        "overdue": STATUS_COLOURS[Rag.RED],
+    }
     frame = frame.iloc[::-1]
     fig = go.Figure()
     for state in ("done", "due", "overdue"):

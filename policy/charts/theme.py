@@ -5,11 +5,17 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from ..i18n import language
+from ..status import Rag
 
 FONT_FAMILY = (
     '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
 )
-STATUS_COLOURS = {"green": "#2e7d32", "amber": "#f9a825", "red": "#c62828", "grey": "#9e9e9e"}
+STATUS_COLOURS: dict[str, str] = {
+    Rag.GREEN: "#2e7d32",
+    Rag.AMBER: "#f9a825",
+    Rag.RED: "#c62828",
+    Rag.GREY: "#9e9e9e",
+}
 SERIES_COLOURS = ["#1f5fa8", "#c0392b", "#7b3fa0", "#2e7d32", "#e67e22", "#00838f", "#6d4c41"]
 NO_DATA_COLOUR = "#e0e0e0"
 

@@ -7,7 +7,9 @@ carry a run, a checksum and a fetch time like any other feed.
 
 from __future__ import annotations
 
-INDICATORS = [
+from typing import Any
+
+INDICATORS: list[dict[str, Any]] = [
     dict(
         code="sc-available-compute",
         name_zh="四川可用算力规模",

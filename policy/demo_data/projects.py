@@ -7,9 +7,11 @@ Milestone tuple: (title_zh, title_en, due, status, percent, completed_on)
 
 from __future__ import annotations
 
+from typing import Any
+
 DEMO_NOTE = "演示数据（非官方统计，依据公开资料构造）"
 
-PROJECTS = [
+PROJECTS: list[dict[str, Any]] = [
     # ---- 国产推理算力大后方 -------------------------------------------------------------------
     dict(
         initiative="inference-compute",
@@ -745,7 +747,7 @@ LEADS = {"lead": "inference-compute", "lead2": "gov-llm"}
 
 # KPIs: code, owner (initiative code or "project:<code>"), names, unit, direction, baseline,
 # targets {date: value}, values {period: (period_end, value, state)}, headline, definition, source
-KPIS = [
+KPIS: list[dict[str, Any]] = [
     dict(
         code="sc-compute-total",
         owner="inference-compute",

@@ -7,7 +7,9 @@ also hold context rows (targets, ranges such as "46-49", revised forecasts) that
 
 from __future__ import annotations
 
-SOURCES = [
+from typing import Any
+
+SOURCES: list[dict[str, Any]] = [
     dict(
         code="demo-capacity",
         name="四川及全国算力规模（公开报道汇总）",

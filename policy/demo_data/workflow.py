@@ -17,11 +17,13 @@ A value already on record for the KPI and period is not replayed.
 
 from __future__ import annotations
 
+from typing import Any
+
 # An approved demo value was reviewed this long after its period ended (a realistic reporting
 # lag): its review then lies months back, not in "this week's changes".
 REVIEW_DELAY_DAYS = 42
 
-MILESTONE_EVENTS = [
+MILESTONE_EVENTS: list[dict[str, Any]] = [
     dict(
         project="tianfu-icc",
         milestone="二期土建完工",
@@ -78,7 +80,7 @@ MILESTONE_EVENTS = [
     ),
 ]
 
-KPI_EVENTS = [
+KPI_EVENTS: list[dict[str, Any]] = [
     dict(
         kpi="tf-icc-capacity",
         period="2026",

@@ -111,6 +111,18 @@ class Kpi(models.Model):
         """The name in the active language (Chinese when there is no English name)."""
         return (self.name_en or self.name_zh) if english() else self.name_zh
 
+    @property
+    def owner_initiative_id(self) -> int:
+        """The initiative the KPI counts for: its own, or its project's (exactly one is set).
+
+        An initiative KPI costs no query; a project KPI reads its project (select it along).
+        """
+        if self.initiative_id is not None:
+            return self.initiative_id
+        if self.project is None:  # pragma: no cover — kpi_belongs_to_initiative_xor_project
+            raise ValueError(f"KPI {self.pk} belongs to neither an initiative nor a project")
+        return self.project.initiative_id
+
 
 class KpiTarget(models.Model):
     """One point of a KPI's target trajectory: the value to reach by `target_date`."""

@@ -31,15 +31,15 @@ class PrivateMediaStorage(FileSystemStorage):
         super().__init__()
 
     @property
-    def base_location(self) -> str:  # type: ignore[override]
+    def base_location(self) -> str:
         return str(settings.PRIVATE_MEDIA_ROOT)
 
     @property
-    def location(self) -> str:  # type: ignore[override]
+    def location(self) -> str:
         return os.path.abspath(self.base_location)
 
     @property
-    def base_url(self) -> None:  # type: ignore[override]
+    def base_url(self) -> None:  # type: ignore[override]  # no URL at all, where storages have one
         return None
 
     def url(self, name: str | None) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db.models import Q
 from django.urls import reverse
@@ -16,6 +15,7 @@ from django.utils import timezone
 
 from ..models import KpiValue, Milestone, MilestoneStatus, ReviewState
 from ..permissions import user_scope
+from ..types import AnyUser
 
 
 @dataclass
@@ -81,7 +81,8 @@ def _milestone_changes(
         url = reverse("policy:project-detail", args=[m.project_id])
         name = m.project.display_name()
         if m.status == MilestoneStatus.DONE:
-            completed.append(MilestoneChange(m.display_title(), name, url, m.completed_on))
+            done_on = m.completed_on or m.due_date  # a done milestone has its date (constraint)
+            completed.append(MilestoneChange(m.display_title(), name, url, done_on))
         else:
             overdue.append(MilestoneChange(m.display_title(), name, url, m.due_date))
     completed.sort(key=lambda c: c.date)
@@ -103,16 +104,16 @@ def _kpi_changes(since: dt.datetime) -> list[KpiChange]:
     changes = []
     for v in rows:
         owner = v.kpi.project or v.kpi.initiative
-        if v.kpi.project_id:
-            url = reverse("policy:project-detail", args=[v.kpi.project_id])
-        else:
+        if v.kpi.project is not None:
+            url = reverse("policy:project-detail", args=[v.kpi.project.pk])
+        elif v.kpi.initiative is not None:
             url = reverse("policy:initiative-detail", args=[v.kpi.initiative.code])
         changes.append(
             KpiChange(
                 name=v.kpi.display_name(),
                 owner_name=owner.display_name() if owner else "",
                 period=v.period,
-                value=float(v.approved_value),
+                value=float(v.approved_value or 0),  # the query keeps approved values only
                 unit=v.kpi.unit,
                 approved_at=v.reviewed_at or v.entered_at,
                 url=url,
@@ -122,7 +123,7 @@ def _kpi_changes(since: dt.datetime) -> list[KpiChange]:
 
 
 def program_changes_since(
-    user: Any, since: dt.datetime, *, today: dt.date | None = None
+    user: AnyUser, since: dt.datetime, *, today: dt.date | None = None
 ) -> ProgramChanges:
     """Milestones completed, milestones newly overdue and KPI values approved since `since`.
 

@@ -49,10 +49,9 @@ from ..status import (
     project_kpi,
     project_status,
 )
+from ..types import AnyUser
 from .records import project_get
 from .work import PendingSummary, pending_by_project
-
-RAGS = ("red", "amber", "green", "grey")
 
 
 @dataclass
@@ -192,7 +191,8 @@ def _owners(project_ids: Iterable[int]) -> dict[int, list[str]]:
         .select_related("user")
         .order_by("user__username")
     ):
-        owners[m.project_id].append(m.user.get_full_name() or m.user.get_username())
+        if m.project_id is not None:  # an owner's membership names its project
+            owners[m.project_id].append(m.user.get_full_name() or m.user.get_username())
     return owners
 
 
@@ -209,12 +209,13 @@ def _kpi_series(kpi_filter: Q, today: dt.date) -> list[KpiSeries]:
     ):
         targets[kpi_id].append((when, float(value)))
     values: dict[int, list[tuple[dt.date, float]]] = defaultdict(list)
-    for kpi_id, when, value in (
+    for kpi_id, when, approved in (
         KpiValue.objects.filter(kpi_id__in=ids, approved_value__isnull=False)
         .order_by("period_end")
         .values_list("kpi_id", "period_end", "approved_value")
     ):
-        values[kpi_id].append((when, float(value)))
+        if approved is not None:  # excluded by the query; the check is for the type
+            values[kpi_id].append((when, float(approved)))
     series = []
     for kpi in kpis:
         baseline = None
@@ -350,7 +351,7 @@ def _initiative_card(
     )
 
 
-def program_overview(user: Any, *, today: dt.date | None = None) -> Overview | None:
+def program_overview(user: AnyUser, *, today: dt.date | None = None) -> Overview | None:
     """Everything the overview page shows except indicators and changes. Seven queries.
 
     None when the user may read nothing.
@@ -368,8 +369,7 @@ def program_overview(user: Any, *, today: dt.date | None = None) -> Overview | N
     order = {i.pk: i.order for i in initiatives}
 
     def rank(k: KpiSeries) -> tuple[int, int]:
-        owner_initiative = k.kpi.initiative_id or k.kpi.project.initiative_id
-        return order.get(owner_initiative, 0), k.kpi.order
+        return order.get(k.kpi.owner_initiative_id, 0), k.kpi.order
 
     headline = sorted((k for k in data.kpis if k.kpi.is_headline and k.targets), key=rank)
     return Overview(
@@ -402,7 +402,9 @@ def with_pending(rows: Sequence[ProjectRow]) -> None:
         row.pending = pending.get(row.project.pk, PendingSummary())
 
 
-def initiative_detail(user: Any, code: str, *, today: dt.date | None = None) -> InitiativeDetail:
+def initiative_detail(
+    user: AnyUser, code: str, *, today: dt.date | None = None
+) -> InitiativeDetail:
     """One initiative with its projects, KPIs, milestones and pending counts. Nine queries.
 
     Raises Http404 for an unknown code or a user who may read nothing (existence not leaked).
@@ -498,7 +500,7 @@ def pending_milestone_updates(project: Project) -> list[PendingUpdateRow]:
                 status_label=str(labels.get(update.status, update.status)),
                 percent=update.percent_complete,
                 completed_on=update.completed_on,
-                previous_status_label=str(labels.get(previous.get("status"), "")),
+                previous_status_label=str(labels.get(str(previous.get("status")), "")),
                 previous_percent=previous.get("percent_complete"),
                 submitted_by=(who.get_full_name() or who.get_username()) if who else "",
                 submitted_at=update.submitted_at,
@@ -548,7 +550,7 @@ def _related_figures(project: Project) -> list[RelatedFigure]:
     return figures
 
 
-def project_detail(user: Any, pk: int, *, today: dt.date | None = None) -> ProjectDetail:
+def project_detail(user: AnyUser, pk: int, *, today: dt.date | None = None) -> ProjectDetail:
     """One project: facts, owners, milestones, KPIs, status, related indicators, and what
     waits for review (counts and the pending milestone updates). Ten queries.
 
@@ -599,7 +601,7 @@ def _capacity_by_project(kpis: Sequence[KpiSeries]) -> dict[int, float]:
     return capacity
 
 
-def map_data(user: Any, *, today: dt.date | None = None) -> MapData:
+def map_data(user: AnyUser, *, today: dt.date | None = None) -> MapData:
     """Per-prefecture figures, project points and the national clusters. Nine queries."""
     today = today or timezone.localdate()
     if not user_scope(user).can_read:

@@ -8,11 +8,14 @@ submissions. Six queries whatever the number of records.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.db import models
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -20,6 +23,7 @@ from ..i18n import english
 from ..models import Kpi, KpiValue, Milestone, MilestoneUpdate, Project
 from ..services.common import parse_change_reason
 from ..services.milestones import PROGRESS_FIELDS
+from ..types import AnyUser, User
 from .records import project_get
 
 IGNORED = {"id", "version", "updated_at", "created_at", "entered_at", "reviewed_at"}
@@ -65,13 +69,13 @@ class HistoryRow:
     note: str = ""
 
 
-def _who(user: Any) -> str:
+def _who(user: User | None) -> str:
     if user is None:
         return str(_("系统"))
-    return user.get_full_name() or user.username
+    return user.get_full_name() or user.get_username()
 
 
-def _tracked(model: type[models.Model]) -> list[models.Field]:
+def _tracked(model: type[models.Model]) -> list[models.Field[Any, Any]]:
     return [
         f
         for f in model._meta.concrete_fields
@@ -79,7 +83,7 @@ def _tracked(model: type[models.Model]) -> list[models.Field]:
     ]
 
 
-def _shown(f: models.Field, value: Any) -> str:
+def _shown(f: models.Field[Any, Any], value: Any) -> str:
     if value is None or value == "":
         return "—"
     if f.choices:
@@ -96,7 +100,7 @@ def _shown(f: models.Field, value: Any) -> str:
     return text if len(text) <= 80 else text[:80] + "…"
 
 
-def _diff(fields: list[models.Field], old: Any, new: Any) -> tuple[FieldChange, ...]:
+def _diff(fields: list[models.Field[Any, Any]], old: Any, new: Any) -> tuple[FieldChange, ...]:
     changes = []
     for f in fields:
         before = getattr(old, f.attname) if old is not None else None
@@ -106,9 +110,13 @@ def _diff(fields: list[models.Field], old: Any, new: Any) -> tuple[FieldChange, 
     return tuple(changes)
 
 
-def _history_rows(records: Any, kind: str, label_of: Any, model: type[models.Model]) -> list:
+def _history_rows(
+    records: Iterable[Any], kind: str, label_of: Callable[[Any], str], model: type[models.Model]
+) -> list[HistoryRow]:
+    """Rows of simple_history records (historical models are built at run time: Any)."""
     fields = _tracked(model)
-    rows, previous = [], {}
+    rows: list[HistoryRow] = []
+    previous: dict[int, Any] = {}
     for record in records:
         object_id = record.id
         old = previous.get(object_id)
@@ -134,13 +142,21 @@ def _history_rows(records: Any, kind: str, label_of: Any, model: type[models.Mod
     return rows
 
 
-def _ordered(qs: Any) -> Any:
+def _ordered(qs: QuerySet[Any]) -> QuerySet[Any]:
     return qs.select_related("history_user").order_by("history_date", "history_id")
 
 
-def _submission_rows(updates: Any, titles: dict[int, str]) -> list[HistoryRow]:
-    labels = {f: str(Milestone._meta.get_field(f).verbose_name) for f in PROGRESS_FIELDS}
-    status_f = Milestone._meta.get_field("status")
+def _milestone_field(name: str) -> models.Field[Any, Any]:
+    column = Milestone._meta.get_field(name)
+    if not isinstance(column, models.Field):  # pragma: no cover — progress fields are columns
+        raise TypeError(name)
+    return column
+
+
+def _submission_rows(
+    updates: Iterable[MilestoneUpdate], titles: dict[int, str]
+) -> list[HistoryRow]:
+    labels = {f: str(_milestone_field(f).verbose_name) for f in PROGRESS_FIELDS}
     rows = []
     for update in updates:
         changes = []
@@ -148,36 +164,35 @@ def _submission_rows(updates: Any, titles: dict[int, str]) -> list[HistoryRow]:
             old, new = update.previous.get(name), getattr(update, name)
             new = new.isoformat() if isinstance(new, dt.date) else new
             if old != new:
-                f = status_f if name == "status" else Milestone._meta.get_field(name)
+                f = _milestone_field(name)
                 changes.append(FieldChange(labels[name], _shown(f, old), _shown(f, new)))
         files = len(update.evidence.all())
         note = _("附佐证材料 %(n)d 份") % {"n": files} if files else ""
-        common = {
-            "object_kind": str(_("里程碑")),
-            "object_label": titles.get(update.milestone_id, ""),
-            "channel": update.channel,
-            "channel_label": str(CHANNEL_LABELS.get(update.channel, update.channel)),
-        }
+        row = partial(
+            HistoryRow,
+            object_kind=str(_("里程碑")),
+            object_label=titles.get(update.milestone_id, ""),
+            channel=update.channel,
+            channel_label=str(CHANNEL_LABELS.get(update.channel, update.channel)),
+        )
         rows.append(
-            HistoryRow(
+            row(
                 when=update.submitted_at,
                 who=_who(update.submitted_by),
                 step="submitted",
                 step_label=str(STEP_LABELS["submitted"]),
                 changes=tuple(changes),
                 note=note,
-                **common,
             )
         )
         if update.state == "returned" and update.reviewed_at:
             rows.append(
-                HistoryRow(
+                row(
                     when=update.reviewed_at,
                     who=_who(update.reviewed_by),
                     step="returned",
                     step_label=str(STEP_LABELS["returned"]),
                     note=update.review_note,
-                    **common,
                 )
             )
     return rows
@@ -213,7 +228,7 @@ def _rows(project: Project, *, milestone_id: int | None = None) -> list[HistoryR
     return rows
 
 
-def project_history(user: Any, project: Project) -> list[HistoryRow]:
+def project_history(user: AnyUser, project: Project) -> list[HistoryRow]:
     """Every recorded change of the project, newest first (404 when the user may not read it).
 
     Rows: when, who, object kind and label, channel (form/api/admin/system) and review step
@@ -224,7 +239,7 @@ def project_history(user: Any, project: Project) -> list[HistoryRow]:
     return _rows(project)
 
 
-def milestone_history(user: Any, milestone: Milestone) -> list[HistoryRow]:
+def milestone_history(user: AnyUser, milestone: Milestone) -> list[HistoryRow]:
     """The same rows for one milestone: its edits, submissions, approvals and returns."""
     project = project_get(user, milestone.project_id)
     return _rows(project, milestone_id=milestone.pk)

@@ -9,7 +9,6 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
@@ -25,11 +24,12 @@ from ..status import (
     initiative_status,
     project_status,
 )
+from ..types import AnyUser
 
 ProjectStatusMap = dict[int, Status]
 
 
-def project_list(user: Any) -> QuerySet[Project]:
+def project_list(user: AnyUser) -> QuerySet[Project]:
     """Projects the user may read (every project for any role; none without a role)."""
     if not user_scope(user).can_read:
         return Project.objects.none()
@@ -87,7 +87,8 @@ def project_statuses(
     project_kpis = list(_kpis_with_trajectory().filter(project_id__in=ids))
     facts = kpi_facts(project_kpis)
     for kpi in project_kpis:
-        kpis[kpi.project_id].append(facts[kpi.pk])
+        if kpi.project_id is not None:  # the query asked for project KPIs only
+            kpis[kpi.project_id].append(facts[kpi.pk])
     limits = Thresholds.from_settings()
     return {pid: project_status(milestones[pid], kpis[pid], today, limits) for pid in ids}
 
@@ -100,7 +101,7 @@ class InitiativeRow:
     projects_by_rag: dict[str, int]
 
 
-def initiative_overview(user: Any, *, today: dt.date | None = None) -> list[InitiativeRow]:
+def initiative_overview(user: AnyUser, *, today: dt.date | None = None) -> list[InitiativeRow]:
     """The 4+1 with project counts and computed status. Nine queries whatever the size."""
     today = today or timezone.localdate()
     if not user_scope(user).can_read:

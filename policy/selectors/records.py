@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q, QuerySet
@@ -21,12 +20,13 @@ from django.utils.translation import gettext as _
 from ..models import Evidence, Kpi, KpiTarget, KpiValue, Milestone, MilestoneUpdate, Project
 from ..permissions import user_scope
 from ..status import Status
+from ..types import AnyUser
 from .program import project_statuses
 
 # --- Getters --------------------------------------------------------------------------------
 
 
-def project_get(user: Any, pk: int, *, write: bool = False) -> Project:
+def project_get(user: AnyUser, pk: int, *, write: bool = False) -> Project:
     """The project with its initiative and region: 404 when unreadable, 403 when read-only."""
     scope = user_scope(user)
     project = (
@@ -41,7 +41,7 @@ def project_get(user: Any, pk: int, *, write: bool = False) -> Project:
     return project
 
 
-def milestone_get(user: Any, pk: int, *, write: bool = False) -> Milestone:
+def milestone_get(user: AnyUser, pk: int, *, write: bool = False) -> Milestone:
     """The milestone with its project (see `project_get` for 404 and 403)."""
     milestone = Milestone.objects.filter(pk=pk).first() if user_scope(user).can_read else None
     if milestone is None:
@@ -50,7 +50,7 @@ def milestone_get(user: Any, pk: int, *, write: bool = False) -> Milestone:
     return milestone
 
 
-def milestone_update_get(user: Any, pk: int) -> MilestoneUpdate:
+def milestone_update_get(user: AnyUser, pk: int) -> MilestoneUpdate:
     """An owner's milestone update, 404 unless the user may read its project."""
     update = MilestoneUpdate.objects.select_related("milestone").filter(pk=pk).first()
     if update is None or not user_scope(user).can_read:
@@ -59,21 +59,21 @@ def milestone_update_get(user: Any, pk: int) -> MilestoneUpdate:
     return update
 
 
-def kpi_get(user: Any, pk: int, *, write: bool = False) -> Kpi:
+def kpi_get(user: AnyUser, pk: int, *, write: bool = False) -> Kpi:
     """The KPI: 404 when unreadable; with `write`, 403 unless the user may report its values
     (a project KPI: whoever may change the project; an initiative KPI: its lead and admins)."""
     scope = user_scope(user)
     kpi = Kpi.objects.select_related("project", "initiative").filter(pk=pk).first()
     if kpi is None or not scope.can_read:
         raise Http404(_("指标不存在或无权查看。"))
-    if kpi.project_id:
+    if kpi.project_id is not None:
         project_get(user, kpi.project_id, write=write)
-    elif write and not scope.can_approve_for(kpi.initiative_id):
+    elif write and not scope.can_approve_for(kpi.owner_initiative_id):
         raise PermissionDenied(_("只有该任务方向的牵头部门和管理员可以填报此指标。"))
     return kpi
 
 
-def kpi_value_get(user: Any, pk: int) -> KpiValue:
+def kpi_value_get(user: AnyUser, pk: int) -> KpiValue:
     """A reported KPI value with its KPI, 404 unless the user may read the KPI."""
     row = KpiValue.objects.select_related("kpi").filter(pk=pk).first()
     if row is None or not user_scope(user).can_read:
@@ -82,7 +82,7 @@ def kpi_value_get(user: Any, pk: int) -> KpiValue:
     return row
 
 
-def evidence_get(user: Any, pk: int) -> Evidence:
+def evidence_get(user: AnyUser, pk: int) -> Evidence:
     """An evidence file, 404 unless the user may read its milestone's project."""
     evidence = Evidence.objects.filter(pk=pk).first() if user_scope(user).can_read else None
     if evidence is None:
@@ -104,7 +104,7 @@ class ProjectFilters:
     q: str | None = None
 
 
-def _projects(user: Any) -> QuerySet[Project]:
+def _projects(user: AnyUser) -> QuerySet[Project]:
     if not user_scope(user).can_read:
         return Project.objects.none()
     return (
@@ -114,7 +114,7 @@ def _projects(user: Any) -> QuerySet[Project]:
     )
 
 
-def project_search(user: Any, filters: ProjectFilters) -> list[tuple[Project, Status]]:
+def project_search(user: AnyUser, filters: ProjectFilters) -> list[tuple[Project, Status]]:
     """Projects matching the filters with their computed status. Seven queries at most.
 
     Status is computed, so the status filter applies after the statuses are known.
@@ -144,7 +144,7 @@ def project_search(user: Any, filters: ProjectFilters) -> list[tuple[Project, St
 
 
 def milestone_search(
-    user: Any,
+    user: AnyUser,
     *,
     project: int | None = None,
     status: str | None = None,
@@ -167,7 +167,7 @@ def milestone_search(
 
 
 def kpi_search(
-    user: Any, *, initiative: str | None = None, project: int | None = None
+    user: AnyUser, *, initiative: str | None = None, project: int | None = None
 ) -> QuerySet[Kpi]:
     """KPIs with targets and every reported value (approved and pending). Three queries a page."""
     if not user_scope(user).can_read:
@@ -188,7 +188,7 @@ def kpi_search(
 
 
 def milestone_update_search(
-    user: Any, *, state: str | None = None, milestone: int | None = None
+    user: AnyUser, *, state: str | None = None, milestone: int | None = None
 ) -> QuerySet[MilestoneUpdate]:
     """Owners' milestone updates, newest first (a lazy queryset: the caller slices one page)."""
     if not user_scope(user).can_read:

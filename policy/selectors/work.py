@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -25,12 +24,13 @@ from ..models import (
     UpdateState,
 )
 from ..permissions import user_scope
+from ..types import AnyUser
 from ..validators import current_period
 
 OPEN = (MilestoneStatus.NOT_STARTED, MilestoneStatus.IN_PROGRESS)
 
 
-def editable_projects(user: Any) -> QuerySet[Project]:
+def editable_projects(user: AnyUser) -> QuerySet[Project]:
     """Projects the user may change: owned, of a led initiative, or all for admins."""
     scope = user_scope(user)
     qs = Project.objects.select_related("initiative")
@@ -41,7 +41,7 @@ def editable_projects(user: Any) -> QuerySet[Project]:
     )
 
 
-def approvable_filter(user: Any, prefix: str) -> Q:
+def approvable_filter(user: AnyUser, prefix: str) -> Q:
     """Rows whose project (through `prefix`) belongs to an initiative the user may approve for."""
     scope = user_scope(user)
     if scope.is_admin:
@@ -80,7 +80,7 @@ def _latest_returned(project_ids: list[int]) -> list[MilestoneUpdate]:
     )
 
 
-def _kpi_scope(user: Any, project_ids: list[int], prefix: str = "") -> Q:
+def _kpi_scope(user: AnyUser, project_ids: list[int], prefix: str = "") -> Q:
     """KPIs the user reports: of their projects, plus initiative KPIs of led initiatives."""
     scope = user_scope(user)
     own = Q(**{f"{prefix}project_id__in": project_ids})
@@ -91,7 +91,7 @@ def _kpi_scope(user: Any, project_ids: list[int], prefix: str = "") -> Q:
     return own
 
 
-def _kpis_to_report(user: Any, project_ids: list[int], today: dt.date) -> list[KpiToReport]:
+def _kpis_to_report(user: AnyUser, project_ids: list[int], today: dt.date) -> list[KpiToReport]:
     kpis = list(
         Kpi.objects.filter(_kpi_scope(user, project_ids)).select_related("project", "initiative")
     )
@@ -110,7 +110,7 @@ def _kpis_to_report(user: Any, project_ids: list[int], today: dt.date) -> list[K
     return rows
 
 
-def my_work(user: Any, *, today: dt.date | None = None) -> MyWork:
+def my_work(user: AnyUser, *, today: dt.date | None = None) -> MyWork:
     """Everything waiting for this owner or lead: eight queries (plus two for the scope)."""
     today = today or timezone.localdate()
     days = settings.MILESTONE_DUE_SOON_DAYS

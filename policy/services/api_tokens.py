@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 from ..exceptions import ValidationFailed
 from ..models import ApiToken
 from ..models.api import token_digest
+from ..types import User
 
 TOKEN_PREFIX = "fpo_"  # noqa: S105 — a public marker, not a secret
 
@@ -28,7 +28,7 @@ def api_token_default_expiry(now: dt.datetime | None = None) -> dt.datetime | No
 @transaction.atomic
 def api_token_create(
     *,
-    user: Any,
+    user: User,
     name: str,
     expires_at: dt.datetime | None = None,
     read_only: bool = False,

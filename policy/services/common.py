@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 
 from ..exceptions import PermissionDeniedError, ValidationFailed
+from ..models import Project
 from ..permissions import user_scope
+from ..types import User
 from ..validators import FieldErrors
 
 CHANNELS = ("form", "api", "admin")
@@ -35,7 +35,7 @@ def parse_change_reason(reason: str | None) -> tuple[str, str]:
     return "system", ""
 
 
-def save_with_history(obj: models.Model, *, actor: Any, channel: str, step: str) -> None:
+def save_with_history(obj: models.Model, *, actor: User, channel: str, step: str) -> None:
     """full_clean, then save with who/why attached to the history record simple_history writes."""
     try:
         obj.full_clean()
@@ -55,7 +55,7 @@ def raise_if_errors(errors: FieldErrors, summary: str | None = None) -> None:
         raise ValidationFailed(summary or "；".join(flat), fields=errors)
 
 
-def require_project_write(actor: Any, project: Any) -> None:
+def require_project_write(actor: User, project: Project) -> None:
     if not user_scope(actor).can_write_project(project):
         raise PermissionDeniedError(
             _(
@@ -65,6 +65,6 @@ def require_project_write(actor: Any, project: Any) -> None:
         )
 
 
-def require_approver(actor: Any, initiative_id: int) -> None:
+def require_approver(actor: User, initiative_id: int) -> None:
     if not user_scope(actor).can_approve_for(initiative_id):
         raise PermissionDeniedError(_("只有该任务方向的牵头部门或管理员可以审核。"))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 from ..exceptions import ConflictError, PermissionDeniedError, ValidationFailed
 from ..models import Kpi, KpiValue, ReviewState
 from ..permissions import user_scope
+from ..types import User
 from ..validators import (
     NARRATIVE_MAX_LENGTH,
     REVIEW_NOTE_MAX_LENGTH,
@@ -42,17 +42,14 @@ class NeedsConfirmation(ValidationFailed):
     code = "needs_confirmation"
 
 
-def kpi_initiative_id(kpi: Kpi) -> int:
-    return kpi.initiative_id if kpi.initiative_id else kpi.project.initiative_id
-
-
-def require_kpi_write(actor: Any, kpi: Kpi) -> None:
+def require_kpi_write(actor: User, kpi: Kpi) -> None:
     """Project KPIs: owners, leads and admins. Initiative KPIs: the lead and admins only."""
     scope = user_scope(actor)
+    project = kpi.project if kpi.project_id else None
     allowed = (
-        scope.can_write_project(kpi.project)
-        if kpi.project_id
-        else scope.can_approve_for(kpi.initiative_id)
+        scope.can_write_project(project)
+        if project is not None
+        else scope.can_approve_for(kpi.owner_initiative_id)
     )
     if not allowed:
         raise PermissionDeniedError(_("您没有填报指标“%(name)s”的权限。") % {"name": kpi.name_zh})
@@ -89,7 +86,7 @@ def _check_jump(kpi: Kpi, value: Decimal, period_end: dt.date, confirmed: bool) 
 
 def kpi_value_record(
     *,
-    actor: Any,
+    actor: User,
     kpi_id: int,
     period: str,
     value: Decimal,
@@ -129,7 +126,7 @@ def kpi_value_record(
         if seen != expected_version:
             raise _kpi_conflict(row)
         _check_jump(kpi, value, period_end, confirm_jump)
-        direct = user_scope(actor).can_approve_for(kpi_initiative_id(kpi))
+        direct = user_scope(actor).can_approve_for(kpi.owner_initiative_id)
         row = row or KpiValue(kpi=kpi, period=period, version=0)
         row.period_end = period_end
         row.value = value
@@ -177,13 +174,13 @@ def _kpi_conflict(row: KpiValue | None) -> ConflictError:
     )
 
 
-def _locked_submitted(actor: Any, value_id: int, expected_version: int | None) -> KpiValue:
+def _locked_submitted(actor: User, value_id: int, expected_version: int | None) -> KpiValue:
     row = (
         KpiValue.objects.select_for_update(of=("self",))
         .select_related("kpi__project")
         .get(pk=value_id)
     )
-    require_approver(actor, kpi_initiative_id(row.kpi))
+    require_approver(actor, row.kpi.owner_initiative_id)
     if row.state != ReviewState.SUBMITTED:
         raise ConflictError(
             _("该填报已处理（%(state)s），无需再次审核。") % {"state": row.get_state_display()}
@@ -194,7 +191,7 @@ def _locked_submitted(actor: Any, value_id: int, expected_version: int | None) -
 
 
 def kpi_value_approve(
-    *, actor: Any, value_id: int, expected_version: int | None = None, channel: str = "form"
+    *, actor: User, value_id: int, expected_version: int | None = None, channel: str = "form"
 ) -> KpiValue:
     """Approve a submitted value: `approved_value` becomes the reported value."""
     with transaction.atomic():
@@ -211,7 +208,7 @@ def kpi_value_approve(
 
 def kpi_value_return(
     *,
-    actor: Any,
+    actor: User,
     value_id: int,
     reason: str,
     expected_version: int | None = None,

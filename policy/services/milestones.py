@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from ..exceptions import ConflictError, ValidationFailed
 from ..models import Evidence, Milestone, MilestoneStatus, MilestoneUpdate, UpdateState
 from ..permissions import user_scope
+from ..types import User
 from ..validators import (
     REVIEW_NOTE_MAX_LENGTH,
     CheckedFile,
@@ -52,7 +53,7 @@ def progress_snapshot(obj: Milestone | MilestoneUpdate | Any) -> dict[str, Any]:
 
 
 def _label(field: str) -> str:
-    return str(Milestone._meta.get_field(field).verbose_name)
+    return str(getattr(Milestone._meta.get_field(field), "verbose_name", field))
 
 
 def _shown(field: str, value: Any) -> str:
@@ -77,10 +78,10 @@ def describe_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]
     ]
 
 
-def _who(user: Any) -> str:
+def _who(user: User | None) -> str:
     if user is None:
         return _("系统")
-    return user.get_full_name() or user.username
+    return user.get_full_name() or user.get_username()
 
 
 def _when(moment: dt.datetime) -> str:
@@ -161,7 +162,7 @@ def _store_evidence(
     *,
     milestone: Milestone,
     update: MilestoneUpdate | None,
-    actor: Any,
+    actor: User,
     stored: list[Evidence],
 ) -> None:
     for checked in files:
@@ -180,7 +181,7 @@ def _store_evidence(
         evidence.save()
 
 
-def _supersede_pending(milestone: Milestone, *, actor: Any, note: str) -> None:
+def _supersede_pending(milestone: Milestone, *, actor: User, note: str) -> None:
     MilestoneUpdate.objects.filter(milestone=milestone, state=UpdateState.SUBMITTED).update(
         state=UpdateState.SUPERSEDED,
         reviewed_by=actor,
@@ -213,7 +214,7 @@ def _validate(
 
 def milestone_record_progress(
     *,
-    actor: Any,
+    actor: User,
     milestone_id: int,
     expected_version: int,
     status: str,
@@ -275,7 +276,7 @@ def milestone_record_progress(
         return ProgressResult(milestone, applied=False, update=update)
 
 
-def _locked_pending(update_id: int, actor: Any) -> tuple[MilestoneUpdate, Milestone]:
+def _locked_pending(update_id: int, actor: User) -> tuple[MilestoneUpdate, Milestone]:
     update = MilestoneUpdate.objects.select_for_update().get(pk=update_id)
     milestone = (
         Milestone.objects.select_for_update(of=("self",))
@@ -292,7 +293,7 @@ def _locked_pending(update_id: int, actor: Any) -> tuple[MilestoneUpdate, Milest
 
 
 def milestone_update_approve(
-    *, actor: Any, update_id: int, note: str = "", channel: str = "form"
+    *, actor: User, update_id: int, note: str = "", channel: str = "form"
 ) -> Milestone:
     """Apply a pending owner update to its milestone (lead of the initiative or admin only).
 
@@ -316,7 +317,7 @@ def milestone_update_approve(
 
 
 def milestone_update_return(
-    *, actor: Any, update_id: int, reason: str, channel: str = "form"
+    *, actor: User, update_id: int, reason: str, channel: str = "form"
 ) -> MilestoneUpdate:
     """Send a pending update back to its owner with a reason; the milestone is unchanged."""
     reason = (reason or "").strip()

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from celery import shared_task
+from celery.contrib.django.task import DjangoTask
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -21,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from ..models import Membership, Milestone, MilestoneStatus, ReminderSent, Role
+from ..types import User
 
 OPEN = (MilestoneStatus.NOT_STARTED, MilestoneStatus.IN_PROGRESS)
 KIND_OWNER = "owner"
@@ -63,20 +65,24 @@ def _item(m: Milestone, today: dt.date) -> ReminderItem:
     )
 
 
-def _recipients(today: dt.date) -> tuple[dict[Any, list], dict[Any, list]]:
+Recipients = dict[User, list[ReminderItem]]
+
+
+def _recipients(today: dt.date) -> tuple[Recipients, Recipients]:
     horizon = today + dt.timedelta(days=settings.MILESTONE_DUE_SOON_DAYS)
     milestones = list(
         Milestone.objects.filter(status__in=OPEN, due_date__lte=horizon)
         .select_related("project")
         .order_by("due_date", "pk")
     )
-    by_project, overdue_by_initiative = defaultdict(list), defaultdict(list)
+    by_project: dict[int, list[ReminderItem]] = defaultdict(list)
+    overdue_by_initiative: dict[int, list[ReminderItem]] = defaultdict(list)
     for m in milestones:
         by_project[m.project_id].append(_item(m, today))
         if m.due_date < today:
             overdue_by_initiative[m.project.initiative_id].append(_item(m, today))
-    owners: dict[Any, list] = defaultdict(list)
-    leads: dict[Any, list] = defaultdict(list)
+    owners: Recipients = defaultdict(list)
+    leads: Recipients = defaultdict(list)
     memberships = Membership.objects.filter(user__is_active=True).select_related("user")
     for ms in memberships.exclude(user__email=""):
         if ms.role == Role.OWNER and ms.project_id in by_project:
@@ -86,7 +92,9 @@ def _recipients(today: dt.date) -> tuple[dict[Any, list], dict[Any, list]]:
     return owners, leads
 
 
-def _send_once(user: Any, kind: str, items: list, today: dt.date, report: ReminderReport) -> None:
+def _send_once(
+    user: User, kind: str, items: list[ReminderItem], today: dt.date, report: ReminderReport
+) -> None:
     try:
         with transaction.atomic():
             ReminderSent.objects.create(user=user, kind=kind, day=today, item_count=len(items))
@@ -123,7 +131,7 @@ def reminders_send(*, today: dt.date) -> ReminderReport:
     return report
 
 
-@shared_task(name="policy.tasks.reminders_send_task", soft_time_limit=300)
+@shared_task(base=DjangoTask, name="policy.tasks.reminders_send_task", soft_time_limit=300)
 def reminders_send_task(day: str | None = None) -> dict[str, object]:
     """Send the daily reminder emails (owners: due soon and overdue; leads: overdue digest)."""
     today = dt.date.fromisoformat(day) if day else timezone.localdate()

@@ -7,6 +7,7 @@ import os
 import socket
 
 from celery import shared_task
+from celery.contrib.django.task import DjangoTask
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -25,7 +26,7 @@ def worker_ping_record(
     return ping
 
 
-@shared_task(name="policy.tasks.heartbeat_task", soft_time_limit=30)
+@shared_task(base=DjangoTask, name="policy.tasks.heartbeat_task", soft_time_limit=30)
 def heartbeat_task(source: str = "beat", requested_at: str | None = None) -> dict[str, object]:
     """Record that a worker ran a task (from beat every 5 minutes, or the system page)."""
     when = dt.datetime.fromisoformat(requested_at) if requested_at else None

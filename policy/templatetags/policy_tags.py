@@ -1,10 +1,12 @@
-"""Formatting filters: Chinese units (万元/亿元, P) and status badges.
+"""Formatting filters: Chinese units (万元/亿元, P), signed changes and status badges.
 
 Names in the active language come from the models themselves: `{{ project.display_name }}`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django import template
@@ -13,27 +15,22 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from ..formatting import number, yuan
-from ..status import RAG_ORDER
+from ..formatting import number, signed, yuan
+from ..selectors.dashboard import KpiSeries
+from ..status import RAG_ORDER, Rag
 
 register = template.Library()
 
-RAG_LABELS = {
-    "green": gettext_noop("绿灯"),
-    "amber": gettext_noop("黄灯"),
-    "red": gettext_noop("红灯"),
-    "grey": gettext_noop("无数据"),
-}
-
-
 register.filter(yuan)
 register.filter(number)
+register.filter(signed)
 
 
 @register.simple_tag
 def rag_badge(rag: str) -> str:
     """A status badge whose colour is never the only cue: it always carries the word."""
-    return format_html('<span class="rag rag-{}">{}</span>', rag, _(RAG_LABELS.get(rag, rag)))
+    label = Rag(rag).label if rag in Rag.values else rag
+    return format_html('<span class="rag rag-{}">{}</span>', rag, label)
 
 
 MILESTONE_STATE_LABELS = {
@@ -47,8 +44,8 @@ MILESTONE_STATE_LABELS = {
 def rag_counts(counts: dict[str, int]) -> str:
     """ "红灯 2 · 黄灯 1 · 绿灯 3" with each colour word in its badge, zero counts left out."""
     parts = [
-        format_html('<span class="rag rag-{}">{} {}</span>', rag, _(RAG_LABELS[rag]), counts[rag])
-        for rag in ("red", "amber", "green", "grey")
+        format_html('<span class="rag rag-{}">{} {}</span>', rag, rag.label, counts[rag])
+        for rag in sorted(Rag, key=RAG_ORDER.__getitem__, reverse=True)  # worst first
         if counts.get(rag)
     ]
     return format_html_join_safe(parts) if parts else "—"
@@ -67,18 +64,18 @@ def milestone_counts(counts: dict[str, int]) -> str:
     return format_html_join_safe(parts)
 
 
-def format_html_join_safe(parts: list[str]) -> str:
+def format_html_join_safe(parts: Sequence[str]) -> str:
     return mark_safe(" ".join(parts))  # noqa: S308 — every part went through format_html
 
 
 @register.filter
-def year_target(series: Any, today: Any) -> Any:
+def year_target(series: KpiSeries, today: dt.date) -> tuple[dt.date, float] | None:
     """The KPI's target for today's year (or the next one)."""
     return series.target_for_year(today.year)
 
 
 @register.simple_tag
-def projection_text(series: Any) -> str:
+def projection_text(series: KpiSeries) -> str:
     """The projection the status rules computed, as one sentence."""
     p = series.projection
     if p is None:
@@ -98,7 +95,7 @@ def projection_text(series: Any) -> str:
 @register.filter
 def rag_rank(rag: str) -> int:
     """Sort key for a status column: red 3, amber 2, green 1, no data 0."""
-    return RAG_ORDER.get(rag, 0)
+    return RAG_ORDER[Rag(rag)] if rag in Rag.values else 0
 
 
 @register.simple_tag

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -15,10 +15,11 @@ from ..permissions import require_read
 from ..revision import cached_body
 from ..selectors.dashboard import MAP_METRICS, initiative_detail, map_data, project_detail
 from ..selectors.history import project_history
+from ..types import AuthenticatedRequest
 
 
 @login_required
-def initiative(request: HttpRequest, code: str) -> HttpResponse:
+def initiative(request: AuthenticatedRequest, code: str) -> HttpResponse:
     """One initiative: projects table, KPI charts, milestone timeline across its projects."""
     require_read(request.user)
     initiative = Initiative.objects.filter(code=code).first()
@@ -43,7 +44,7 @@ def initiative(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def project(request: HttpRequest, pk: int) -> HttpResponse:
+def project(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """One project: facts, owners, status and why, milestones, KPIs, related indicators."""
     require_read(request.user)
     detail = project_detail(request.user, pk)
@@ -70,7 +71,7 @@ def metric_labels() -> dict[str, str]:
 
 
 @login_required
-def map_view(request: HttpRequest) -> HttpResponse:
+def map_view(request: AuthenticatedRequest) -> HttpResponse:
     """Sichuan's prefectures by a chosen metric with project points; the national clusters."""
     require_read(request.user)
     metric = request.GET.get("metric", "projects")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from indicators.selectors import key_indicator_figures
@@ -13,9 +13,10 @@ from ..permissions import require_read
 from ..revision import cached_body
 from ..selectors.changes import program_changes_since, week_start
 from ..selectors.dashboard import program_overview
+from ..types import AuthenticatedRequest
 
 
-def _overview_context(request: HttpRequest) -> dict[str, object]:
+def _overview_context(request: AuthenticatedRequest) -> dict[str, object]:
     data = program_overview(request.user)
     since = briefing_last_generated_at() or week_start()
     return {
@@ -27,7 +28,7 @@ def _overview_context(request: HttpRequest) -> dict[str, object]:
 
 
 @login_required
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: AuthenticatedRequest) -> HttpResponse:
     """The 4+1 at a glance: status of each initiative and why, milestones, headline KPIs,
     key indicators and what changed since the last briefing (or since Monday before the first).
 

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,11 +21,12 @@ from ..notifications.selectors import notification_list
 from ..permissions import user_scope
 from ..queue import enqueue_on_commit
 from ..services.system import heartbeat_task
+from ..types import AuthenticatedRequest
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def system(request: HttpRequest) -> HttpResponse:
+def system(request: AuthenticatedRequest) -> HttpResponse:
     """For admins: database and broker in use, whether a worker answers, the last failures."""
     if not user_scope(request.user).is_admin:
         raise PermissionDenied

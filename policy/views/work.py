@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -25,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ..downloads import private_file_response
 from ..exceptions import ConflictError, PermissionDeniedError, PolicyError
 from ..forms import KpiValueForm, MilestoneProgressForm, ReviewForm, apply_service_errors
+from ..models import Milestone, MilestoneUpdate
 from ..permissions import require_read, user_scope
 from ..selectors.history import milestone_history
 from ..selectors.records import (
@@ -37,7 +39,6 @@ from ..selectors.records import (
 from ..selectors.work import kpi_values_recent, milestone_page, my_work
 from ..services.kpis import (
     NeedsConfirmation,
-    kpi_initiative_id,
     kpi_value_approve,
     kpi_value_record,
     kpi_value_return,
@@ -47,6 +48,7 @@ from ..services.milestones import (
     milestone_update_approve,
     milestone_update_return,
 )
+from ..types import AuthenticatedRequest
 from ..validators import current_period, period_example, safe_file_name
 
 
@@ -56,7 +58,7 @@ def _forbidden(exc: PermissionDeniedError) -> PermissionDenied:
 
 @login_required
 @require_GET
-def my_work_view(request: HttpRequest) -> HttpResponse:
+def my_work_view(request: AuthenticatedRequest) -> HttpResponse:
     """Owners and leads: their projects, milestones due and overdue, values to report, reviews."""
     scope = require_read(request.user)
     if not scope.can_edit_anything:
@@ -66,7 +68,7 @@ def my_work_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def milestone_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def milestone_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """A milestone with its pending update, evidence files and history."""
     milestone = milestone_get(request.user, pk)
     scope = user_scope(request.user)
@@ -80,7 +82,7 @@ def milestone_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "policy/work/milestone_detail.html", context)
 
 
-def _progress_initial(milestone: Any, pending: Any) -> dict[str, Any]:
+def _progress_initial(milestone: Milestone, pending: MilestoneUpdate | None) -> dict[str, Any]:
     source = pending or milestone
     return {
         "status": source.status,
@@ -99,11 +101,13 @@ class EvidenceLimitUploadHandler(FileUploadHandler):
     kept on the request so the form can say which file was too large.
     """
 
-    def __init__(self, request: Any = None) -> None:
+    def __init__(self, request: HttpRequest) -> None:
         super().__init__(request)
         self.limit = settings.EVIDENCE_MAX_BYTES
         self.received = 0
-        request.evidence_too_large = []
+        self.too_large: list[str] = []
+        # Read back by _too_large_errors; HttpRequest declares no such attribute, hence setattr.
+        setattr(request, "evidence_too_large", self.too_large)  # noqa: B010
 
     def new_file(self, *args: Any, **kwargs: Any) -> None:
         super().new_file(*args, **kwargs)
@@ -112,7 +116,7 @@ class EvidenceLimitUploadHandler(FileUploadHandler):
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
         self.received += len(raw_data)
         if self.received > self.limit:
-            self.request.evidence_too_large.append(safe_file_name(self.file_name or ""))
+            self.too_large.append(safe_file_name(self.file_name or ""))
             raise SkipFile
         return raw_data
 
@@ -120,7 +124,7 @@ class EvidenceLimitUploadHandler(FileUploadHandler):
         return None
 
 
-def _too_large_errors(request: HttpRequest) -> list[str]:
+def _too_large_errors(request: AuthenticatedRequest) -> list[str]:
     limit = filesizeformat(settings.EVIDENCE_MAX_BYTES)
     return [
         _("“%(name)s”超过了 %(limit)s 的上限，未上传；请压缩或拆分后再上传。")
@@ -131,7 +135,7 @@ def _too_large_errors(request: HttpRequest) -> list[str]:
 
 @login_required
 @csrf_exempt  # only so the upload handler can be installed first; _milestone_edit checks CSRF
-def milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def milestone_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The milestone form: owners submit for review, leads and admins save directly."""
     request.upload_handlers.insert(0, EvidenceLimitUploadHandler(request))
     return _milestone_edit(request, pk)
@@ -139,7 +143,7 @@ def milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @csrf_protect
 @require_http_methods(["GET", "POST"])
-def _milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def _milestone_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     milestone = milestone_get(request.user, pk, write=True)
     page = milestone_page(milestone)
     direct = user_scope(request.user).can_approve_for(milestone.project.initiative_id)
@@ -186,7 +190,7 @@ def _milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def milestone_update_review(request: HttpRequest, pk: int) -> HttpResponse:
+def milestone_update_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """A lead approves a pending milestone update or returns it with a reason."""
     update = milestone_update_get(request.user, pk)
     form = ReviewForm(request.POST)
@@ -213,7 +217,7 @@ def milestone_update_review(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def kpi_value_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def kpi_value_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Report a KPI value for a period (default: the current one)."""
     kpi = kpi_get(request.user, pk, write=True)
     period = (request.POST.get("period") or request.GET.get("period") or "").strip()
@@ -258,7 +262,7 @@ def kpi_value_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "recent": recent,
         "period_example": period_example(kpi.frequency),
         "needs_confirm": needs_confirm,
-        "can_review": scope.can_approve_for(kpi_initiative_id(kpi)),
+        "can_review": scope.can_approve_for(kpi.owner_initiative_id),
         "review_form": ReviewForm(),
     }
     return render(request, "policy/work/kpi_value_form.html", context)
@@ -266,7 +270,7 @@ def kpi_value_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def kpi_value_review(request: HttpRequest, pk: int) -> HttpResponse:
+def kpi_value_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """A lead approves a submitted KPI value or returns it with a reason."""
     row = kpi_value_get(request.user, pk)
     form = ReviewForm(request.POST)
@@ -295,7 +299,7 @@ def kpi_value_review(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
+def evidence_download(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     """Serve an evidence file to users who may read its project, always as a download."""
     evidence = evidence_get(request.user, pk)
     return private_file_response(

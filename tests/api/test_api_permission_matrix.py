@@ -25,6 +25,9 @@ from django.core.files.base import ContentFile
 from django.test import Client
 from django.utils import timezone
 
+from indicators.analytics.models import PowerScenario
+from indicators.analytics.power import PowerOverrides
+from indicators.analytics.services import power_scenario_create
 from indicators.models import Indicator, IngestionRun, Observation, RunStatus
 from policy.api import api
 from policy.briefings.models import Briefing
@@ -38,7 +41,7 @@ from policy.models import (
     ReviewState,
 )
 from tests.api.conftest import bearer
-from tests.conftest import client_for
+from tests.conftest import client_for, make_power_demo
 
 pytestmark = pytest.mark.django_db
 
@@ -74,6 +77,7 @@ class World:
     update: MilestoneUpdate  # submitted by the owner, waiting for review
     briefing: Briefing
     indicator: Indicator
+    scenario: PowerScenario  # a saved power-cost what-if (the demo's power figures are in)
 
 
 @dataclass(frozen=True)
@@ -150,6 +154,12 @@ MATRIX: dict[str, Op] = {
     ),
     "list_observations": Op(url=lambda w: "/api/v1/observations"),
     "list_ingestion_runs": Op(url=lambda w: "/api/v1/ingestion-runs"),
+    "get_power_cost": Op(url=lambda w: "/api/v1/analytics/power-cost?area=510100&price=0.35"),
+    "list_power_scenarios": Op(url=lambda w: "/api/v1/analytics/power-scenarios"),
+    "get_power_scenario": Op(
+        url=lambda w: f"/api/v1/analytics/power-scenarios/{w.scenario.pk}",
+        missing=lambda w: "/api/v1/analytics/power-scenarios/987654",
+    ),
     "update_milestone_progress": Op(
         url=lambda w: f"/api/v1/milestones/{w.milestone.pk}/progress",
         allowed=PROJECT_WRITERS,
@@ -254,6 +264,10 @@ def world(
         generated_at=now,
     )
     briefing.file.save("briefing.pdf", ContentFile(PDF_BYTES))
+    make_power_demo()
+    scenario = power_scenario_create(
+        actor=lead, name="水电直供", area="510100", overrides=PowerOverrides(price=0.35)
+    )
     users = {
         "outsider": outsider,
         "official": official,
@@ -274,6 +288,7 @@ def world(
         update=submitted.update,
         briefing=briefing,
         indicator=indicator,
+        scenario=scenario,
     )
 
 

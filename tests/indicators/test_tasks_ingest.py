@@ -105,7 +105,7 @@ def test_the_task_options_follow_the_style_guide() -> None:
     assert ingest_source_task.acks_late is True
     assert ingest_source_task.max_retries == 5
     assert ingest_source_task.soft_time_limit
-    assert ingest_source_task.retry_backoff
+    assert ingest_source_task.retry_backoff  # type: ignore[attr-defined]  # a task option
 
 
 @pytest.mark.django_db
@@ -140,7 +140,7 @@ def test_beat_fans_out_only_sources_whose_schedule_is_due(
 
 
 @pytest.fixture
-def worker(transactional_db: None):  # type: ignore[no-untyped-def]
+def worker(transactional_db: None):
     proc = start_celery_worker(
         INDICATORS_ALLOWED_HOSTS="127.0.0.1", INDICATORS_ALLOW_PRIVATE_ADDRESSES="1"
     )

@@ -14,6 +14,7 @@ from indicators.exceptions import ConnectorError
 from indicators.models import Indicator, IngestionRun, RunStatus, Source
 from indicators.services import source_ingest
 from policy.briefings import services as briefing_services
+from policy.briefings.exceptions import BriefingError
 from policy.briefings.models import Briefing, BriefingStatus
 from policy.notifications.models import Notification, NotificationKind
 from policy.notifications.services import notification_send
@@ -103,7 +104,7 @@ def test_a_briefing_that_fails_for_good_alerts_the_admins(
     briefing = briefing_services.briefing_request(kind="monthly", period="2026-10", enqueue=False)
     with django_capture_on_commit_callbacks(execute=True):
         for _attempt in range(2):  # the first try and its one retry
-            with pytest.raises(briefing_services.BriefingError):
+            with pytest.raises(BriefingError):
                 briefing_services.briefing_generate(briefing_id=briefing.pk)
             if _attempt == 0:
                 assert Notification.objects.count() == 0  # a retry is still coming

@@ -16,7 +16,7 @@ OLD_PDF = b"%PDF-1.7 previous briefing\n"
 
 
 @pytest.fixture
-def broken_chromium(settings):  # type: ignore[no-untyped-def]
+def broken_chromium(settings):
     """The warm browser is restarted against a chromium path that does not exist."""
     stop_browser()
     settings.BRIEFING_CHROMIUM_PATH = "/nonexistent/chromium"

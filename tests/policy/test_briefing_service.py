@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 from django.core import mail
 
 from policy.briefings import services as service
+from policy.briefings.exceptions import BriefingError
 from policy.briefings.models import Briefing, BriefingStatus, BriefingSubscription
 from policy.briefings.render import RenderedBriefing
 from policy.briefings.services import briefing_generate_task
@@ -77,8 +79,8 @@ def test_a_failed_store_leaves_no_new_file(
     def broken_replace(src: str, dst: str) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(service.os, "replace", broken_replace)
-    with pytest.raises(service.BriefingError) as caught:
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(BriefingError) as caught:
         service.briefing_generate(briefing_id=briefing.pk)
     assert "No space left on device" in str(caught.value)
     briefing.refresh_from_db()

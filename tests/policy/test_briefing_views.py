@@ -53,7 +53,7 @@ def test_every_role_sees_the_archive_and_downloads(
     assert response["Content-Type"] == "application/pdf"
     assert "attachment" in response["Content-Disposition"]
     assert "4plus1-briefing-monthly-2026-09-zh-hans.pdf" in response["Content-Disposition"]
-    assert b"".join(response.streaming_content) == PDF
+    assert b"".join(response.streaming_content) == PDF  # type: ignore[attr-defined]
 
 
 @pytest.mark.django_db

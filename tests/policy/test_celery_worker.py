@@ -22,7 +22,7 @@ pytestmark = [
 
 
 @pytest.fixture
-def worker(transactional_db: None):  # type: ignore[no-untyped-def]
+def worker(transactional_db: None):
     proc = start_celery_worker()
     yield proc
     proc.terminate()

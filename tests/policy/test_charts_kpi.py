@@ -29,6 +29,7 @@ def test_trajectory_draws_baseline_targets_actuals_and_projection() -> None:
     )
     proj = project_kpi(fact, TODAY)
     assert proj is not None
+    assert fact.baseline is not None
     rows = [("baseline", *fact.baseline), *(("target", *t) for t in fact.targets)]
     rows += [("actual", *v) for v in fact.values]
     rows.append(("projection", proj.target_date, proj.projected))

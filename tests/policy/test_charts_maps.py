@@ -23,7 +23,7 @@ POINTS = pd.DataFrame(
 )
 
 
-def _prefecture_traces(fig) -> list:  # type: ignore[no-untyped-def]
+def _prefecture_traces(fig) -> list:
     return [t for t in fig.data if t.fill == "toself"]
 
 

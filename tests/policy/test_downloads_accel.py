@@ -60,7 +60,7 @@ def test_with_a_prefix_nginx_sends_the_evidence_after_the_role_check(
 def test_without_a_prefix_the_app_streams_the_file(evidence: Evidence, official: Any) -> None:
     response = client_for(official).get(f"/evidence/{evidence.pk}/")
     assert "X-Accel-Redirect" not in response
-    assert b"".join(response.streaming_content) == PDF
+    assert b"".join(response.streaming_content) == PDF  # type: ignore[attr-defined]
 
 
 def test_briefing_pdfs_go_through_nginx_too_page_and_api(

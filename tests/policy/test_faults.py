@@ -117,7 +117,7 @@ def test_the_fail_open_cache_still_works_when_redis_is_up() -> None:
         assert cache.get("harden:probe") == "ok"
         assert cache.add("harden:forever", "x", None) in (True, False)
         cache.delete_many(["harden:probe", "harden:forever"])
-        cache.ping()
+        cache.ping()  # type: ignore[attr-defined]  # FailOpenRedisCache's own method
 
 
 # --- readiness -------------------------------------------------------------------------------
@@ -148,15 +148,18 @@ def test_healthz_stays_cheap_and_ok(client: Any) -> None:
 @pytest.fixture
 def broker_down() -> Any:
     """Celery publishes to a Redis broker on a closed port (eager mode off)."""
-    saved = (app.conf.broker_url, app.conf.task_always_eager)
-    app.conf.broker_url = f"redis://127.0.0.1:{closed_port()}/6"
-    app.conf.task_always_eager = False
-    app._pool = None
-    app.amqp._producer_pool = None
+    saved = {"broker_url": app.conf.broker_url, "task_always_eager": app.conf.task_always_eager}
+    app.conf.update(broker_url=f"redis://127.0.0.1:{closed_port()}/6", task_always_eager=False)
+    _forget_connections()
     yield
-    app.conf.broker_url, app.conf.task_always_eager = saved
-    app._pool = None
-    app.amqp._producer_pool = None
+    app.conf.update(saved)
+    _forget_connections()
+
+
+def _forget_connections() -> None:
+    """Celery caches its connection and producer pools; drop them so the URL change counts."""
+    app._pool = None  # type: ignore[attr-defined]
+    app.amqp._producer_pool = None  # type: ignore[attr-defined]
 
 
 # Transactional: on-commit callbacks run at once, as in a real request (a test transaction

@@ -148,7 +148,7 @@ def test_evidence_is_served_only_to_readers(owner_client, milestone, official, o
     url = f"/evidence/{evidence.pk}/"
     response = client_for(official).get(url)
     assert response.status_code == 200
-    assert b"".join(response.streaming_content) == PDF
+    assert b"".join(response.streaming_content) == PDF  # type: ignore[attr-defined]
     assert response["Content-Type"] == "application/pdf"
     assert "attachment" in response["Content-Disposition"]
     assert client_for(outsider).get(url).status_code == 404
@@ -186,7 +186,7 @@ def test_an_oversized_file_is_not_read_past_the_limit(owner, milestone, settings
     assert handler.receive_data_chunk(b"12345", 0) == b"12345"
     with pytest.raises(SkipFile):
         handler.receive_data_chunk(b"123456", 5)
-    assert request.evidence_too_large == ["big.pdf"]
+    assert request.evidence_too_large == ["big.pdf"]  # type: ignore[attr-defined]
 
 
 def test_the_oversized_file_is_named_and_nothing_is_saved(owner_client, milestone, settings):

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from policy.models import Initiative, Kpi, KpiTarget, KpiValue, Membership, Milestone, Role
 
 
-def _fails(fn) -> None:  # type: ignore[no-untyped-def]
+def _fails(fn) -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
         fn()
 
