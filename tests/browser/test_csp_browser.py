@@ -51,6 +51,8 @@ def every_page() -> list[str]:
         "/indicators/",
         f"/indicators/{indicator.code}/",
         "/indicators/sources/",
+        "/analytics/power/",
+        "/notifications/",
         "/briefings/",
         "/work/",
         f"/milestones/{milestone.pk}/",
