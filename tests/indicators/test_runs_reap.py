@@ -72,8 +72,8 @@ def test_a_run_of_a_dead_process_on_this_host_is_reaped_and_the_source_runs_at_o
     assert run.status == RunStatus.SUCCEEDED
     dead.refresh_from_db()
     assert dead.status == RunStatus.FAILED
-    assert "已中断" in dead.error
-    assert "可以立即重新运行" in dead.error
+    assert "stopped (killed, restarted or out of memory)" in dead.error
+    assert "run it again at once" in dead.error
     assert dead.finished_at is not None
     assert Observation.objects.count() == 1
 
@@ -107,7 +107,7 @@ def test_run_now_says_a_live_run_is_in_progress_instead_of_queued(
     )
 
     (message,) = [str(m) for m in get_messages(response.wsgi_request)]
-    assert "正在采集中" in message
+    assert "正在采集中" in message  # a page request: the site language
     assert sent == []
 
 
@@ -186,7 +186,7 @@ def test_a_worker_killed_mid_run_does_not_block_its_source(http_server: Any) -> 
 
     stuck.refresh_from_db()
     assert stuck.status == RunStatus.FAILED
-    assert "已中断" in stuck.error
+    assert "已中断" in stuck.error  # written by the worker, in the site's language
     assert done.trigger == "manual"
     assert elapsed < 30  # at once, not after the 30-minute claim timeout
     assert Observation.objects.filter(run=done).count() == 1
