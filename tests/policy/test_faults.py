@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from celery import current_app
 from django.contrib.messages import get_messages
 from django.test import override_settings
 from django.urls import reverse
@@ -148,12 +149,17 @@ def test_healthz_stays_cheap_and_ok(client: Any) -> None:
 @pytest.fixture
 def broker_down() -> Any:
     """Celery publishes to a Redis broker on a closed port (eager mode off)."""
+    # A Celery() made by another test (a sender) becomes the current app, and shared tasks
+    # publish through the current app: make ours current for the test, then put it back.
+    previous = current_app._get_current_object()
+    app.set_current()
     saved = {"broker_url": app.conf.broker_url, "task_always_eager": app.conf.task_always_eager}
     app.conf.update(broker_url=f"redis://127.0.0.1:{closed_port()}/6", task_always_eager=False)
     _forget_connections()
     yield
     app.conf.update(saved)
     _forget_connections()
+    previous.set_current()
 
 
 def _forget_connections() -> None:
@@ -163,8 +169,9 @@ def _forget_connections() -> None:
 
 
 # Transactional: on-commit callbacks run at once, as in a real request (a test transaction
-# would hold them back and the broker would never be asked).
-on_commit_runs = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# would hold them back and the broker would never be asked). They need none of the data the
+# migrations create, so no serialized rollback (it clashes with an earlier flush's new rows).
+on_commit_runs = pytest.mark.django_db(transaction=True)
 
 
 def _messages(response: Any) -> list[str]:
@@ -214,11 +221,11 @@ def test_the_system_page_test_task_with_the_broker_down_says_so(
 
 @on_commit_runs
 def test_generate_briefing_with_the_broker_down_keeps_a_row_beat_queues_again(
-    lead: Any, broker_down, monkeypatch
+    admin_user: Any, broker_down, monkeypatch
 ) -> None:
     from policy.briefings import services
 
-    response = client_for(lead).post(
+    response = client_for(admin_user).post(
         reverse("policy:briefing-generate"),
         {"kind": "monthly", "period": "2026-10", "language": "zh-hans"},
     )
@@ -231,7 +238,7 @@ def test_generate_briefing_with_the_broker_down_keeps_a_row_beat_queues_again(
 
     # Beat's re-queue job, once the broker is back, sends it again.
     sent: list[int] = []
-    monkeypatch.setattr(services.briefing_generate_task, "delay", lambda pk: sent.append(pk))
+    monkeypatch.setattr(services, "enqueue_on_commit", lambda task, pk: sent.append(pk))
     later = briefing.requested_at + dt.timedelta(minutes=11)
     assert services.briefing_requeue_stale(now=later) == [briefing.pk]
     assert sent == [briefing.pk]
