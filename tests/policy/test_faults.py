@@ -151,7 +151,7 @@ def broker_down() -> Any:
     """Celery publishes to a Redis broker on a closed port (eager mode off)."""
     # A Celery() made by another test (a sender) becomes the current app, and shared tasks
     # publish through the current app: make ours current for the test, then put it back.
-    previous = current_app._get_current_object()
+    previous = current_app._get_current_object()  # type: ignore[attr-defined]  # a Proxy
     app.set_current()
     saved = {"broker_url": app.conf.broker_url, "task_always_eager": app.conf.task_always_eager}
     app.conf.update(broker_url=f"redis://127.0.0.1:{closed_port()}/6", task_always_eager=False)
