@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from celery import shared_task
+from celery.contrib.django.task import DjangoTask
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
@@ -87,6 +88,7 @@ def notification_email(*, notification_ids: list[int]) -> int:
 
 
 @shared_task(
+    base=DjangoTask,
     name="policy.tasks.notification_email_task",
     soft_time_limit=120,
     autoretry_for=(OSError,),

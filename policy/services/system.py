@@ -36,7 +36,7 @@ def heartbeat_task(source: str = "beat", requested_at: str | None = None) -> dic
     return {"id": ping.pk, "worker": ping.worker}
 
 
-@shared_task(name="policy.tasks.sessions_clear_task", soft_time_limit=300)
+@shared_task(base=DjangoTask, name="policy.tasks.sessions_clear_task", soft_time_limit=300)
 def sessions_clear_task() -> dict[str, object]:
     """From beat, daily: delete expired sessions (they would otherwise pile up for ever)."""
     call_command("clearsessions")
