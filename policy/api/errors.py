@@ -196,5 +196,6 @@ class ShapedNinjaAPI(NinjaAPI):
             elif isinstance(pattern, URLPattern):
                 pattern = _shaped(pattern, self)
             urls.append(pattern)
-        urls.append(re_path(r"^.+$", unknown, name="api-unknown"))
+        # Any path, a newline in it too ("." would not match one: Django's HTML 404 answered).
+        urls.append(re_path(r"^[\s\S]+$", unknown, name="api-unknown"))
         return urls

@@ -110,7 +110,12 @@ def test_the_schema_states_the_rules_it_can() -> None:
 
 def test_a_non_numeric_id_is_a_404_in_the_error_shape(official: Any) -> None:
     client: Client = TokenClient(official)
-    for path in ("/api/v1/projects/None", "/api/v1/milestones/abc", "/api/v1/kpis/1.5"):
+    for path in (
+        "/api/v1/projects/None",
+        "/api/v1/milestones/abc",
+        "/api/v1/kpis/1.5",
+        "/api/v1/kpis/1%0A/values",  # a newline in the id: still the JSON 404
+    ):
         error_of(client.get(path), 404, "not_found")
 
 
