@@ -4,17 +4,46 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test venv venv-dev sysdeps sysdeps-test messages lint check hooks clean
+.PHONY: run test venv venv-dev lock wheelhouse sysdeps sysdeps-test messages lint check hooks clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
 
+# Installed from the hashed lock only: every package at the version and with the hash written
+# in requirements/*.txt (pip itself and the build tools included), then the project without
+# its dependencies. To add a dependency: edit pyproject.toml, `make lock`, commit both.
 venv: $(BIN)/python
-	$(BIN)/pip install -q -e .
+	$(BIN)/python -m pip install -q --require-hashes -r requirements/base.txt
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
 
 venv-dev: $(BIN)/python
-	$(BIN)/pip install -q -e ".[dev]"
+	$(BIN)/python -m pip install -q --require-hashes -r requirements/dev.txt
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
+
+# Regenerate the lock from pyproject.toml with uv (a pip-installed tool in .venv-lock, pinned
+# here). Universal: one lock for every platform, with the hashes of all their files. base.txt
+# is what production installs; dev.txt adds the test tools at the same versions.
+UV_VERSION ?= 0.13.9
+LOCK_FLAGS := --generate-hashes --universal --python-version 3.11 --quiet
+.venv-lock/bin/uv:
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install -q "uv==$(UV_VERSION)"
+
+lock: .venv-lock/bin/uv
+	.venv-lock/bin/uv pip compile pyproject.toml requirements/build.in $(LOCK_FLAGS) \
+		$(LOCK_UPGRADE) -o requirements/base.txt
+	.venv-lock/bin/uv pip compile pyproject.toml requirements/build.in --extra dev \
+		-c requirements/base.txt $(LOCK_FLAGS) $(LOCK_UPGRADE) -o requirements/dev.txt
+
+# Everything an offline machine of this platform needs to install the app: the locked
+# packages (wheels, or sdists where a package ships no wheel) and the app's own wheel.
+# See README "Installing offline".
+wheelhouse: venv
+	rm -rf wheelhouse
+	$(BIN)/python -m pip download -q --require-hashes -r requirements/base.txt -d wheelhouse
+	$(BIN)/python -m pip wheel -q --no-deps --no-build-isolation -w wheelhouse .
+	rm -rf build
+	cp requirements/base.txt wheelhouse/requirements.txt
 
 sysdeps:
 	scripts/sysdeps.sh run
@@ -60,4 +89,4 @@ hooks: venv-dev
 	$(BIN)/pre-commit install
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache node_modules
+	rm -rf $(VENV) .venv-lock staticfiles .pytest_cache node_modules wheelhouse

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from policy.exceptions import PolicyError
 from policy.types import signed_in
 
 from .connectors import get_connector
@@ -109,11 +110,18 @@ class SourceAdmin(admin.ModelAdmin[Source]):
 
     @admin.action(description=_("立即运行所选来源"))
     def run_now(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
+        queued = 0
         for source in queryset:
-            source_run_enqueue(source=source, user=signed_in(request))
-        self.message_user(
-            request, _("已排队 %(n)s 个来源。") % {"n": queryset.count()}, messages.SUCCESS
-        )
+            try:
+                source_run_enqueue(source=source, user=signed_in(request))
+            except PolicyError as exc:  # busy, or the task queue is down
+                self.message_user(request, exc.message, messages.ERROR)
+            else:
+                queued += 1
+        if queued:
+            self.message_user(
+                request, _("已排队 %(n)s 个来源。") % {"n": queued}, messages.SUCCESS
+            )
 
 
 @admin.register(IngestionRun)

@@ -2,8 +2,11 @@
 
 Source URLs are typed in by analysts, so a fetch must not become a way into the intranet:
 only http(s), only hosts on ``INDICATORS_ALLOWED_HOSTS``, never an address that resolves to a
-private, loopback, link-local or reserved network (unless explicitly allowed), redirects only
-within the same host, a time limit and a size cap enforced while reading.
+private, loopback, link-local or reserved network (unless explicitly allowed), a time limit and
+a size cap enforced while reading. A redirect is followed to the same scheme, host and port; to
+anywhere else only when the target passes the guard on its own: no downgrade from https, a host
+on the list, and the scheme's default port unless the list names ``host:port`` (a redirect to
+another port of an allowed host, say a database's, is refused).
 
 Errors say whether retrying can help: ``TransientFetchError`` (timeouts, connection failures,
 429, 5xx) is retried by the task; ``FetchError`` (4xx, refused URL, too large) is not.
@@ -30,6 +33,7 @@ from django.utils.translation import gettext as _
 from indicators.exceptions import FetchError, TransientFetchError
 
 USER_AGENT = "four-plus-one-dashboard/0.1 (indicator ingestion)"
+DEFAULT_PORTS = {"http": 80, "https": 443}
 _SECRET_PARAMS = ("key", "token", "secret", "password", "signature")
 
 
@@ -39,8 +43,9 @@ class FetchPolicy:
 
     ``timeout`` is in seconds and applies to connecting and to each read (not to the whole
     download, which ``max_bytes`` bounds instead); ``max_bytes`` counts the body after
-    decompression; ``allowed_hosts`` holds host names without port, exact or "*.example.org"
-    (subdomains only); ``allow_private`` permits intranet addresses.
+    decompression; ``allowed_hosts`` holds host names, exact or "*.example.org" (subdomains
+    only), optionally with ":port" (a port redirects may go to besides the default one);
+    ``allow_private`` permits intranet addresses.
     """
 
     timeout: float = 20
@@ -59,10 +64,20 @@ class FetchPolicy:
         )
 
 
+def _entry_host(entry: str) -> str:
+    """The host part of an allowed-hosts entry ("host", "host:port", "[v6]:port")."""
+    entry = entry.strip().lower()
+    if entry.startswith("["):
+        return entry[1:].split("]", 1)[0]
+    if entry.count(":") == 1:
+        entry = entry.split(":", 1)[0]
+    return entry.rstrip(".")
+
+
 def host_allowed(host: str, allowed_hosts: tuple[str, ...]) -> bool:
     """True when ``host`` equals an entry, or is a subdomain of a "*.suffix" entry."""
     host = host.lower().rstrip(".")
-    for pattern in (entry.lower().rstrip(".") for entry in allowed_hosts):
+    for pattern in (_entry_host(entry) for entry in allowed_hosts):
         if pattern.startswith("*."):
             if host.endswith(pattern[1:]):
                 return True
@@ -99,7 +114,7 @@ class Fetcher:
         Raises ``FetchError`` or ``TransientFetchError`` with a message naming the URL.
         """
         current = self._prepare(url, params)
-        host = self._check_url(current)
+        self._check_url(current)
         for _hop in range(self.MAX_REDIRECTS + 1):
             with _network_errors(current, self.policy.timeout):
                 response = self.session.get(
@@ -109,8 +124,9 @@ class Fetcher:
                 if not response.is_redirect:
                     _check_status(current, response)
                     return self._read(current, response)
-                current = urljoin(current, response.headers["location"])
-                self._check_redirect(url, current, host)
+                target = urljoin(current, response.headers["location"])
+                self._check_redirect(url, current, target)
+                current = target
         raise FetchError(
             _("%(url)s 重定向超过 %(max)s 次；请在来源中填写最终地址。")
             % {"url": display_url(url), "max": self.MAX_REDIRECTS},
@@ -149,16 +165,32 @@ class Fetcher:
             _check_public(host, parts.port or (443 if parts.scheme == "https" else 80), url)
         return host
 
-    def _check_redirect(self, original: str, target: str, host: str) -> None:
-        if (urlsplit(target).hostname or "").lower() != host:
-            raise _refused(
-                _(
-                    "%(url)s 重定向到另一主机 %(target)s；只跟随同一主机内的重定向。如新地址可信"
-                    "，请在来源中直接使用它。"
-                ),
-                original,
-                target=display_url(target),
+    def _check_redirect(self, original: str, current: str, target: str) -> None:
+        """Follow ``current`` → ``target`` only within one origin or to a URL the guard allows.
+
+        Another origin must pass the guard by itself: no https → http downgrade, a listed host,
+        and the default port of its scheme unless INDICATORS_ALLOWED_HOSTS names "host:port".
+        """
+        if _origin(target) != _origin(current):
+            parts = urlsplit(target)
+            host = (parts.hostname or "").lower()
+            port = _port(parts)
+            downgrade = urlsplit(current).scheme == "https" and parts.scheme != "https"
+            listed = host_allowed(host, self.policy.allowed_hosts) and (
+                port == DEFAULT_PORTS.get(parts.scheme)
+                or _port_listed(host, port, self.policy.allowed_hosts)
             )
+            if downgrade or not listed:
+                raise _refused(
+                    _(
+                        "%(url)s 重定向到了 %(target)s，主机、端口或协议与原地址不同，未跟随。"
+                        "只跟随到 INDICATORS_ALLOWED_HOSTS 中主机的默认端口（或以“主机:端口”"
+                        "列出的端口）的重定向，且不从 https 降为 http。"
+                        "如新地址可信，请直接把它填为来源地址。"
+                    ),
+                    original,
+                    target=display_url(target),
+                )
         self._check_url(target)
 
     def _read(self, url: str, response: requests.Response) -> bytes:
@@ -174,6 +206,27 @@ class Fetcher:
                 if len(body) > limit:
                     raise _too_large(url, limit)
         return bytes(body)
+
+
+def _port(parts: Any) -> int | None:
+    try:
+        return parts.port or DEFAULT_PORTS.get(parts.scheme)
+    except ValueError:  # a port that is not a number
+        return None
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    return parts.scheme, (parts.hostname or "").lower(), _port(parts)
+
+
+def _port_listed(host: str, port: int | None, allowed_hosts: tuple[str, ...]) -> bool:
+    """True when an entry names this host (or a "*." pattern matching it) with this port."""
+    for entry in allowed_hosts:
+        head, sep, tail = entry.strip().lower().rpartition(":")
+        if sep and tail.isdigit() and int(tail) == port and host_allowed(host, (head,)):
+            return True
+    return False
 
 
 def _check_public(host: str, port: int, url: str) -> None:

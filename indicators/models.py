@@ -189,6 +189,9 @@ class IngestionRun(models.Model):
         _("原始数据"), upload_to="payloads/%Y/%m/", storage=private_storage, blank=True
     )
     payload_bytes = models.PositiveBigIntegerField(_("原始数据大小"), null=True, blank=True)
+    # Which process runs it and when it last said so (see indicators.runs: dead runs are reaped).
+    worker = models.CharField(_("执行进程"), max_length=200, blank=True)
+    heartbeat_at = models.DateTimeField(_("最近心跳"), null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at"]

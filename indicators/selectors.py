@@ -444,11 +444,17 @@ def indicator_detail(user: AnyUser, code: str) -> IndicatorDetail | None:
     )
 
 
-def ingestion_run_list(user: AnyUser, *, limit: int = 50) -> list[IngestionRun]:
-    """The latest runs with their sources, newest first. Admins only; one query."""
+def ingestion_run_list(
+    user: AnyUser, *, limit: int = 50, status: str | None = None
+) -> list[IngestionRun]:
+    """The latest runs (of one status if given) with their sources, newest first. Admins only;
+    one query."""
     if not user_scope(user).is_admin:
         return []
-    return list(IngestionRun.objects.select_related("source").order_by("-started_at")[:limit])
+    runs = IngestionRun.objects.select_related("source").order_by("-started_at")
+    if status is not None:
+        runs = runs.filter(status=status)
+    return list(runs[:limit])
 
 
 def ingestion_run_progress(user: AnyUser, runs: Iterable[IngestionRun]) -> dict[int, RunProgress]:

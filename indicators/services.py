@@ -41,6 +41,7 @@ from django.utils.translation import gettext as _
 
 from policy.models import Region, RegionLevel
 from policy.readmodel import refresh_for_indicators
+from policy.queue import enqueue_on_commit
 from policy.revision import program_changed
 from policy.types import User
 
@@ -53,6 +54,7 @@ from .models import Category, Indicator, IngestionRun, Observation, RunStatus, S
 from .progress import Forward, Reporter
 from .staging import same_value, upsert
 from .validation import present, validate
+from .runs import run_failed_alert, run_heartbeat, runs_reap, worker_identity
 
 logger = logging.getLogger(__name__)
 
@@ -149,31 +151,32 @@ def ingest(request: IngestRequest) -> IngestionRun:
     started = time.monotonic()
     reporter = Reporter(run.pk, request.progress)
     try:
-        reporter.stage("read")
-        payload = _payload(request)
-        _keep_payload(run, request, payload)
-        result = get_connector(request.kind, request.options).parse(payload)
-        area_names_resolve(result)
-        validated = validate(result, create_missing=request.create_missing)
-        run.missing = result.missing
-        with transaction.atomic():
-            _create_missing_codes(validated.new_indicators, validated.new_areas)
-            reporter.stage("stage", 0, len(validated.rows))
-            counts = upsert(
-                validated.rows, run_id=run.pk, progress=reporter, dry_run=request.dry_run
-            )
-            run.inserted, run.updated, run.unchanged = (
-                counts.inserted,
-                counts.updated,
-                counts.unchanged,
-            )
-            if not request.dry_run:
-                changed = present(validated.rows["indicator"])
-                derived_recompute(changed=changed)
-                # KPIs that follow these indicators: their statuses, in the same transaction.
-                refresh_for_indicators(changed)
-            if request.dry_run:
-                transaction.set_rollback(True)
+        with run_heartbeat(run):  # lets another process tell this run from a dead one
+            reporter.stage("read")
+            payload = _payload(request)
+            _keep_payload(run, request, payload)
+            result = get_connector(request.kind, request.options).parse(payload)
+            area_names_resolve(result)
+            validated = validate(result, create_missing=request.create_missing)
+            run.missing = result.missing
+            with transaction.atomic():
+                _create_missing_codes(validated.new_indicators, validated.new_areas)
+                reporter.stage("stage", 0, len(validated.rows))
+                counts = upsert(
+                    validated.rows, run_id=run.pk, progress=reporter, dry_run=request.dry_run
+                )
+                run.inserted, run.updated, run.unchanged = (
+                    counts.inserted,
+                    counts.updated,
+                    counts.unchanged,
+                )
+                if not request.dry_run:
+                    changed = present(validated.rows["indicator"])
+                    derived_recompute(changed=changed)
+                    # KPIs that follow these indicators: their statuses, in the same transaction.
+                    refresh_for_indicators(changed)
+                if request.dry_run:
+                    transaction.set_rollback(True)
     except Exception as exc:
         _run_fail(run, request, exc, started)
         raise
@@ -184,8 +187,28 @@ def ingest(request: IngestRequest) -> IngestionRun:
 
 
 def source_run_enqueue(*, source: Source, user: User) -> None:
-    """Queue a run of ``source`` once the current transaction commits ("run now")."""
-    ingest_source_task.delay_on_commit(source.pk, trigger="manual", user_id=user.pk)
+    """Queue a run of ``source`` once the current transaction commits ("run now").
+
+    A run whose process died is reaped first, so it does not block this one. Raises
+    ``SourceBusy`` while a live run is in progress (the task would skip it) and
+    ``QueueUnavailable`` when the broker cannot be reached.
+    """
+    runs_reap(source_id=source.pk)
+    running = (
+        IngestionRun.objects.filter(
+            source=source,
+            status=RunStatus.RUNNING,
+            started_at__gt=timezone.now() - RUN_CLAIM_TIMEOUT,
+        )
+        .order_by("-started_at")
+        .first()
+    )
+    if running is not None:
+        raise SourceBusy(
+            _("来源“%(name)s”正在采集中（%(time)s 开始），本次没有排队；请等它完成后再运行。")
+            % {"name": source.name, "time": f"{timezone.localtime(running.started_at):%H:%M}"}
+        )
+    enqueue_on_commit(ingest_source_task, source.pk, trigger="manual", user_id=user.pk)
 
 
 def due_sources_enqueue(*, now: dt.datetime | None = None) -> list[int]:
@@ -194,6 +217,7 @@ def due_sources_enqueue(*, now: dt.datetime | None = None) -> list[int]:
     A source without a schedule runs only by hand. Returns the ids queued.
     """
     now = now or timezone.now()
+    runs_reap(now=now)  # so the sources page stops showing dead runs as running
     due = []
     for source in Source.objects.filter(enabled=True, schedule__isnull=False).select_related(
         "schedule"
@@ -281,7 +305,9 @@ def _run_start(request: IngestRequest) -> IngestionRun:
         trigger=request.trigger,
         triggered_by=request.triggered_by,
         started_at=timezone.now(),
+        worker=worker_identity(),
     )
+    run.heartbeat_at = run.started_at
     if request.dry_run:
         return run
     if request.source is None:
@@ -290,6 +316,8 @@ def _run_start(request: IngestRequest) -> IngestionRun:
     with transaction.atomic():
         # The row lock serialises two workers claiming the same source at once.
         Source.objects.select_for_update().filter(pk=request.source.pk).first()
+        # A run whose process died is marked failed first, so it no longer blocks this one.
+        runs_reap(source_id=request.source.pk, now=run.started_at)
         busy = IngestionRun.objects.filter(
             source=request.source,
             status=RunStatus.RUNNING,
@@ -341,6 +369,7 @@ def _run_fail(run: IngestionRun, request: IngestRequest, exc: Exception, started
         run.delete()
         return
     _run_finish(run, request, RunStatus.FAILED, message, started)
+    run_failed_alert(run)
 
 
 def _payload(request: IngestRequest) -> bytes:

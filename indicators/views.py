@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from policy.exceptions import PolicyError
 from policy.permissions import require_read
 from policy.revision import cached_body
 from policy.types import AuthenticatedRequest
@@ -138,8 +139,12 @@ def source_run(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if not scope.is_admin:
         raise PermissionDenied(_("只有管理员可以运行采集。"))
     source = get_object_or_404(Source, pk=pk)
-    source_run_enqueue(source=source, user=request.user)
-    messages.success(request, _("已排队采集：%(name)s") % {"name": source.name})
+    try:
+        source_run_enqueue(source=source, user=request.user)
+    except PolicyError as exc:  # a live run in progress, or the task queue is down
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已排队采集：%(name)s") % {"name": source.name})
     return redirect("indicators:sources")
 
 

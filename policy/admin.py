@@ -27,7 +27,7 @@ from .models import (
     WorkerPing,
 )
 from .readmodel import Affected, affected_by, affected_in_db, refresh_affected
-from .services.api_tokens import api_token_create, api_token_revoke
+from .services.api_tokens import api_token_create, api_token_default_expiry, api_token_revoke
 from .services.milestones import milestone_update_approve
 from .types import signed_in
 
@@ -218,10 +218,28 @@ class MilestoneUpdateAdmin(admin.ModelAdmin[MilestoneUpdate]):
 class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
     """Tokens are created here with the plaintext shown once in a message; revoke by action."""
 
-    list_display = ["prefix", "name", "user", "created_at", "last_used_at", "revoked_at"]
-    list_filter = ["revoked_at"]
+    list_display = [
+        "prefix",
+        "name",
+        "user",
+        "read_only",
+        "expires_at",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_filter = ["revoked_at", "read_only"]
     search_fields = ["name", "prefix", "user__username"]
-    fields = ["user", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+    fields = [
+        "user",
+        "name",
+        "read_only",
+        "expires_at",
+        "prefix",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
     readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
     autocomplete_fields = ["user"]
     actions = ["revoke"]
@@ -229,13 +247,24 @@ class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
     def get_readonly_fields(self, request: HttpRequest, obj: ApiToken | None = None) -> list[str]:
         return [*self.readonly_fields, "user"] if obj else list(self.readonly_fields)
 
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        return {
+            **super().get_changeform_initial_data(request),
+            "expires_at": api_token_default_expiry(),
+        }
+
     def save_model(
         self, request: HttpRequest, obj: ApiToken, form: ModelForm[ApiToken], change: bool
     ) -> None:
         if change:
-            ApiToken.objects.filter(pk=obj.pk).update(name=obj.name)
+            # Name, expiry and read-only may change; the secret and its user never do.
+            ApiToken.objects.filter(pk=obj.pk).update(
+                name=obj.name, expires_at=obj.expires_at, read_only=obj.read_only
+            )
             return
-        token, plaintext = api_token_create(user=obj.user, name=obj.name)
+        token, plaintext = api_token_create(
+            user=obj.user, name=obj.name, expires_at=obj.expires_at, read_only=obj.read_only
+        )
         obj.pk, obj.prefix, obj.digest = token.pk, token.prefix, token.digest
         messages.warning(request, f"令牌只显示这一次，请立即复制保存：{plaintext}")
 

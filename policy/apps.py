@@ -1,8 +1,18 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 from . import checks  # noqa: F401  (importing it registers the system checks)
 from .revision import connect
+
+
+def _seed_beat_schedules(sender: AppConfig, **kwargs: Any) -> None:
+    """After every migrate: create the periodic tasks that are missing, change none."""
+    from .schedules import beat_schedules_seed  # needs the app registry, which is ready now
+
+    beat_schedules_seed()
 
 
 class PolicyConfig(AppConfig):
@@ -15,3 +25,4 @@ class PolicyConfig(AppConfig):
 
         connect()
         permissions.connect()
+        post_migrate.connect(_seed_beat_schedules, sender=self, dispatch_uid="policy:beat-seed")

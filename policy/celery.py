@@ -1,4 +1,4 @@
-"""The Celery application and the one beat schedule of the project.
+"""The Celery application of the project (its periodic tasks: policy/schedules.py).
 
 Every task is defined right below the service it calls (pretix's `invoice_pdf_task` sits in
 `services/invoices.py` the same way), so a service can queue a task, and a task can run a
@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 
 from celery import Celery
-from celery.schedules import crontab
 from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "policy.settings")
@@ -28,6 +27,7 @@ app = Celery(
         "policy.readmodel",
         "policy.services.reminders",
         "policy.briefings.services",
+        "policy.notifications.services",
         "indicators.services",
     ],
 )
@@ -42,40 +42,5 @@ def _ensure_broker_dirs(sender: Celery, **_: object) -> None:
             os.makedirs(str(settings.CELERY_BROKER_TRANSPORT_OPTIONS[key]), exist_ok=True)
 
 
-# Periodic tasks only fan out per-object tasks; each entry spells its schedule in words.
-app.conf.beat_schedule = {
-    # Every 5 minutes: record that beat and a worker are alive (shown on the system page).
-    "heartbeat": {
-        "task": "policy.tasks.heartbeat_task",
-        "schedule": crontab(minute="*/5"),
-    },
-    # Every day at 00:05 (Asia/Shanghai): recompute every stored status not computed for
-    # today (overdue milestones and passed target dates move with the calendar).
-    "status-refresh-stale": {
-        "task": "policy.tasks.status_refresh_stale_task",
-        "schedule": crontab(hour=0, minute=5),
-    },
-    # Every day at 08:00 (Asia/Shanghai): milestone reminders to owners, overdue digest to leads.
-    "milestone-reminders": {
-        "task": "policy.tasks.reminders_send_task",
-        "schedule": crontab(hour=8, minute=0),
-    },
-    # Every 10 minutes: queue an ingestion for each indicator source whose own cron schedule
-    # (Source.schedule, editable in the admin) has fired since its last run.
-    "indicators-due-sources": {
-        "task": "indicators.tasks.ingest_due_sources_task",
-        "schedule": crontab(minute="*/10"),
-    },
-    # Every Monday at 07:00: the briefing of the ISO week that ended on Sunday.
-    "briefing-weekly": {
-        "task": "policy.tasks.briefing_schedule_task",
-        "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
-        "args": ("weekly",),
-    },
-    # On the 1st of every month at 07:30: the briefing of the month that just ended.
-    "briefing-monthly": {
-        "task": "policy.tasks.briefing_schedule_task",
-        "schedule": crontab(minute=30, hour=7, day_of_month="1"),
-        "args": ("monthly",),
-    },
-}
+# Periodic tasks are declared in policy/schedules.py and seeded into beat's database (never
+# a beat_schedule here: beat would write it over the admin's edits at every start).

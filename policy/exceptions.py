@@ -35,3 +35,9 @@ class ConflictError(PolicyError):
     """Optimistic-locking conflict: someone saved the object after it was loaded."""
 
     code = "conflict"
+
+
+class QueueUnavailable(PolicyError):
+    """The task broker refused a message: what was saved stays saved, the work is not queued."""
+
+    code = "queue_unavailable"

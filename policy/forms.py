@@ -13,6 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 from .exceptions import PolicyError
 from .models import MilestoneStatus
+from .validators import NARRATIVE_MAX_LENGTH, REVIEW_NOTE_MAX_LENGTH
+
+TOO_LONG = _("内容过长：最多 %(limit_value)d 个字符，当前 %(show_value)d 个。")
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -71,12 +74,16 @@ class MilestoneProgressForm(ChineseForm):
         help_text=_("仅在状态为“已完成”时填写，不能晚于今天。"),
     )
     narrative = forms.CharField(
-        label=_("进展说明"), required=False, widget=forms.Textarea(attrs={"rows": 5})
+        label=_("进展说明"),
+        required=False,
+        max_length=NARRATIVE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"max_length": TOO_LONG},
     )
     evidence = MultipleFileField(
         label=_("佐证材料"),
         required=False,
-        help_text=_("可多选；支持 pdf、docx、xlsx、jpg、png。"),
+        help_text=_("可多选；支持 pdf、docx、xlsx、pptx、jpg、png。"),
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -85,7 +92,11 @@ class KpiValueForm(ChineseForm):
     period = forms.CharField(label=_("期间"), max_length=10)
     value = forms.DecimalField(label=_("数值"), max_digits=20, decimal_places=4)
     comment = forms.CharField(
-        label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("说明"),
+        required=False,
+        max_length=NARRATIVE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": TOO_LONG},
     )
     confirm_jump = forms.BooleanField(
         label=_("确认数值无误（与上一期相差十倍以上时需要勾选）"), required=False
@@ -105,6 +116,8 @@ class ReviewForm(ChineseForm):
     reason = forms.CharField(
         label=_("审核意见 / 退回原因"),
         required=False,
+        max_length=REVIEW_NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": TOO_LONG},
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)

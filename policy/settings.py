@@ -7,6 +7,7 @@ CELERY_BROKER_URL switch to PostgreSQL and Redis/RabbitMQ.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -100,8 +101,11 @@ INSTALLED_APPS = [
     "ninja",  # serves the Swagger UI assets from the installed package, not a CDN
     "django_celery_beat",
     "simple_history",
+    "axes",  # login throttling and lock-out on every login path, the admin's included
+    "csp",
     "policy",
     "policy.briefings",  # the briefing slice: its models keep the policy app label
+    "policy.notifications",  # alerts to administrators; the base of the inbox (issue 17)
     "indicators",
     "indicators.analytics",  # the compute–power–price what-if slice (app label analytics)
 ]
@@ -117,7 +121,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a lock-out during authentication into our response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "policy.urls"
@@ -150,6 +157,10 @@ if DATABASE_URL:
         # and a page's small queries over the two-million-row observations table were
         # estimated high and spent 0.1–0.5 s compiling (measured on the cold overview).
         DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+        # A database host that drops packets must fail a request in seconds, not minutes.
+        DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int(
+            "DATABASE_CONNECT_TIMEOUT", 5
+        )
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -169,9 +180,11 @@ CACHE_URL = env_str("CACHE_URL")
 if CACHE_URL.startswith(("redis://", "rediss://")):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Fails open: an unreachable Redis makes pages uncached, never down (policy/cache.py).
+            "BACKEND": "policy.cache.FailOpenRedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "fpo",
+            "OPTIONS": {"timeout_seconds": env_float("CACHE_TIMEOUT", 0.5)},
         }
     }
 else:
@@ -185,9 +198,36 @@ else:
     }
 
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "policy.security.LoginThrottleBackend",  # django-axes: refuses while locked out
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Login throttling (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one user name
+# from one address, that pair is locked for LOGIN_LOCKOUT_MINUTES (each further try restarts
+# the wait). Per pair, so one person mistyping cannot lock out a whole office behind one NAT.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "policy.security.locked_out"
+AXES_CLIENT_IP_CALLABLE = "policy.security.client_ip"
+AXES_VERBOSE = False
+# Proxies in front of the app that append to X-Forwarded-For (nginx: 1). 0 trusts no header.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+NINJA_NUM_PROXIES = TRUSTED_PROXY_COUNT
+
+# API throttling (policy/api/throttling.py): bad bearer tokens per client address, writes per
+# user. Rates are "number/period" with period s, m, h or d.
+API_THROTTLE_BAD_TOKENS = env_str("API_THROTTLE_BAD_TOKENS", "10/m")
+API_THROTTLE_WRITES = env_str("API_THROTTLE_WRITES", "60/m")
+# Days a new API token is valid unless its creator chooses otherwise (0: no expiry by default).
+API_TOKEN_DEFAULT_DAYS = env_int("API_TOKEN_DEFAULT_DAYS", 365)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "policy:overview"
 LOGOUT_REDIRECT_URL = "login"
@@ -250,6 +290,15 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# A broker that is down must fail a request's enqueue in about a second, with our message
+# (policy/queue.py), rather than hold the web worker while kombu retries.
+CELERY_BROKER_CONNECTION_TIMEOUT = env_float("CELERY_BROKER_CONNECTION_TIMEOUT", 2.0)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
 
 # Project status (RAG) thresholds, see DESIGN.md "Status (RAG) rules".
 STATUS_AMBER_MAX_OVERDUE_DAYS = env_int("STATUS_AMBER_MAX_OVERDUE_DAYS", 30)
@@ -257,7 +306,12 @@ STATUS_AMBER_MAX_KPI_SHORTFALL = env_float("STATUS_AMBER_MAX_KPI_SHORTFALL", 0.1
 
 # Evidence uploads (milestone attachments).
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
-EVIDENCE_EXTENSIONS = ["pdf", "docx", "xlsx", "jpg", "jpeg", "png"]
+EVIDENCE_EXTENSIONS = ["pdf", "docx", "xlsx", "pptx", "jpg", "jpeg", "png"]
+# Zip-based formats (docx/xlsx/pptx): refused when they inflate past this many bytes, inflate
+# to more than this many times their size, or hold more members (zip bombs).
+EVIDENCE_MAX_INFLATED_BYTES = env_int("EVIDENCE_MAX_INFLATED_BYTES", 100 * 1024 * 1024)
+EVIDENCE_MAX_ZIP_RATIO = env_int("EVIDENCE_MAX_ZIP_RATIO", 100)
+EVIDENCE_MAX_ZIP_MEMBERS = env_int("EVIDENCE_MAX_ZIP_MEMBERS", 5000)
 
 # Owner workflow: "due soon" window of the my-work page and of the daily reminder emails.
 MILESTONE_DUE_SOON_DAYS = env_int("MILESTONE_DUE_SOON_DAYS", 7)
@@ -269,6 +323,8 @@ INDICATORS_FETCH_TIMEOUT = env_float("INDICATORS_FETCH_TIMEOUT", 20.0)
 INDICATORS_FETCH_MAX_BYTES = env_int("INDICATORS_FETCH_MAX_BYTES", 20 * 1024 * 1024)
 # Seconds an ingestion task may run before Celery interrupts it (the run is then recorded failed).
 INDICATORS_TASK_SOFT_TIME_LIMIT = env_int("INDICATORS_TASK_SOFT_TIME_LIMIT", 600)
+# Seconds without a heartbeat after which a running ingestion counts as dead (indicators/runs.py).
+INDICATORS_RUN_HEARTBEAT_TIMEOUT = env_int("INDICATORS_RUN_HEARTBEAT_TIMEOUT", 120)
 
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "sichuan-4plus1")
 
@@ -277,11 +333,54 @@ DEMO_PASSWORD = env_str("DEMO_PASSWORD", "sichuan-4plus1")
 # (policy.permissions) a warm page runs no query at all.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 AUTHENTICATION_BACKENDS = ["policy.backends.CachedUserBackend"]
+# Sessions end when the browser closes, and in any case SESSION_COOKIE_AGE after sign-in.
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# HTTPS (all off by default for `make run` on http://127.0.0.1; see .env.production.example).
+# Behind nginx terminating TLS, BEHIND_HTTPS_PROXY trusts its X-Forwarded-Proto header.
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$", r"^readyz/$"]  # load balancers probe over plain http
+if env_bool("BEHIND_HTTPS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): only our own origin, no inline script, no eval, no
+# inline style. One allowance, measured (tests/browser/test_csp_browser.py, README "Security"):
+# plotly.js appends an *empty* <style> element that it fills through the CSSOM (insertRule,
+# which CSP does not restrict), and sets empty style="" attributes on colour-bar rectangles;
+# the hash of the empty string ('unsafe-hashes' extends it to attributes) admits exactly
+# those and no style text at all. Templates pass colours and widths as data attributes
+# (layout.js); plotly's bundled MapLibre CSS is skipped (policy.staticfiles).
+EMPTY_STYLE_HASH = "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-hashes'", EMPTY_STYLE_HASH],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Large downloads (evidence, briefing PDFs) handed to nginx with X-Accel-Redirect: the view
+# checks permissions, nginx sends the bytes. Empty: the app streams the file itself.
+# "/protected/" maps PRIVATE_MEDIA_ROOT as an `internal` location (deploy/nginx.conf).
+X_ACCEL_REDIRECT_PREFIX = env_str("X_ACCEL_REDIRECT_PREFIX")
 
 LOGGING = {
     "version": 1,
@@ -294,6 +393,7 @@ LOGGING = {
         "weasyprint.progress": {"level": "WARNING"},
         "kaleido": {"level": "WARNING"},
         "choreographer": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # one INFO line per sign-in otherwise
     },
 }
 

@@ -7,7 +7,9 @@ dependency and the page works on an air-gapped intranet.
 from __future__ import annotations
 
 import importlib.util
+import re
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,23 @@ def _package_file(package: str, relative: str) -> Path | None:
         return None
     path = Path(next(iter(spec.submodule_search_locations))) / relative
     return path if path.is_file() else None
+
+
+# plotly.min.js bundles MapLibre's stylesheet and appends it as an inline <style> when it
+# loads, unless an element with the stylesheet's id exists. We draw no tile maps (STYLE.md
+# section 4), and the CSP admits no inline style, so pages put a marker with that id first.
+_INJECTED_STYLE = re.compile(
+    r'getElementById\("([0-9a-f]{32,128})"\)\)\{var \w+=document\.createElement\("style"\)'
+)
+
+
+@cache
+def plotly_injected_style_ids() -> tuple[str, ...]:
+    """Ids of the stylesheets the installed plotly.min.js would inject unless already present."""
+    path = _package_file(*PACKAGE_ASSETS["vendor/plotly/plotly.min.js"])
+    if path is None:
+        return ()
+    return tuple(dict.fromkeys(_INJECTED_STYLE.findall(path.read_text(encoding="utf-8"))))
 
 
 class PackageAssetFinder(BaseFinder):

@@ -28,6 +28,7 @@ policy_patterns = [
     path("kpi-values/<int:pk>/review/", work.kpi_value_review, name="kpi-value-review"),
     path("evidence/<int:pk>/", work.evidence_download, name="evidence-download"),
     path("healthz/", health.healthz, name="healthz"),
+    path("readyz/", health.readyz, name="readyz"),
     *briefing_urls.urlpatterns,
 ]
 
@@ -35,6 +36,7 @@ urlpatterns = [
     path("", include((policy_patterns, "policy"))),
     path("indicators/", include("indicators.urls")),
     path("analytics/", include("indicators.analytics.urls")),
+    path("notifications/", include("policy.notifications.urls")),
     path("api/v1/", api.urls),
     path(
         "accounts/login/",
@@ -42,6 +44,18 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "policy.views.errors.server_error"

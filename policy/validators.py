@@ -29,6 +29,27 @@ def _add(errors: FieldErrors, field: str, message: str) -> None:
     errors.setdefault(field, []).append(message)
 
 
+# --- Free text --------------------------------------------------------------------------------
+
+# Longest narrative (progress note, KPI comment) and review note or reason, in characters; the
+# forms, the API schemas and the services all use these (a 1 MB "narrative" was stored).
+NARRATIVE_MAX_LENGTH = 5000
+REVIEW_NOTE_MAX_LENGTH = 2000
+
+
+def text_length_errors(field: str, text: str | None, limit: int) -> FieldErrors:
+    """``{field: [message]}`` when ``text`` is longer than ``limit`` characters, else {}."""
+    length = len(text or "")
+    if length <= limit:
+        return {}
+    return {
+        field: [
+            _("内容过长：最多 %(limit)d 个字符，当前 %(n)d 个；请精简，或把详细材料作为附件上传。")
+            % {"limit": limit, "n": length}
+        ]
+    }
+
+
 # --- Milestones -------------------------------------------------------------------------------
 
 
@@ -39,9 +60,10 @@ def milestone_progress_errors(
     completed_on: dt.date | None,
     today: dt.date,
     project_start: dt.date | None = None,
+    narrative: str = "",
 ) -> FieldErrors:
     """The milestone rules of issue 4: dates, percent and status must agree."""
-    errors: FieldErrors = {}
+    errors: FieldErrors = text_length_errors("narrative", narrative, NARRATIVE_MAX_LENGTH)
     if status not in MilestoneStatus.values:
         _add(errors, "status", _("请选择有效的状态。"))
     if percent_complete is None or not 0 <= percent_complete <= 100:
@@ -100,6 +122,7 @@ CONTENT_TYPES = {
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
     "jpg": "image/jpeg",
     "jpeg": "image/jpeg",
     "png": "image/png",
@@ -135,6 +158,58 @@ def _sniff_zip(head: bytes, data_reader: UploadedLike, folder: str) -> bool:
     return "[Content_Types].xml" in names and any(n.startswith(folder) for n in names)
 
 
+# Office Open XML files are zip archives; the folder inside tells the formats apart.
+ZIP_FOLDERS = {"docx": "word/", "xlsx": "xl/", "pptx": "ppt/"}
+_CHUNK = 64 * 1024
+
+
+def zip_bomb_problem(name: str, upload: UploadedLike) -> str | None:
+    """Why a zip-based upload must be refused (too large once inflated, too compressed), or None.
+
+    A zip bomb is a small file that inflates to gigabytes in whatever opens it (a reviewer's
+    Word, an indexer). Declared sizes are checked first, then every member is actually inflated
+    in chunks, stopping as soon as the total passes the limit, so lying headers are caught too
+    (zipfile stops at the declared size and the CRC then fails).
+    """
+    limit = settings.EVIDENCE_MAX_INFLATED_BYTES
+    max_ratio = settings.EVIDENCE_MAX_ZIP_RATIO
+    upload.seek(0)
+    data = upload.read()
+    upload.seek(0)
+    too_big = _("“%(name)s”解压后超过 %(limit)s，内容异常膨胀（可能是“压缩炸弹”），已拒绝。") % {
+        "name": name,
+        "limit": filesizeformat(limit),
+    }
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+            if len(members) > settings.EVIDENCE_MAX_ZIP_MEMBERS:
+                return _("“%(name)s”包含 %(n)s 个内部文件，超过上限 %(max)s，已拒绝。") % {
+                    "name": name,
+                    "n": len(members),
+                    "max": settings.EVIDENCE_MAX_ZIP_MEMBERS,
+                }
+            declared = sum(m.file_size for m in members)
+            if declared > limit:
+                return too_big
+            ratio = declared / max(1, len(data))
+            if ratio > max_ratio:
+                return _(
+                    "“%(name)s”的压缩比异常（解压后是原文件的 %(ratio)d 倍，上限 %(max)d 倍），"
+                    "可能是“压缩炸弹”，已拒绝；请用办公软件另存后再上传。"
+                ) % {"name": name, "ratio": ratio, "max": max_ratio}
+            inflated = 0
+            for member in members:
+                with archive.open(member) as stream:
+                    while chunk := stream.read(_CHUNK):
+                        inflated += len(chunk)
+                        if inflated > limit:
+                            return too_big
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError):
+        return _("“%(name)s”已损坏，无法打开，请用办公软件另存后再上传。") % {"name": name}
+    return None
+
+
 def content_matches_extension(ext: str, upload: UploadedLike) -> bool:
     """Magic-byte check: the file really is what its extension claims."""
     upload.seek(0)
@@ -146,10 +221,8 @@ def content_matches_extension(ext: str, upload: UploadedLike) -> bool:
             return head.startswith(b"\x89PNG\r\n\x1a\n")
         if ext in ("jpg", "jpeg"):
             return head.startswith(b"\xff\xd8\xff")
-        if ext == "docx":
-            return _sniff_zip(head, upload, "word/")
-        if ext == "xlsx":
-            return _sniff_zip(head, upload, "xl/")
+        if ext in ZIP_FOLDERS:
+            return _sniff_zip(head, upload, ZIP_FOLDERS[ext])
         return False
     finally:
         upload.seek(0)
@@ -195,6 +268,8 @@ def evidence_file_errors(uploads: list[Any]) -> tuple[list[CheckedFile], list[st
                 _("“%(name)s”的内容与扩展名 .%(ext)s 不符，可能是改了扩展名的其他文件。")
                 % {"name": shown, "ext": ext}
             )
+        elif ext in ZIP_FOLDERS and (problem := zip_bomb_problem(shown, upload)):
+            messages.append(problem)
         else:
             good.append(CheckedFile(upload, name, ext, CONTENT_TYPES[ext], upload.size))
     return good, messages
@@ -209,6 +284,9 @@ _PERIOD_PATTERNS = {
     KpiFrequency.MONTHLY: (re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$"), "2025-06"),
 }
 _MONTHS_PER_STEP = {"A": 12, "H": 6, "Q": 3, "M": 1}
+PERIOD_FIRST_YEAR, PERIOD_LAST_YEAR = 1900, 2099
+# Any period the KPI rules accept, whatever the frequency: the API schema states it.
+PERIOD_PATTERN = r"^(19|20)\d{2}(-(H[12]|Q[1-4]|0[1-9]|1[0-2]))?$"
 
 
 def _month_end(year: int, month: int) -> dt.date:
@@ -223,6 +301,8 @@ def period_bounds(frequency: str, period: str) -> tuple[dt.date, dt.date] | None
     if not match:
         return None
     year = int(match.group(1))
+    if not PERIOD_FIRST_YEAR <= year <= PERIOD_LAST_YEAR:
+        return None  # "0000" is four digits but no year (it raised a 500)
     step = _MONTHS_PER_STEP[frequency]
     index = int(match.group(2)) if frequency != "A" else 1
     first_month = (index - 1) * step + 1

@@ -6,8 +6,8 @@
 - A function-local import says why it is local: a comment on its line or above it in the
   function (an optional dependency, a heavy library only some processes load).
 - The briefing slice (policy/briefings/) depends one way: outside it, only the modules that
-  assemble the site, the overview page ("changed since the last briefing") and the benchmark
-  (it times a briefing) import it.
+  assemble the site, the overview page ("changed since the last briefing"), the system page
+  (the last failed briefings) and the benchmark (it times a briefing) import it.
 - So does the analytics slice (indicators/analytics/): outside it, only the modules that
   assemble the site and the briefing slice (its compute–power section) import it.
 """
@@ -21,7 +21,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("policy", "indicators")
 SLICE = "policy.briefings"
-ALLOWED = {"policy.urls", "policy.api", "policy.views.overview", "policy.benchmark.measure"}
+ALLOWED = {
+    "policy.urls",
+    "policy.api",
+    "policy.views.overview",
+    "policy.views.system",
+    "policy.benchmark.measure",
+}
 
 
 def _modules() -> dict[str, Path]:

@@ -14,6 +14,7 @@ from .auth import API_AUTH
 from .errors import ShapedNinjaAPI, install_error_handlers
 from .parser import StrictParser
 from .program import router as program_router
+from .throttling import WriteThrottle
 from .work import router as work_router
 
 api = ShapedNinjaAPI(
@@ -27,6 +28,7 @@ api = ShapedNinjaAPI(
     auth=API_AUTH,
     urls_namespace="api-v1",
     parser=StrictParser(),
+    throttle=[WriteThrottle()],
 )
 install_error_handlers(api)
 

@@ -16,6 +16,7 @@ from ninja.utils import check_csrf
 
 from ..permissions import require_read
 from ..services.api_tokens import api_token_authenticate
+from .throttling import SAFE_METHODS, bad_tokens
 
 
 class CsrfRejected(PermissionDenied):
@@ -24,14 +25,30 @@ class CsrfRejected(PermissionDenied):
     code = "csrf_failed"
 
 
+class ReadOnlyToken(PermissionDenied):
+    """A read-only token was sent with a write."""
+
+    code = "read_only_token"
+
+
 class TokenAuth(HttpBearer):
-    """``Authorization: Bearer <token>`` with a token from admin or `create_api_token`."""
+    """``Authorization: Bearer <token>`` with a token from admin or `create_api_token`.
+
+    A client address that sent too many bad tokens is answered 429 first (see throttling.py);
+    an expired or revoked token is a bad token; a read-only token may only read.
+    """
 
     def authenticate(self, request: HttpRequest, token: str) -> Any | None:
-        user = api_token_authenticate(token)
-        if user is not None:
-            request.user = user
-            require_read(user)
+        bad_tokens.check(request)
+        found = api_token_authenticate(token)
+        if found is None:
+            bad_tokens.record_failure(request)
+            return None
+        user = found.user
+        request.user = user
+        require_read(user)
+        if found.read_only and request.method not in SAFE_METHODS:
+            raise ReadOnlyToken(_("该接口令牌为只读令牌，不能执行写操作；请使用可写令牌。"))
         return user
 
 

@@ -13,8 +13,9 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import URLPattern, URLResolver, re_path, reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Schema
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
 from ..exceptions import ConflictError, PermissionDeniedError, PolicyError
 from ..permissions import user_scope
@@ -32,10 +33,11 @@ class ErrorOut(Schema):
 Problem = tuple[int, str, str, dict[str, Any]]  # status, detail, code, fields
 
 # The error statuses each kind of operation declares, for `response={200: ..., **READ_ERRORS}`.
-READ_ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
+# 429: too many bad tokens from the address (any operation) or too many writes by the user.
+READ_ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 403: ErrorOut, 422: ErrorOut, 429: ErrorOut}
 ONE_ERRORS: dict[int, type[Schema]] = {**READ_ERRORS, 404: ErrorOut}
 WRITE_ERRORS: dict[int, type[Schema]] = {
-    status: ErrorOut for status in (400, 401, 403, 404, 409, 422)
+    status: ErrorOut for status in (400, 401, 403, 404, 409, 422, 429)
 }
 
 
@@ -88,6 +90,11 @@ def domain_error(request: HttpRequest, exc: PolicyError) -> Problem:
     return status, exc.message, exc.code, exc.fields
 
 
+def throttled(request: HttpRequest, exc: Throttled) -> Problem:
+    detail = _("请求过于频繁，已暂时限制：请在 %(n)s 秒后再试。") % {"n": exc.wait or 60}
+    return 429, detail, "throttled", {"retry_after": exc.wait or 60}
+
+
 def http_error(request: HttpRequest, exc: HttpError) -> Problem:
     if exc.status_code == 400 and str(exc).startswith(NINJA_PARSE_ERROR):
         detail = _("请求体不是有效的 JSON：请以 Content-Type: application/json 发送 JSON 对象。")
@@ -102,6 +109,7 @@ HANDLERS: dict[type[Exception], Callable[[HttpRequest, Any], Problem]] = {
     Http404: not_found,
     ValidationError: invalid,
     PolicyError: domain_error,
+    Throttled: throttled,
     HttpError: http_error,
 }
 
@@ -114,7 +122,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
         def handler(request: HttpRequest, exc: Exception | type[Exception]) -> HttpResponse:
             status, detail, code, fields = problem(request, exc)
             body = {"detail": detail, "code": code, "fields": fields}
-            return api.create_response(request, body, status=status)
+            response = api.create_response(request, body, status=status)
+            if isinstance(exc, Throttled):
+                response["Retry-After"] = str(fields["retry_after"])
+            return response
 
         api.add_exception_handler(exc_class, handler)
 
@@ -176,13 +187,15 @@ class ShapedNinjaAPI(NinjaAPI):
 
     def _get_urls(self) -> list[URLPattern | URLResolver]:
         urls: list[URLPattern | URLResolver] = []
+        # Exempt from CSRF: it changes nothing, and a POST to an unknown path (say an id that
+        # is not a number) must be the JSON 404, not Django's HTML CSRF page.
+        unknown = csrf_exempt(partial(_unknown_path, api=self))
         for pattern in super()._get_urls():
             if isinstance(pattern, URLPattern) and pattern.name == "api-root":
-                pattern = URLPattern(
-                    pattern.pattern, partial(_unknown_path, api=self), name=pattern.name
-                )
+                pattern = URLPattern(pattern.pattern, unknown, name=pattern.name)
             elif isinstance(pattern, URLPattern):
                 pattern = _shaped(pattern, self)
             urls.append(pattern)
-        urls.append(re_path(r"^.+$", partial(_unknown_path, api=self), name="api-unknown"))
+        # Any path, a newline in it too ("." would not match one: Django's HTML 404 answered).
+        urls.append(re_path(r"^[\s\S]+$", unknown, name="api-unknown"))
         return urls

@@ -168,7 +168,7 @@ def list_projects(
 
 
 @router.get(
-    "/projects/{project_id}",
+    "/projects/{int:project_id}",
     response={200: ProjectOut, **ONE_ERRORS},
     operation_id="get_project",
     summary="一个项目，含计算状态与原因",
@@ -204,7 +204,7 @@ def list_milestones(
 
 
 @router.get(
-    "/milestones/{milestone_id}",
+    "/milestones/{int:milestone_id}",
     response={200: MilestoneOut, **ONE_ERRORS},
     operation_id="get_milestone",
     summary="一个里程碑（含乐观锁版本号）",
@@ -248,7 +248,7 @@ def list_kpis(
 
 
 @router.get(
-    "/kpis/{kpi_id}",
+    "/kpis/{int:kpi_id}",
     response={200: KpiOut, **ONE_ERRORS},
     operation_id="get_kpi",
     summary="一个关键指标：目标轨迹与填报值",

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from ninja import Field, Query, Router, Schema
+from pydantic import ConfigDict
 
 from ..models import MilestoneStatus, MilestoneUpdate, UpdateState
 from ..selectors.records import (
@@ -24,6 +25,7 @@ from ..services.milestones import (
     milestone_update_return,
 )
 from ..types import ApiRequest, User
+from ..validators import NARRATIVE_MAX_LENGTH, PERIOD_PATTERN, REVIEW_NOTE_MAX_LENGTH
 from .errors import READ_ERRORS, WRITE_ERRORS
 from .pagination import PageIn, page_of
 from .schemas import NO_NUL, IsoDate, KpiValueOut, MilestoneOut, kpi_value_out, milestone_out
@@ -31,12 +33,47 @@ from .schemas import NO_NUL, IsoDate, KpiValueOut, MilestoneOut, kpi_value_out, 
 router = Router(tags=["updates"])
 
 
-class MilestoneProgressIn(Schema):
+class StrictIn(Schema):
+    """A request body: a property the schema does not name is refused (422), not ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def refusals(*, invalid: str, conflict: str) -> dict[str, Any]:
+    """openapi_extra describing the 400 (business rule) and 409 (conflict) answers."""
+    return {
+        "responses": {
+            400: {
+                "description": "业务规则拒绝（code 为 invalid 等，detail 说明原因）：" + invalid
+            },
+            409: {"description": "冲突（code=conflict）：" + conflict},
+            429: {"description": "请求过于频繁（code=throttled），Retry-After 头给出秒数"},
+        }
+    }
+
+
+PROGRESS_RULES = (
+    "状态为 done 时 percent_complete 须为 100，并须填写 completed_on（不晚于今天、不早于项目"
+    "实际开工日期）；not_started 时 percent_complete 须为 0；其他状态不能填写 completed_on；"
+    "与当前内容完全相同的提交会被拒绝。"
+)
+VERSION_CONFLICT = "里程碑在您读取后已被他人修改或有新的提交：重新读取后用新的 version 再提交。"
+REVIEW_CONFLICT = "该申请已被处理，或里程碑在提交后已被修改。"
+KPI_RULES = (
+    "period 须符合该指标的报送频率（年度 2025、半年 2025-H1、季度 2025-Q3、月度 2025-06）且"
+    "该期已开始；单位为 % 时 value 须在 0–100 之间，其他单位不能为负；外部自动采集的指标不能"
+    "手工填报；value 为上一期十倍以上（或十分之一以下）时返回 code=needs_confirmation，须带 "
+    '"confirm_jump": true 重新提交。'
+)
+KPI_CONFLICT = "该期数值在您读取后已被修改：重新读取后用新的 expected_version 再提交。"
+
+
+class MilestoneProgressIn(StrictIn):
     expected_version: int = Field(ge=1, le=2**31, description="读取时的 version；不一致返回 409")
     status: MilestoneStatus
     percent_complete: int = Field(ge=0, le=100)
     completed_on: IsoDate | None = None
-    narrative: str = Field("", max_length=5000, pattern=NO_NUL)
+    narrative: str = Field("", max_length=NARRATIVE_MAX_LENGTH, pattern=NO_NUL)
 
 
 class MilestoneUpdateOut(Schema):
@@ -60,30 +97,34 @@ class MilestoneProgressOut(Schema):
     update: MilestoneUpdateOut | None
 
 
-class ReviewIn(Schema):
-    note: str = Field("", max_length=2000, pattern=NO_NUL)
+class ReviewIn(StrictIn):
+    note: str = Field("", max_length=REVIEW_NOTE_MAX_LENGTH, pattern=NO_NUL)
 
 
-class ReturnIn(Schema):
-    reason: str = Field(min_length=1, max_length=2000, pattern=NO_NUL)
+class ReturnIn(StrictIn):
+    reason: str = Field(min_length=1, max_length=REVIEW_NOTE_MAX_LENGTH, pattern=NO_NUL)
 
 
-class KpiValueIn(Schema):
-    period: str = Field(max_length=10, pattern=r"^\d{4}(-(H[12]|Q[1-4]|\d{2}))?$")
+class KpiValueIn(StrictIn):
+    period: str = Field(
+        max_length=10,
+        pattern=PERIOD_PATTERN,
+        description="按指标的报送频率书写：2025、2025-H1、2025-Q3 或 2025-06（1900–2099 年）",
+    )
     value: float = Field(ge=-(10**15), le=10**15, allow_inf_nan=False, description="数值")
-    comment: str = Field("", max_length=5000, pattern=NO_NUL)
+    comment: str = Field("", max_length=NARRATIVE_MAX_LENGTH, pattern=NO_NUL)
     expected_version: int | None = Field(
         None, ge=1, le=2**31, description="该期已有数值时读取到的 version；新填报为空"
     )
     confirm_jump: bool = Field(False, description="数值为上一期十倍以上时，需确认后才能保存")
 
 
-class KpiReviewIn(Schema):
+class KpiReviewIn(StrictIn):
     expected_version: int | None = Field(None, ge=1, le=2**31)
 
 
 class KpiReturnIn(KpiReviewIn):
-    reason: str = Field(min_length=1, max_length=2000, pattern=NO_NUL)
+    reason: str = Field(min_length=1, max_length=REVIEW_NOTE_MAX_LENGTH, pattern=NO_NUL)
 
 
 class UpdateFilter(Schema):
@@ -120,9 +161,10 @@ def _update_out(update: MilestoneUpdate) -> dict[str, Any]:
 
 
 @router.post(
-    "/milestones/{milestone_id}/progress",
+    "/milestones/{int:milestone_id}/progress",
     response={200: MilestoneProgressOut, **WRITE_ERRORS},
     operation_id="update_milestone_progress",
+    openapi_extra=refusals(invalid=PROGRESS_RULES, conflict=VERSION_CONFLICT),
     summary="报告里程碑进展：负责人提交待审核，牵头部门直接生效（附件请用网页表单）",
 )
 def update_milestone_progress(
@@ -155,9 +197,10 @@ def list_milestone_updates(
 
 
 @router.post(
-    "/milestone-updates/{update_id}/approve",
+    "/milestone-updates/{int:update_id}/approve",
     response={200: MilestoneOut, **WRITE_ERRORS},
     operation_id="approve_milestone_update",
+    openapi_extra=refusals(invalid="审核意见过长。", conflict=REVIEW_CONFLICT),
     summary="牵头部门审核通过一条里程碑更新申请",
 )
 def approve_milestone_update(
@@ -171,9 +214,10 @@ def approve_milestone_update(
 
 
 @router.post(
-    "/milestone-updates/{update_id}/return",
+    "/milestone-updates/{int:update_id}/return",
     response={200: MilestoneUpdateOut, **WRITE_ERRORS},
     operation_id="return_milestone_update",
+    openapi_extra=refusals(invalid="退回原因为空或过长。", conflict=REVIEW_CONFLICT),
     summary="牵头部门退回一条里程碑更新申请（须写明原因）",
 )
 def return_milestone_update(
@@ -187,9 +231,10 @@ def return_milestone_update(
 
 
 @router.post(
-    "/kpis/{kpi_id}/values",
+    "/kpis/{int:kpi_id}/values",
     response={200: KpiValueOut, **WRITE_ERRORS},
     operation_id="submit_kpi_value",
+    openapi_extra=refusals(invalid=KPI_RULES, conflict=KPI_CONFLICT),
     summary="填报一期指标值：负责人提交待审核，牵头部门直接生效",
 )
 def submit_kpi_value(request: ApiRequest, kpi_id: int, payload: KpiValueIn) -> dict[str, Any]:
@@ -202,9 +247,10 @@ def submit_kpi_value(request: ApiRequest, kpi_id: int, payload: KpiValueIn) -> d
 
 
 @router.post(
-    "/kpi-values/{value_id}/approve",
+    "/kpi-values/{int:value_id}/approve",
     response={200: KpiValueOut, **WRITE_ERRORS},
     operation_id="approve_kpi_value",
+    openapi_extra=refusals(invalid="该期数值不在待审核状态。", conflict=KPI_CONFLICT),
     summary="牵头部门审核通过一期指标值",
 )
 def approve_kpi_value(request: ApiRequest, value_id: int, payload: KpiReviewIn) -> dict[str, Any]:
@@ -219,9 +265,10 @@ def approve_kpi_value(request: ApiRequest, value_id: int, payload: KpiReviewIn) 
 
 
 @router.post(
-    "/kpi-values/{value_id}/return",
+    "/kpi-values/{int:value_id}/return",
     response={200: KpiValueOut, **WRITE_ERRORS},
     operation_id="return_kpi_value",
+    openapi_extra=refusals(invalid="退回原因为空或过长。", conflict=KPI_CONFLICT),
     summary="牵头部门退回一期指标值（须写明原因）",
 )
 def return_kpi_value(request: ApiRequest, value_id: int, payload: KpiReturnIn) -> dict[str, Any]:

@@ -6,12 +6,14 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404
+from django.http import Http404
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from ..api.errors import ONE_ERRORS, READ_ERRORS
 from ..api.pagination import PageIn, page_of
+from ..downloads import private_file_response
 from ..types import ApiRequest
 from .models import Briefing, BriefingKind, BriefingLanguage, BriefingStatus
 from .selectors import briefing_get, briefing_list
@@ -89,7 +91,7 @@ def list_briefings(
 
 
 @router.get(
-    "/briefings/{briefing_id}",
+    "/briefings/{int:briefing_id}",
     response={200: BriefingOut, **ONE_ERRORS},
     operation_id="get_briefing",
     summary="一份简报的元数据",
@@ -99,7 +101,7 @@ def get_briefing(request: ApiRequest, briefing_id: int) -> dict[str, Any]:
 
 
 @router.get(
-    "/briefings/{briefing_id}/pdf",
+    "/briefings/{int:briefing_id}/pdf",
     response={200: str, **ONE_ERRORS},
     operation_id="download_briefing_pdf",
     summary="下载简报 PDF（尚未生成时为 404）",
@@ -112,14 +114,13 @@ def get_briefing(request: ApiRequest, briefing_id: int) -> dict[str, Any]:
         }
     },
 )
-def download_briefing_pdf(request: ApiRequest, briefing_id: int) -> FileResponse:
+def download_briefing_pdf(request: ApiRequest, briefing_id: int) -> HttpResponseBase:
     briefing = briefing_get(request.auth, briefing_id)
     if not briefing.file:
         raise Http404(_("这份简报还没有 PDF。"))
-    try:
-        handle = briefing.file.open("rb")
-    except FileNotFoundError:
-        raise Http404(_("这份简报的 PDF 文件不在存储中，请重新生成。")) from None
-    return FileResponse(
-        handle, as_attachment=True, filename=briefing.download_name, content_type="application/pdf"
+    return private_file_response(
+        briefing.file,
+        filename=briefing.download_name,
+        content_type="application/pdf",
+        missing=_("这份简报的 PDF 文件不在存储中，请重新生成。"),
     )

@@ -70,6 +70,15 @@ def briefing_get(user: AnyUser, pk: int) -> Briefing:
     return briefing
 
 
+def briefing_failures(user: AnyUser, *, limit: int = 10) -> list[Briefing]:
+    """The latest failed briefings with their reasons, newest request first (admins only)."""
+    if not user_scope(user).is_admin:
+        return []
+    return list(
+        Briefing.objects.filter(status=BriefingStatus.FAILED).order_by("-requested_at")[:limit]
+    )
+
+
 def briefing_last_generated_at() -> dt.datetime | None:
     """When the latest briefing was generated ("what changed since the last briefing")."""
     return (

@@ -27,7 +27,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ..exceptions import PermissionDeniedError, ValidationFailed
+from ..notifications.alerts import briefing_failure_alert
 from ..permissions import ROLE_GROUPS, user_scope
+from ..queue import enqueue_on_commit
 from ..types import User
 from .exceptions import BriefingError, ChartExportError
 from .models import (
@@ -110,8 +112,28 @@ def briefing_request(
                 ]
             )
         if enqueue:
-            briefing_generate_task.delay_on_commit(briefing.pk)
+            # A broker outage raises QueueUnavailable after the commit: the row stays pending
+            # and briefing_requeue_stale queues it once the broker is back.
+            enqueue_on_commit(briefing_generate_task, briefing.pk)
     return briefing
+
+
+# A pending row this old was never picked up (its message was lost, or never sent because the
+# broker was down): beat queues it again. Claiming is idempotent, so a slow queue costs nothing.
+REQUEUE_AFTER = dt.timedelta(minutes=10)
+
+
+def briefing_requeue_stale(*, now: dt.datetime | None = None) -> list[int]:
+    """Queue again every briefing still pending ``REQUEUE_AFTER`` after it was requested."""
+    cutoff = (now or timezone.now()) - REQUEUE_AFTER
+    stale = list(
+        Briefing.objects.filter(status=BriefingStatus.PENDING, requested_at__lt=cutoff)
+        .order_by("requested_at")
+        .values_list("pk", flat=True)
+    )
+    for pk in stale:
+        enqueue_on_commit(briefing_generate_task, pk)
+    return stale
 
 
 def _claim(briefing_id: int) -> bool:
@@ -206,6 +228,8 @@ def briefing_generate(*, briefing_id: int, mail_subscribers: bool = True) -> Bri
             status=BriefingStatus.FAILED, error=reason[:4000]
         )
         logger.warning("briefing %s failed: %s", briefing_id, reason, exc_info=True)
+        if briefing.attempts > settings.BRIEFING_MAX_RETRIES:  # the task will not retry it
+            briefing_failure_alert(briefing=briefing, reason=reason, attempts=briefing.attempts)
         raise BriefingError(reason) from exc
     briefing.refresh_from_db()
     if mail_subscribers and briefing.kind != BriefingKind.ON_DEMAND:
@@ -345,6 +369,12 @@ def briefing_generate_task(self: DjangoTask[Any, Any], briefing_id: int) -> dict
     if briefing is None:
         return {"id": briefing_id, "status": "skipped"}
     return {"id": briefing_id, "status": briefing.status, "pages": briefing.page_count}
+
+
+@shared_task(base=DjangoTask, name="policy.tasks.briefing_requeue_task", soft_time_limit=60)
+def briefing_requeue_task() -> dict[str, object]:
+    """From beat: queue again the briefings left pending (a lost message, a broker outage)."""
+    return {"queued": briefing_requeue_stale()}
 
 
 @shared_task(base=DjangoTask, name="policy.tasks.briefing_schedule_task", soft_time_limit=60)

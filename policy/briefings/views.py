@@ -6,12 +6,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from ..exceptions import PolicyError
+from ..downloads import private_file_response
+from ..exceptions import PolicyError, QueueUnavailable
 from ..permissions import require_read, user_scope
 from ..types import AuthenticatedRequest
 from .forms import BriefingGenerateForm, BriefingSubscriptionForm
@@ -66,6 +68,16 @@ def briefing_generate(request: AuthenticatedRequest) -> HttpResponse:
         return _render_list(request, generate_form=form)
     try:
         briefing = briefing_request(user=request.user, **form.cleaned_data)
+    except QueueUnavailable:
+        messages.warning(
+            request,
+            _(
+                "简报已登记（%(period)s），但后台任务队列暂时无法连接，尚未开始生成。"
+                "队列恢复后系统会在 10 分钟内自动开始生成，无需重复提交。"
+            )
+            % {"period": form.cleaned_data["period"]},
+        )
+        return redirect("policy:briefing-list")
     except PolicyError as exc:
         form.add_error(None, exc.message)
         return _render_list(request, generate_form=form)
@@ -79,21 +91,18 @@ def briefing_generate(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def briefing_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
+def briefing_download(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     """The PDF as an attachment; 404 when it has not been generated (yet)."""
     require_read(request.user)
     briefing = briefing_get(request.user, pk)
     if not briefing.file:
         raise Http404("This briefing has no PDF yet.")
-    try:
-        handle = briefing.file.open("rb")
-    except FileNotFoundError:  # removed from disk behind our back: regenerate it
-        raise Http404("The PDF of this briefing is missing from storage.") from None
-    return FileResponse(
-        handle,
-        as_attachment=True,
+    # Removed from disk behind our back: a 404 that says to regenerate it.
+    return private_file_response(
+        briefing.file,
         filename=briefing.download_name,
         content_type="application/pdf",
+        missing=_("这份简报的 PDF 文件不在存储中，请重新生成。"),
     )
 
 

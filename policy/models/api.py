@@ -4,6 +4,7 @@ import hashlib
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -31,6 +32,12 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
+    expires_at = models.DateTimeField(
+        _("有效期至"), null=True, blank=True, help_text=_("过期后令牌失效；留空为长期有效")
+    )
+    read_only = models.BooleanField(
+        _("只读"), default=False, help_text=_("只读令牌只能调用读取接口，任何写操作都会被拒绝")
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -42,4 +49,8 @@ class ApiToken(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and not self.is_expired
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()

@@ -18,7 +18,14 @@ from ..models import Kpi, KpiValue, ReviewState
 from ..permissions import user_scope
 from ..readmodel import refresh_kpis
 from ..types import User
-from ..validators import is_implausible_jump, kpi_value_errors, period_bounds
+from ..validators import (
+    NARRATIVE_MAX_LENGTH,
+    REVIEW_NOTE_MAX_LENGTH,
+    is_implausible_jump,
+    kpi_value_errors,
+    period_bounds,
+    text_length_errors,
+)
 from .common import (
     STEP_APPROVED,
     STEP_DIRECT,
@@ -112,6 +119,7 @@ def kpi_value_record(
             kpi_value_errors(
                 frequency=kpi.frequency, unit=kpi.unit, period=period, value=value, today=today
             )
+            | text_length_errors("comment", comment, NARRATIVE_MAX_LENGTH)
         )
         _start, period_end = period_bounds(kpi.frequency, period)  # type: ignore[misc]
         row = KpiValue.objects.select_for_update().filter(kpi=kpi, period=period).first()
@@ -217,6 +225,7 @@ def kpi_value_return(
             _("退回时请填写退回原因，方便项目负责人修改。"),
             fields={"reason": [_("请填写退回原因。")]},
         )
+    raise_if_errors(text_length_errors("reason", reason, REVIEW_NOTE_MAX_LENGTH))
     with transaction.atomic():
         row = _locked_submitted(actor, value_id, expected_version)
         row.state = ReviewState.RETURNED

@@ -26,7 +26,13 @@ from ..models import Evidence, Milestone, MilestoneStatus, MilestoneUpdate, Upda
 from ..permissions import user_scope
 from ..readmodel import refresh_projects
 from ..types import User
-from ..validators import CheckedFile, evidence_file_errors, milestone_progress_errors
+from ..validators import (
+    REVIEW_NOTE_MAX_LENGTH,
+    CheckedFile,
+    evidence_file_errors,
+    milestone_progress_errors,
+    text_length_errors,
+)
 from .common import (
     STEP_APPROVED,
     STEP_DIRECT,
@@ -195,6 +201,7 @@ def _validate(
         completed_on=proposed["completed_on"],
         today=today,
         project_start=project.actual_start,
+        narrative=proposed["narrative"],
     )
     checked, file_messages = evidence_file_errors(files)
     if file_messages:
@@ -294,6 +301,7 @@ def milestone_update_approve(
 
     Refused with ConflictError when the milestone changed after the submission.
     """
+    raise_if_errors(text_length_errors("note", note, REVIEW_NOTE_MAX_LENGTH))
     with transaction.atomic():
         update, milestone = _locked_pending(update_id, actor)
         if milestone.version != update.base_version:
@@ -321,6 +329,7 @@ def milestone_update_return(
             _("退回时请填写退回原因，方便项目负责人修改。"),
             fields={"reason": [_("请填写退回原因。")]},
         )
+    raise_if_errors(text_length_errors("reason", reason, REVIEW_NOTE_MAX_LENGTH))
     with transaction.atomic():
         update, _milestone = _locked_pending(update_id, actor)
         update.state = UpdateState.RETURNED

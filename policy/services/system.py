@@ -1,4 +1,4 @@
-"""The system page's heartbeat: a worker proves it runs tasks by writing a row."""
+"""System housekeeping: the heartbeat (a worker proves it runs tasks) and session cleanup."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import socket
 
 from celery import shared_task
 from celery.contrib.django.task import DjangoTask
+from django.core.management import call_command
 from django.utils import timezone
 
 from ..models import WorkerPing
@@ -33,3 +34,10 @@ def heartbeat_task(source: str = "beat", requested_at: str | None = None) -> dic
         source=source, requested_at=when, worker=f"{socket.gethostname()}:{os.getpid()}"
     )
     return {"id": ping.pk, "worker": ping.worker}
+
+
+@shared_task(base=DjangoTask, name="policy.tasks.sessions_clear_task", soft_time_limit=300)
+def sessions_clear_task() -> dict[str, object]:
+    """From beat, daily: delete expired sessions (they would otherwise pile up for ever)."""
+    call_command("clearsessions")
+    return {"cleared": True}

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django import template
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -112,3 +112,13 @@ def more_items(items: list[Any], shown: int) -> str:
 def figure_value(figure: Any) -> str:
     """`figure.value` with `figure.decimals` places when the object has them, else one."""
     return number(getattr(figure, "value", None), getattr(figure, "decimals", 1))
+
+
+@register.simple_tag
+def plotly_style_markers() -> str:
+    """Empty elements whose ids tell plotly.js its bundled MapLibre CSS is not wanted (CSP)."""
+    from ..staticfiles import plotly_injected_style_ids  # reads plotly.min.js once, on first use
+
+    return format_html_join(
+        "", '<template id="{}"></template>', ((i,) for i in plotly_injected_style_ids())
+    )

@@ -14,7 +14,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -22,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ..downloads import private_file_response
 from ..exceptions import ConflictError, PermissionDeniedError, PolicyError
 from ..forms import KpiValueForm, MilestoneProgressForm, ReviewForm, apply_service_errors
 from ..models import Milestone, MilestoneUpdate
@@ -297,19 +299,12 @@ def kpi_value_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def evidence_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
+def evidence_download(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     """Serve an evidence file to users who may read its project, always as a download."""
     evidence = evidence_get(request.user, pk)
-    try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("The stored file is missing.") from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
+    return private_file_response(
+        evidence.file,
         filename=evidence.original_name,
         content_type=evidence.content_type,
+        missing=_("该佐证材料的文件不在存储中。"),
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response

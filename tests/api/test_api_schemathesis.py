@@ -43,7 +43,10 @@ schema = schemathesis.openapi.from_wsgi(
 
 
 @pytest.fixture
-def token(db: Any) -> Any:
+def token(db: Any, settings: Any) -> Any:
+    # The fuzzer sends thousands of requests, bad tokens among them (ignored_auth) from one
+    # address: the throttles are tested on their own (test_api_tokens_throttling.py).
+    settings.API_THROTTLE_BAD_TOKENS = settings.API_THROTTLE_WRITES = "1000000/m"
     call_command("seed_demo", "--password", "pw-demo-1", stdout=StringIO())
     _, plaintext = api_token_create(user=make_user("machine", "official"), name="schemathesis")
     # Django closes the connection after each request when it is not in autocommit, as the

@@ -99,6 +99,47 @@ def test_a_redirect_to_another_host_is_refused(http_server):
     assert http_server.requests == ["/old"]
 
 
+@pytest.fixture
+def second_server():
+    """Another service on the same allowed host, on another port (a database, say)."""
+    from tests.indicators.http_server import LocalServer
+
+    server = LocalServer()
+    server.routes["/"] = Reply(body=b"internal")
+    yield server
+    server.close()
+
+
+def test_a_redirect_to_another_port_of_an_allowed_host_is_refused(http_server, second_server):
+    http_server.routes["/old"] = Reply(302, headers={"Location": second_server.url("/")})
+
+    with pytest.raises(FetchError) as caught:
+        fetch(http_server.url("/old"))
+
+    assert (
+        "another host, port or scheme, and the redirect was not followed" in caught.value.message
+    )
+    assert http_server.requests == ["/old"]
+    assert second_server.requests == []  # never contacted, so nothing to retry either
+
+
+def test_a_redirect_to_a_port_listed_as_host_and_port_is_followed(http_server, second_server):
+    http_server.routes["/old"] = Reply(302, headers={"Location": second_server.url("/")})
+    policy = FetchPolicy(
+        allowed_hosts=("127.0.0.1", f"127.0.0.1:{second_server.port}"), allow_private=True
+    )
+
+    assert fetch(http_server.url("/old"), policy) == b"internal"
+    assert second_server.requests == ["/"]
+
+
+def test_a_redirect_from_https_to_http_is_refused_even_on_an_allowed_host() -> None:
+    fetcher = Fetcher(FetchPolicy(allowed_hosts=("127.0.0.1",), allow_private=True))
+
+    with pytest.raises(FetchError, match="never from https to http"):
+        fetcher._check_redirect("https://127.0.0.1/a", "https://127.0.0.1/a", "http://127.0.0.1/b")
+
+
 def test_redirect_loops_stop_after_three_hops(http_server):
     http_server.routes["/loop"] = Reply(302, headers={"Location": "/loop"})
 

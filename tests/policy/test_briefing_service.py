@@ -192,17 +192,20 @@ def test_only_users_with_a_role_may_subscribe(official: Any, outsider: Any) -> N
         )
 
 
+@pytest.mark.django_db
 def test_beat_generates_weekly_on_mondays_and_monthly_on_the_first() -> None:
-    from policy.celery import app
+    import json
 
-    weekly = app.conf.beat_schedule["briefing-weekly"]
-    monthly = app.conf.beat_schedule["briefing-monthly"]
-    assert weekly["task"] == monthly["task"] == "policy.tasks.briefing_schedule_task"
-    assert weekly["args"] == ("weekly",)
-    assert monthly["args"] == ("monthly",)
-    assert weekly["schedule"].day_of_week == {1}
-    assert weekly["schedule"].hour == {7}
-    assert monthly["schedule"].day_of_month == {1}
+    from django_celery_beat.models import PeriodicTask
+
+    weekly = PeriodicTask.objects.select_related("crontab").get(name="briefing-weekly")
+    monthly = PeriodicTask.objects.select_related("crontab").get(name="briefing-monthly")
+    assert weekly.task == monthly.task == "policy.tasks.briefing_schedule_task"
+    assert json.loads(weekly.args) == ["weekly"]
+    assert json.loads(monthly.args) == ["monthly"]
+    assert weekly.crontab.schedule.day_of_week == {1}
+    assert weekly.crontab.schedule.hour == {7}
+    assert monthly.crontab.schedule.day_of_month == {1}
 
 
 @pytest.mark.django_db

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 from django.core import mail
+from django_celery_beat.models import PeriodicTask
 
-from policy.celery import app
 from policy.models import Milestone, ReminderSent
 from policy.services.reminders import reminders_send_task
 from tests.conftest import make_user
@@ -113,7 +113,7 @@ def test_nothing_due_means_no_email(project, owner, lead) -> None:
 
 
 def test_the_job_is_on_the_beat_schedule_daily() -> None:
-    entry = app.conf.beat_schedule["milestone-reminders"]
-    assert entry["task"] == "policy.tasks.reminders_send_task"
-    assert entry["schedule"].hour == {8}
-    assert entry["schedule"].minute == {0}
+    entry = PeriodicTask.objects.select_related("crontab").get(name="milestone-reminders")
+    assert entry.task == "policy.tasks.reminders_send_task"
+    assert entry.crontab.schedule.hour == {8}
+    assert entry.crontab.schedule.minute == {0}

@@ -84,3 +84,19 @@ def test_the_test_run_uses_the_database_it_was_given() -> None:
         "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
     )
     assert connection.vendor == expected
+
+
+def test_the_production_example_passes_check_deploy_without_warnings() -> None:
+    """.env.production.example is a complete production configuration (HSTS, secure cookies,
+    SSL redirect, the proxy header...): `check --deploy --fail-level WARNING` passes with it."""
+    result = subprocess.run(
+        ["bash", str(REPO / "scripts" / "check-deploy.sh")],
+        cwd=REPO,
+        env={**os.environ, "VENV": str(Path(sys.executable).parents[1])},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
