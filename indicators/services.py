@@ -40,8 +40,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from policy.models import Region, RegionLevel
-from policy.readmodel import refresh_for_indicators
 from policy.queue import enqueue_on_commit
+from policy.readmodel import refresh_for_indicators
 from policy.revision import program_changed
 from policy.types import User
 
@@ -52,9 +52,9 @@ from .fetch import Fetcher, display_url
 from .formula import Formula, FormulaError, code_to_name, parse_formula
 from .models import Category, Indicator, IngestionRun, Observation, RunStatus, Source
 from .progress import Forward, Reporter
+from .runs import run_failed_alert, run_heartbeat, runs_reap, worker_identity
 from .staging import same_value, upsert
 from .validation import present, validate
-from .runs import run_failed_alert, run_heartbeat, runs_reap, worker_identity
 
 logger = logging.getLogger(__name__)
 
