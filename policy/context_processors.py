@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from .notifications.services import unread_count
 from .permissions import user_scope
 
 # (url name, label, who sees it): "read" any role, "edit" owners/leads/admins, "admin" admins.
@@ -18,13 +19,21 @@ NAV_ITEMS = [
     ("analytics:power", _("电费测算"), "read"),
     ("policy:briefing-list", _("简报"), "read"),
     ("policy:my-work", _("我的工作"), "edit"),
+    ("notifications:list", _("通知"), "signed-in"),
     ("admin:index", _("管理后台"), "admin"),
 ]
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     scope = user_scope(request.user)
-    allowed = {"read": scope.can_read, "edit": scope.can_edit_anything, "admin": scope.is_admin}
+    signed_in = bool(getattr(request.user, "is_authenticated", False))
+    allowed = {
+        "read": scope.can_read,
+        "edit": scope.can_edit_anything,
+        "admin": scope.is_admin,
+        "signed-in": signed_in,
+    }
+    unread = unread_count(request.user) if signed_in else 0
     items = []
     for name, label, who in NAV_ITEMS:
         if not allowed[who]:
@@ -38,6 +47,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                 "url": url,
                 "label": label,
                 "active": request.path == url or (url != "/" and request.path.startswith(url)),
+                "count": unread if name == "notifications:list" else 0,
             }
         )
-    return {"nav_items": items, "user_scope": scope}
+    return {"nav_items": items, "user_scope": scope, "unread_notifications": unread}

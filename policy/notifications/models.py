@@ -12,6 +12,10 @@ class NotificationKind(models.TextChoices):
 
     SOURCE_FAILING = "source_failing", _("数据来源连续采集失败")
     BRIEFING_FAILED = "briefing_failed", _("简报生成失败")
+    SUBMITTED = "submitted", _("新的待审核提交")
+    APPROVED = "approved", _("提交已审核通过")
+    RETURNED = "returned", _("提交被退回")
+    OVERDUE = "overdue", _("里程碑逾期")
 
 
 class Notification(models.Model):
@@ -45,3 +49,26 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+class NotificationSetting(models.Model):
+    """One person's choice about notification e-mail; without a row, e-mail is on.
+
+    The in-app inbox always gets every notification: only the e-mail copy can be turned off.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_setting",
+        verbose_name=_("用户"),
+    )
+    email = models.BooleanField(_("同时发送邮件"), default=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("通知设置")
+        verbose_name_plural = _("通知设置")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {'email' if self.email else 'in-app'}"
