@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .notifications.services import unread_count
 from .permissions import user_scope
+from .selectors.work import pending_review_count
 
 # (url name, label, who sees it): "read" any role, "edit" owners/leads/admins, "admin" admins.
 NAV_ITEMS = [
@@ -34,6 +35,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "signed-in": signed_in,
     }
     unread = unread_count(request.user) if signed_in else 0
+    counts = {
+        "notifications:list": unread,
+        "policy:my-work": pending_review_count(request.user) if allowed["edit"] else 0,
+    }
     items = []
     for name, label, who in NAV_ITEMS:
         if not allowed[who]:
@@ -47,7 +52,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                 "url": url,
                 "label": label,
                 "active": request.path == url or (url != "/" and request.path.startswith(url)),
-                "count": unread if name == "notifications:list" else 0,
+                "count": counts.get(name, 0),
+                "count_kind": "review" if name == "policy:my-work" else "unread",
             }
         )
     return {"nav_items": items, "user_scope": scope, "unread_notifications": unread}

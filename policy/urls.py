@@ -8,7 +8,7 @@ from django.urls import include, path
 
 from .api import api
 from .briefings import urls as briefing_urls
-from .views import dashboard, health, overview, system, work
+from .views import dashboard, health, overview, review, system, work
 
 policy_patterns = [
     path("", overview.overview, name="overview"),
@@ -21,11 +21,12 @@ policy_patterns = [
     path("milestones/<int:pk>/edit/", work.milestone_edit, name="milestone-edit"),
     path(
         "milestone-updates/<int:pk>/review/",
-        work.milestone_update_review,
+        review.milestone_update_review,
         name="milestone-update-review",
     ),
     path("kpis/<int:pk>/report/", work.kpi_value_edit, name="kpi-value-edit"),
-    path("kpi-values/<int:pk>/review/", work.kpi_value_review, name="kpi-value-review"),
+    path("kpi-values/<int:pk>/review/", review.kpi_value_review, name="kpi-value-review"),
+    path("review/batch/", review.review_batch, name="review-batch"),
     path("evidence/<int:pk>/", work.evidence_download, name="evidence-download"),
     path("healthz/", health.healthz, name="healthz"),
     path("readyz/", health.readyz, name="readyz"),

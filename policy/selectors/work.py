@@ -284,3 +284,33 @@ def pending_by_project(project_ids: list[int]) -> dict[int, PendingSummary]:
         pid: PendingSummary(updates.get(pid, 0), values.get(pid, 0))
         for pid in set(updates) | set(values)
     }
+
+
+def pending_review_count(user: AnyUser) -> int:
+    """How many submissions wait for this lead's (or admin's) review; 0 for everyone else.
+
+    On every page's navigation, so cached per user and data revision (any write to the
+    program, a submission or review included, starts a new revision).
+    """
+    from django.core.cache import cache
+
+    from ..revision import program_revision
+
+    scope = user_scope(user)
+    if not (scope.is_admin or scope.led_initiative_ids):
+        return 0
+    key = f"work:pending:{user.pk}:{program_revision()}"
+    found = cache.get(key)
+    if isinstance(found, int):
+        return found
+    count = (
+        MilestoneUpdate.objects.filter(
+            approvable_filter(user, "milestone__project__"), state=UpdateState.SUBMITTED
+        ).count()
+        + KpiValue.objects.filter(
+            approvable_filter(user, "kpi__project__") | approvable_filter(user, "kpi__"),
+            state=ReviewState.SUBMITTED,
+        ).count()
+    )
+    cache.set(key, count, 3600)
+    return count

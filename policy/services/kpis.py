@@ -179,7 +179,7 @@ def kpi_value_record(
 
 def kpi_review_link(row: KpiValue) -> str:
     """Where a lead reviews this value."""
-    return reverse("policy:kpi-value-edit", args=[row.kpi_id]) + f"?period={row.period}"
+    return reverse("policy:kpi-value-review", args=[row.pk])
 
 
 def kpi_rework_link(row: KpiValue) -> str:

@@ -291,7 +291,7 @@ def milestone_record_progress(
 
 def milestone_review_link(update: MilestoneUpdate) -> str:
     """Where a lead reviews this update."""
-    return reverse("policy:milestone-detail", args=[update.milestone_id])
+    return reverse("policy:milestone-update-review", args=[update.pk])
 
 
 def _tell_submitter(

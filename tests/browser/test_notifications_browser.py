@@ -37,7 +37,7 @@ def test_submission_and_return_reach_the_inbox(
     item = page.locator(".inbox-item.unread")
     assert "待审核：owner 提交了“智算规模 2025”" in item.inner_text()
     item.locator("h2 a").click()
-    page.wait_for_url(f"**/kpis/{kpi.pk}/**")
+    page.wait_for_url("**/kpi-values/*/review/")
     assert page.locator(".site-nav .nav-count").count() == 0  # opened, so read
 
     page.goto(f"{page.live_url}/notifications/")

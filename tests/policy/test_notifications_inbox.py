@@ -59,7 +59,9 @@ def test_a_submission_tells_the_initiatives_leads_only(
     assert any("智算规模 2025" in t for t in titles)
     progress = told.get(title__contains="一期上线")
     assert "完成百分比：40% → 70%" in progress.body
-    assert progress.link == reverse("policy:milestone-detail", args=[milestone.pk])
+    assert progress.link == reverse(
+        "policy:milestone-update-review", args=[milestone.updates.get().pk]
+    )
 
 
 def test_a_leads_direct_edit_tells_nobody(lead: Any, milestone: Milestone) -> None:
