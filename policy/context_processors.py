@@ -15,6 +15,7 @@ from .selectors.work import pending_review_count
 # (url name, label, who sees it): "read" any role, "edit" owners/leads/admins, "admin" admins.
 NAV_ITEMS = [
     ("policy:overview", _("总览"), "read"),
+    ("policy:project-list", _("项目清单"), "read"),
     ("policy:map", _("地图"), "read"),
     ("indicators:catalogue", _("指标"), "read"),
     ("analytics:power", _("电费测算"), "read"),

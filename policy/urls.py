@@ -8,12 +8,14 @@ from django.urls import include, path
 
 from .api import api
 from .briefings import urls as briefing_urls
-from .views import dashboard, health, overview, review, system, work
+from .views import dashboard, health, lists, overview, review, system, work
 
 policy_patterns = [
     path("", overview.overview, name="overview"),
     path("initiatives/<slug:code>/", dashboard.initiative, name="initiative-detail"),
+    path("projects/", lists.project_list_view, name="project-list"),
     path("projects/<int:pk>/", dashboard.project, name="project-detail"),
+    path("search/", lists.search_view, name="search"),
     path("map/", dashboard.map_view, name="map"),
     path("system/", system.system, name="system"),
     path("work/", work.my_work_view, name="my-work"),
