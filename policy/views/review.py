@@ -61,7 +61,9 @@ def _shown(field: str, value: Any, update: MilestoneUpdate) -> str:
 
 
 def _milestone_rows(update: MilestoneUpdate) -> list[Compared]:
-    current = progress_snapshot(update.milestone)
+    # Pending: against the milestone as it stands; handled: against what it was when submitted.
+    pending = update.state == UpdateState.SUBMITTED
+    current = progress_snapshot(update.milestone) if pending else update.previous
     proposed = progress_snapshot(update)
     rows = []
     for field in PROGRESS_FIELDS:
