@@ -36,6 +36,8 @@ policy_patterns = [
 ]
 
 urlpatterns = [
+    # Browsers ask for /favicon.ico whatever the page links: send them to the static icon.
+    path("favicon.ico", health.favicon, name="favicon"),
     path("", include((policy_patterns, "policy"))),
     path("indicators/", include("indicators.urls")),
     path("analytics/", include("indicators.analytics.urls")),
