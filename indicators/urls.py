@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.catalogue, name="catalogue"),
     path("sources/", views.sources, name="sources"),
     path("sources/<int:pk>/run/", views.source_run, name="source-run"),
+    path("sources/<int:pk>/status.json", views.source_status, name="source-status"),
     path("runs/<int:pk>/payload/", views.run_payload, name="run-payload"),
     path("<str:code>/", views.detail, name="detail"),
     path("<str:code>/download.csv", views.download_csv, name="download-csv"),
