@@ -261,6 +261,8 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# npm packages the pages load (plotly.js's partial bundle; see policy/staticfiles.py).
+NODE_MODULES_DIR = env_str("NODE_MODULES_DIR", str(BASE_DIR / "node_modules"))
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
