@@ -35,6 +35,7 @@ from ..services.milestones import (
     progress_snapshot,
 )
 from ..types import AuthenticatedRequest
+from ..units import display_unit
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def _plain(value: Any) -> str:
 
 
 def _kpi_rows(row: KpiValue) -> list[Compared]:
-    unit = row.kpi.unit
+    unit = display_unit(row.kpi.unit)
     current = _plain(row.approved_value)
     return [
         Compared(_("期间"), row.period, row.period),
