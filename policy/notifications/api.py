@@ -61,8 +61,8 @@ def _out(n: Notification) -> dict[str, Any]:
     return {
         "id": n.pk,
         "kind": n.kind,
-        "title": n.title,
-        "body": n.body,
+        "title": n.display_title,
+        "body": n.display_body,
         "link": n.link,
         "created_at": n.created_at,
         "read_at": n.read_at,

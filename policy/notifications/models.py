@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -34,6 +35,10 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
+    # The messages untranslated: {"title": msgid, "body": [msgid, ...], "params": {...}}, so the
+    # inbox shows them in the reader's language; title and body above are the site language's
+    # (what the e-mail said), shown when there is no template.
+    template = models.JSONField(_("消息模板"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -49,6 +54,28 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+    def _render(self, msgid: str) -> str:
+        params = self.template.get("params") or {}
+        try:
+            return gettext(msgid) % params if params else gettext(msgid)
+        except (KeyError, TypeError, ValueError):  # a template that no longer fits its params
+            return ""
+
+    @property
+    def display_title(self) -> str:
+        """The title in the active language (as sent, when there is no template)."""
+        msgid = self.template.get("title") if self.template else None
+        return (self._render(msgid) if msgid else "") or self.title
+
+    @property
+    def display_body(self) -> str:
+        """The body in the active language (as sent, when there is no template)."""
+        parts = self.template.get("body") if self.template else None
+        if not parts:
+            return self.body
+        rendered = [self._render(p) for p in parts]
+        return "\n\n".join(r for r in rendered if r) or self.body
 
 
 class NotificationSetting(models.Model):

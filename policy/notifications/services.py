@@ -42,18 +42,27 @@ def notification_send(
     body: str = "",
     link: str = "",
     email: bool = True,
+    template: dict[str, Any] | None = None,
 ) -> list[Notification]:
     """Notify each recipient (once, even if listed twice); returns the rows.
 
     Rows are written in the caller's transaction; e-mails go out after it commits, through
     ``notification_email_task`` (SMTP errors are retried there). ``link`` is a path inside the
-    app; e-mails carry it as an absolute address under SITE_URL.
+    app; e-mails carry it as an absolute address under SITE_URL. ``template`` keeps the
+    untranslated messages (see ``Notification.template``) so the inbox reads in any language.
     """
     people = {user.pk: user for user in recipients if user is not None and user.is_active}
     if not people:
         return []
     rows = [
-        Notification(recipient=user, kind=kind, title=title[:200], body=body, link=link[:500])
+        Notification(
+            recipient=user,
+            kind=kind,
+            title=title[:200],
+            body=body,
+            link=link[:500],
+            template=template or {},
+        )
         for user in people.values()
     ]
     opted_out = email_opted_out(people)

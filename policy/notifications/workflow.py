@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import gettext_noop, override
 
 from ..models import Role
 from .models import NotificationKind
@@ -40,6 +40,31 @@ def _who(user: Any) -> str:
     return str(user.get_full_name() or user.get_username())
 
 
+def send_templated(
+    *,
+    recipients: Iterable[Any],
+    kind: str,
+    title: str,
+    body: Iterable[str],
+    params: dict[str, Any],
+    link: str = "",
+    email: bool = True,
+) -> None:
+    """Send with untranslated msgids (marked with gettext_noop) and their parameters: stored
+    and mailed in the site's language, shown in the inbox in the reader's."""
+    parts = list(body)
+    with override(settings.LANGUAGE_CODE):
+        notification_send(
+            recipients=recipients,
+            kind=kind,
+            title=_(title) % params,
+            body="\n\n".join(_(part) % params for part in parts),
+            link=link,
+            email=email,
+            template={"title": title, "body": parts, "params": params},
+        )
+
+
 def submission_notify(
     *,
     initiative_id: int,
@@ -51,15 +76,20 @@ def submission_notify(
 ) -> None:
     """Tell the initiative's leads that ``submitter`` sent ``item`` for review."""
     with override(settings.LANGUAGE_CODE):
-        lines = "\n".join(changes)
-        notification_send(
-            recipients=[u for u in initiative_leads(initiative_id) if u.pk != submitter.pk],
-            kind=NotificationKind.SUBMITTED,
-            title=_("待审核：%(who)s 提交了“%(item)s”") % {"who": _who(submitter), "item": item},
-            body=_("项目：%(project)s\n%(changes)s\n\n请审核：通过或写明原因退回。")
-            % {"project": project or "—", "changes": lines},
-            link=link,
-        )
+        who = _who(submitter)
+    send_templated(
+        recipients=[u for u in initiative_leads(initiative_id) if u.pk != submitter.pk],
+        kind=NotificationKind.SUBMITTED,
+        title=gettext_noop("待审核：%(who)s 提交了“%(item)s”"),
+        body=[gettext_noop("项目：%(project)s\n%(changes)s\n\n请审核：通过或写明原因退回。")],
+        params={
+            "who": who,
+            "item": item,
+            "project": project or "—",
+            "changes": "\n".join(changes),
+        },
+        link=link,
+    )
 
 
 def decision_notify(
@@ -75,19 +105,31 @@ def decision_notify(
     if submitter is None or submitter.pk == reviewer.pk:
         return
     with override(settings.LANGUAGE_CODE):
-        if approved:
-            kind = NotificationKind.APPROVED
-            title = _("已审核通过：%(item)s") % {"item": item}
-            body = _("%(who)s 已审核通过您的提交，总览与简报即日起使用新数据。") % {
-                "who": _who(reviewer)
-            }
-            if reason:
-                body += "\n" + _("审核意见：%(note)s") % {"note": reason}
-        else:
-            kind = NotificationKind.RETURNED
-            title = _("被退回：%(item)s") % {"item": item}
-            body = _(
+        who = _who(reviewer)
+    params = {"who": who, "item": item, "reason": reason, "note": reason}
+    if approved:
+        body = [gettext_noop("%(who)s 已审核通过您的提交，总览与简报即日起使用新数据。")]
+        if reason:
+            body.append(gettext_noop("审核意见：%(note)s"))
+        send_templated(
+            recipients=[submitter],
+            kind=NotificationKind.APPROVED,
+            title=gettext_noop("已审核通过：%(item)s"),
+            body=body,
+            params=params,
+            link=link,
+        )
+        return
+    send_templated(
+        recipients=[submitter],
+        kind=NotificationKind.RETURNED,
+        title=gettext_noop("被退回：%(item)s"),
+        body=[
+            gettext_noop(
                 "%(who)s 退回了您的提交。\n退回原因：%(reason)s\n\n"
                 "打开链接即可在退回的内容基础上修改后重新提交。"
-            ) % {"who": _who(reviewer), "reason": reason}
-        notification_send(recipients=[submitter], kind=kind, title=title, body=body, link=link)
+            )
+        ],
+        params=params,
+        link=link,
+    )

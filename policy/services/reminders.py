@@ -20,10 +20,12 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 
 from ..models import Membership, Milestone, MilestoneStatus, ReminderSent, Role
 from ..notifications.models import NotificationKind
-from ..notifications.services import email_opted_out, notification_send
+from ..notifications.services import email_opted_out
+from ..notifications.workflow import send_templated
 from ..types import User
 
 OPEN = (MilestoneStatus.NOT_STARTED, MilestoneStatus.IN_PROGRESS)
@@ -114,12 +116,12 @@ def _tell_leads_in_app(inbox: Recipients, today: dt.date) -> None:
                     ReminderSent.objects.create(
                         user=user, kind=KIND_LEAD_INBOX, day=today, item_count=len(items)
                     )
-                    notification_send(
+                    send_templated(
                         recipients=[user],
                         kind=NotificationKind.OVERDUE,
-                        title=translation.gettext("您牵头的任务方向有 %(n)d 个逾期里程碑")
-                        % {"n": len(items)},
-                        body="\n".join(lines),
+                        title=gettext_noop("您牵头的任务方向有 %(n)d 个逾期里程碑"),
+                        body=[gettext_noop("%(lines)s")],
+                        params={"n": len(items), "lines": "\n".join(lines)},
                         link=reverse("policy:my-work"),
                         email=False,
                     )

@@ -216,3 +216,20 @@ def test_leads_are_told_in_the_app_of_overdue_items_once_a_day(
     assert told.recipient == lead
     assert "1 个逾期里程碑" in told.title
     assert "一期上线：已逾期 3 天" in told.body
+
+
+def test_the_inbox_reads_in_the_readers_language(
+    owner: Any, lead: Any, kpi: Kpi, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        row = kpi_value_record(actor=owner, kpi_id=kpi.pk, period="2025", value=Decimal("130"))
+        kpi_value_return(actor=lead, value_id=row.pk, reason="口径与年报不一致")
+    returned = Notification.objects.get(recipient=owner)
+    assert returned.title == "被退回：智算规模 2025"  # stored and mailed in Chinese
+    assert "被退回" in next(m.subject for m in mail.outbox if m.to == ["owner@example.invalid"])
+    client = client_for(owner)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = client.get(reverse("notifications:list")).content.decode()
+    assert "Returned: 智算规模 2025" in html
+    assert "Reason: 口径与年报不一致" in html  # the reason is data: as the lead wrote it
+    assert "被退回" not in html
