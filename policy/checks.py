@@ -28,6 +28,7 @@ def settings_check(app_configs: Any, **kwargs: Any) -> list[Any]:
 
 
 def _plotly_bundle_problems() -> list[Any]:
+    # Imported when the checks run, not when Django loads this module at start-up.
     from .staticfiles import basic_bundle, basic_bundle_version, plotlyjs_version
 
     if basic_bundle() is not None:

@@ -113,10 +113,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files, precompressed (br/gzip)
-    # Pages compressed too (the map's body carries its shapes): Django's middleware pads each
+    # HTML pages compressed too (the map carries its shapes): Django's middleware pads each
     # response against BREACH, and CSRF tokens are masked per response. After WhiteNoise, so
     # static files never pass through it.
-    "django.middleware.gzip.GZipMiddleware",
+    "policy.middleware.PageGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "policy.middleware.ChineseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",

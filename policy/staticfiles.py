@@ -36,6 +36,7 @@ PACKAGE_ASSETS: dict[str, tuple[str, str]] = {
 
 def plotlyjs_version() -> str:
     """The plotly.js version bundled with the installed plotly Python package."""
+    # Local: plotly is a large import, needed only when the bundle is resolved.
     from plotly.offline import get_plotlyjs_version
 
     return str(get_plotlyjs_version())

@@ -7,10 +7,10 @@ refused anyone without a role (403), like every other operation.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Field, Query, Router, Schema
-from pydantic import ConfigDict
+from pydantic import BeforeValidator, ConfigDict
 
 from ..api.errors import READ_ERRORS, WRITE_ERRORS
 from ..api.pagination import PageIn, page_of
@@ -44,11 +44,19 @@ class NotificationFilter(Schema):
     unread: bool = Field(False, description="true：只列未读")
 
 
+def _not_a_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("an id is an integer, not true/false")
+    return value
+
+
 class MarkReadIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    ids: list[int] | None = Field(
-        None, max_length=500, description="要标为已读的通知 id；不填则全部标为已读"
+    # A JSON true/false is not an id (lax mode would read it as 1/0); 133.0 is (JSON Schema).
+    # Ids that name no notification of the caller's (0, -1, huge) simply mark nothing.
+    ids: list[Annotated[int, BeforeValidator(_not_a_bool)]] | None = Field(
+        None, description="要标为已读的通知 id；不填则全部标为已读"
     )
 
 
@@ -80,7 +88,10 @@ def list_notifications(
 ) -> dict[str, Any]:
     result = page_of(notification_inbox(request.auth, unread_only=filters.unread), page)
     result["items"] = [_out(n) for n in result["items"]]
-    result["unread"] = unread_count(request.auth)
+    # Counted here rather than from the navigation's cache: one query, whatever is cached.
+    result["unread"] = Notification.objects.filter(
+        recipient=request.auth, read_at__isnull=True
+    ).count()
     return result
 
 

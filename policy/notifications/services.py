@@ -137,7 +137,8 @@ def notifications_mark_read(*, user: Any, ids: Iterable[int] | None = None) -> i
     """
     qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if ids is not None:
-        qs = qs.filter(pk__in=list(ids))
+        # Only ids a bigint can hold: others name nothing (and would make the database fail).
+        qs = qs.filter(pk__in=[i for i in ids if 0 < i < 2**63][:1000])
     changed = qs.update(read_at=timezone.now())
     _forget_unread([user.pk])
     return changed

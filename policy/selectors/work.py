@@ -292,6 +292,7 @@ def pending_review_count(user: AnyUser) -> int:
     On every page's navigation, so cached per user and data revision (any write to the
     program, a submission or review included, starts a new revision).
     """
+    # Local: policy.revision imports the app registry's models at import time.
     from django.core.cache import cache
 
     from ..revision import program_revision

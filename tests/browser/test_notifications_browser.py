@@ -38,7 +38,8 @@ def test_submission_and_return_reach_the_inbox(
     assert "待审核：owner 提交了“智算规模 2025”" in item.inner_text()
     item.locator("h2 a").click()
     page.wait_for_url("**/kpi-values/*/review/")
-    assert page.locator(".site-nav .nav-count").count() == 0  # opened, so read
+    inbox_count = page.locator(".site-nav a", has_text="通知").locator(".nav-count")
+    assert inbox_count.count() == 0  # opened, so read
 
     page.goto(f"{page.live_url}/notifications/")
     assert page.locator(".inbox-item.unread").count() == 0
