@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.middleware.gzip import GZipMiddleware
 
 
@@ -32,7 +33,9 @@ class PageGZipMiddleware(GZipMiddleware):
     nothing from it. Static files never reach it (WhiteNoise answers them first, precompressed).
     """
 
-    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
         if not response.get("Content-Type", "").startswith("text/html"):
             return response
         return super().process_response(request, response)
