@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+from collections import Counter
 from typing import Any
 
 from django.http import HttpResponse
@@ -27,6 +28,7 @@ from .models import (
     Observation,
     RunStatus,
 )
+from .periods import FREQUENCY_RANK, frequency_of, period_end, period_label, time_order
 from .selectors import (
     SERIES_MAX_POINTS,
     indicator_get,
@@ -68,7 +70,12 @@ class ObservationOut(Schema):
     area: str
     area_name_zh: str
     period: str
+    period_label: str = Field(description="期间的显示文字：年内累计期间写作“2023年1-6月（累计）”")
+    frequency: Frequency = Field(
+        description="该值的期间频率（由期间推出）：不同频率的值不可连成一条线或直接比较"
+    )
     period_start: dt.date
+    period_end: dt.date
     dimension: str
     value: float
     run_id: int | None = Field(description="写入该值的采集记录（来源与时间可查）")
@@ -95,9 +102,18 @@ class ObservationFilter(SeriesFilter):
     indicator: str | None = Field(None, max_length=80, pattern=NO_NUL)
 
 
+class FrequencyCount(Schema):
+    frequency: Frequency
+    count: int
+
+
 class SeriesOut(Schema):
     indicator: IndicatorOut
     count: int
+    frequencies: list[FrequencyCount] = Field(
+        description="数据中的频率及各自的值数（粗到细）；points 按频率分组，每组内按时间先后"
+    )
+    frequency_matches: bool = Field(description="数据的频率是否恰为指标登记的频率")
     points: list[ObservationOut]
 
 
@@ -156,7 +172,10 @@ def _observation_out(obs: Observation) -> dict[str, Any]:
         "area": obs.area.code,
         "area_name_zh": obs.area.name_zh,
         "period": obs.period,
+        "period_label": period_label(obs.period),
+        "frequency": frequency_of(obs.period),
         "period_start": obs.period_start,
+        "period_end": period_end(obs.period) or obs.period_start,
         "dimension": obs.dimension,
         "value": obs.value,
         "run_id": run.pk if run else None,
@@ -212,6 +231,15 @@ def _series(
             % {"max": SERIES_MAX_POINTS},
             "too_many_points",
         )
+    # Each frequency apart (coarsest first), then area and dimension, in true time order.
+    points.sort(
+        key=lambda o: (
+            FREQUENCY_RANK[frequency_of(o.period)],
+            o.area.code,
+            o.dimension,
+            time_order(o.period),
+        )
+    )
     return indicator, points
 
 
@@ -227,9 +255,15 @@ def get_indicator_series(
 
     def build() -> str:
         indicator, points = _series(request, code, filters)
+        counts = Counter(frequency_of(o.period) for o in points)
         body = {
             "indicator": _indicator_out(indicator),
             "count": len(points),
+            "frequencies": [
+                {"frequency": f, "count": n}
+                for f, n in sorted(counts.items(), key=lambda item: FREQUENCY_RANK[item[0]])
+            ],
+            "frequency_matches": not counts or set(counts) == {indicator.frequency},
             "points": [_observation_out(o) for o in points],
         }
         return SeriesOut.model_validate(body).model_dump_json()
@@ -250,7 +284,10 @@ def _csv_header() -> dict[str, str]:
         "area": _("地区代码"),
         "area_name_zh": _("地区"),
         "period": _("期间"),
+        "period_label": _("期间（显示）"),
+        "frequency": _("频率"),
         "period_start": _("期初日期"),
+        "period_end": _("期末日期"),
         "dimension": _("维度"),
         "value": _("数值"),
         "run_id": _("采集记录"),

@@ -30,6 +30,7 @@ def _header() -> list[str]:
         _("可信度"),
         _("已过期"),
         _("备注"),
+        _("频率"),
     ]
 
 
@@ -47,7 +48,7 @@ def _rows(detail: IndicatorDetail) -> list[list[object]]:
                 detail.name,
                 row.area_code,
                 row.area_name,
-                row.period,
+                row.period_label,
                 row.dimension,
                 row.value,
                 ind.unit,
@@ -57,6 +58,7 @@ def _rows(detail: IndicatorDetail) -> list[list[object]]:
                 f"{p.confidence_label} {p.confidence_note}".strip(),
                 _("是") if p.stale else _("否"),
                 p.note,
+                row.freq_label,
             ]
         )
     return out

@@ -26,6 +26,7 @@ class Category(models.TextChoices):
 
 class Frequency(models.TextChoices):
     ANNUAL = "A", _("年度")
+    CUMULATIVE = "C", _("年内累计")
     HALF = "H", _("半年")
     QUARTERLY = "Q", _("季度")
     MONTHLY = "M", _("月度")
