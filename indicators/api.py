@@ -29,6 +29,7 @@ from .models import (
     RunStatus,
 )
 from .periods import FREQUENCY_RANK, frequency_of, period_end, period_label, time_order
+from .quality import flag_text
 from .selectors import (
     SERIES_MAX_POINTS,
     indicator_get,
@@ -81,6 +82,10 @@ class ObservationOut(Schema):
     run_id: int | None = Field(description="写入该值的采集记录（来源与时间可查）")
     source: str | None = Field(description="数据来源代码；派生或直接录入时为空")
     fetched_at: dt.datetime | None = Field(description="采集时间")
+    quality: str | None = Field(
+        None,
+        description="数据质量规则把该值标为存疑时的说明（保留但不应当作事实引用）；无则为空",
+    )
 
 
 class ObservationPage(Schema):
@@ -181,7 +186,14 @@ def _observation_out(obs: Observation) -> dict[str, Any]:
         "run_id": run.pk if run else None,
         "source": run.source.code if run and run.source else None,
         "fetched_at": run.started_at if run else None,
+        "quality": _quality(obs),
     }
+
+
+def _quality(obs: Observation) -> str | None:
+    """The open flag's comparison (``with_flags`` annotates it), or None."""
+    rule = getattr(obs, "flag_rule", None)
+    return flag_text(rule, getattr(obs, "flag_params", None) or {}) if rule else None
 
 
 def _areas(raw: str | None) -> list[str]:
@@ -293,6 +305,7 @@ def _csv_header() -> dict[str, str]:
         "run_id": _("采集记录"),
         "source": _("来源"),
         "fetched_at": _("采集时间"),
+        "quality": _("数据质量"),
     }
 
 

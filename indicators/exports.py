@@ -31,6 +31,7 @@ def _header() -> list[str]:
         _("已过期"),
         _("备注"),
         _("频率"),
+        _("数据质量"),
     ]
 
 
@@ -59,6 +60,7 @@ def _rows(detail: IndicatorDetail) -> list[list[object]]:
                 _("是") if p.stale else _("否"),
                 p.note,
                 row.freq_label,
+                _("存疑：%(text)s") % {"text": row.flag_text} if row.doubtful else "",
             ]
         )
     return out

@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, JSONField, Max, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -30,10 +30,12 @@ from .formula import FormulaError, parse_formula
 from .models import (
     Category,
     Confidence,
+    FlagStatus,
     Frequency,
     Indicator,
     IngestionRun,
     Observation,
+    QualityFlag,
     RunStatus,
     Source,
 )
@@ -46,6 +48,7 @@ from .periods import (
     time_order,
 )
 from .progress import RunProgress, run_progress
+from .quality import flag_text
 
 # The figures the overview shows first, by category; codes missing from the database are skipped.
 KEY_INDICATOR_CODES = (
@@ -131,10 +134,22 @@ class ValueRow:
     freq: str = "A"
     period_end: dt.date | None = None
     period_label: str = ""
+    flag_rule: str = ""
+    flag_params: dict[str, object] | None = None
 
     @property
     def freq_label(self) -> str:
         return frequency_name(self.freq)
+
+    @property
+    def doubtful(self) -> bool:
+        """A data-quality rule marked this value and nobody has resolved it yet (存疑)."""
+        return bool(self.flag_rule)
+
+    @property
+    def flag_text(self) -> str:
+        """The rule's comparison ("较上期 0.6 增长 100 倍，疑似单位错误（分/元）"), or ""."""
+        return flag_text(self.flag_rule, self.flag_params or {}) if self.flag_rule else ""
 
 
 def frequency_name(freq: str) -> str:
@@ -235,6 +250,7 @@ class KeyFigure:
     provenance: Provenance
     others: list[ValueRow]
     url: str
+    flag_text: str = ""
 
 
 @dataclass
@@ -367,8 +383,22 @@ def _is_stale(obs: Observation, source: Source | None, kind: str, fresh: Freshne
     return bool(health and health.stale)
 
 
+def with_flags(observations: QuerySet[Observation]) -> QuerySet[Observation]:
+    """Each observation with its open data-quality flag's rule and comparison (the first, if
+    several rules flagged it): two subqueries, no extra query."""
+    open_flags = QualityFlag.objects.filter(
+        observation=OuterRef("pk"), status=FlagStatus.OPEN
+    ).order_by("pk")
+    return observations.annotate(
+        flag_rule=Subquery(open_flags.values("rule")[:1]),
+        flag_params=Subquery(open_flags.values("params")[:1], output_field=JSONField()),
+    )
+
+
 def value_row_for(obs: Observation, fresh: Freshness) -> ValueRow:
     return ValueRow(
+        flag_rule=getattr(obs, "flag_rule", None) or "",
+        flag_params=getattr(obs, "flag_params", None),
         freq=frequency_of(obs.period),
         period_end=period_end(obs.period),
         period_label=period_label(obs.period),
@@ -402,7 +432,9 @@ def _headline(rows: list[ValueRow]) -> ValueRow | None:
 
 
 def _observations() -> QuerySet[Observation]:
-    return Observation.objects.select_related("area", "run", "run__source", "indicator")
+    return with_flags(
+        Observation.objects.select_related("area", "run", "run__source", "indicator")
+    )
 
 
 def _latest_rows(indicator_ids: list[int] | None, fresh: Freshness) -> dict[int, list[ValueRow]]:
@@ -515,6 +547,7 @@ def _key_figure(indicator: Indicator, head: ValueRow, rows: list[ValueRow]) -> K
         provenance=head.provenance,
         others=[row for row in rows if row is not head],
         url=reverse("indicators:detail", args=[indicator.code]),
+        flag_text=head.flag_text,
     )
 
 
@@ -636,9 +669,9 @@ def observation_search(
     """Observations with indicator, area and run joined (one query a page), oldest first."""
     if not user_scope(user).can_read:
         return Observation.objects.none()
-    qs = Observation.objects.select_related("indicator", "area", "run", "run__source").order_by(
-        "indicator__code", "area__code", "period_start", "dimension"
-    )
+    qs = with_flags(
+        Observation.objects.select_related("indicator", "area", "run", "run__source")
+    ).order_by("indicator__code", "area__code", "period_start", "dimension")
     if indicator:
         qs = qs.filter(indicator__code=indicator)
     areas = [a for a in areas if a]

@@ -36,6 +36,7 @@ from indicators.selectors import (
     SourceHealth,
     indicator_freshness,
     value_row_for,
+    with_flags,
 )
 
 from ..charts.kpi import progress_ratio
@@ -181,6 +182,7 @@ class IndicatorLine:
     prior_period: str | None
     prior_value: float | None
     freq_label: str = ""
+    flag_text: str = ""  # a data-quality rule's comparison when the value is doubtful
 
     @property
     def is_stale(self) -> bool:
@@ -485,6 +487,7 @@ def _series_lines(
         decimals=indicator.decimals,
         period=period_label(last.period),
         freq_label=shown.freq_label,
+        flag_text=shown.flag_text,
         value=last.value,
         provenance=shown.provenance,
         previous_period=period_label(then.period) if then else None,
@@ -573,7 +576,7 @@ def _indicators(
     }
     series: dict[tuple[int, int, str, str], list[Observation]] = defaultdict(list)
     observations = list(
-        latest(as_of, 2).only(
+        with_flags(latest(as_of, 2)).only(
             "indicator_id",
             "area_id",
             "dimension",
