@@ -221,3 +221,59 @@ def frequency_sql(column: str) -> str:
         f"WHEN position('-Q' in {column}) > 0 THEN 'Q' "
         f"WHEN length({column}) = 4 THEN 'A' WHEN length({column}) = 10 THEN 'D' ELSE 'M' END"
     )
+
+
+def _next_period(period: Period) -> Period:
+    """The period after ``period`` of the same frequency (a running total: one month more)."""
+    day = period.end + dt.timedelta(days=1)
+    if period.freq == "A":
+        return _year(str(day.year))
+    if period.freq == "H":
+        return _half(str(day.year), "1" if day.month <= 6 else "2")
+    if period.freq == "Q":
+        return _quarter(str(day.year), str((day.month - 1) // 3 + 1))
+    if period.freq == "M":
+        return _month(str(day.year), str(day.month))
+    if period.freq == "C":
+        return _cumulative(str(day.year), "1", str(day.month))
+    return _day(str(day.year), str(day.month), str(day.day))
+
+
+def next_period_code(code: str) -> str:
+    """The code of the period after ``code`` ("2023" -> "2024", "2023-YTD06" -> "2023-YTD07")."""
+    return _next_period(_parse_text(code)).code
+
+
+def data_overdue(code: str, lag_days: int, today: dt.date) -> bool:
+    """Whether the period after ``code`` should have been published by ``today``: it ended more
+    than ``lag_days`` ago. The one rule for "the latest figure is stale" by the calendar."""
+    try:
+        following = _next_period(_parse_text(code))
+    except ConnectorError:
+        return False
+    return following.end + dt.timedelta(days=lag_days) < today
+
+
+def data_period_text(code: str) -> str:
+    """What a figure is about, said first on its card: "2023 年数据", "2023 年上半年数据"."""
+    try:
+        period = _parse_text(code)
+    except ConnectorError:
+        return code
+    year = period.start.year
+    if period.freq == "A":
+        return _("%(year)s 年数据") % {"year": year}
+    if period.freq == "H":
+        if period.start.month == 1:
+            return _("%(year)s 年上半年数据") % {"year": year}
+        return _("%(year)s 年下半年数据") % {"year": year}
+    if period.freq == "Q":
+        return _("%(year)s 年第 %(q)s 季度数据") % {
+            "year": year,
+            "q": (period.start.month + 2) // 3,
+        }
+    if period.freq == "M":
+        return _("%(year)s 年 %(month)s 月数据") % {"year": year, "month": period.start.month}
+    if period.freq == "C":
+        return _("%(year)s 年 1-%(month)s 月累计数据") % {"year": year, "month": period.end.month}
+    return _("%(day)s 数据") % {"day": period.start.isoformat()}

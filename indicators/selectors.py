@@ -41,9 +41,12 @@ from .models import (
 )
 from .periods import (
     FREQUENCY_RANK,
+    data_overdue,
+    data_period_text,
     frequency_expression,
     frequency_of,
     period_end,
+    next_period_code,
     period_label,
     time_order,
 )
@@ -251,6 +254,12 @@ class KeyFigure:
     others: list[ValueRow]
     url: str
     flag_text: str = ""
+    # What the figure is about, said before the fetch age ("2023 年数据"), and whether the
+    # next period should have been published by now (the indicator's publication lag).
+    data_text: str = ""
+    overdue: bool = False
+    lag_days: int = 0
+    expected_text: str = ""
 
 
 @dataclass
@@ -529,7 +538,12 @@ def key_indicator_figures(user: AnyUser) -> list[KeyFigure]:
 
 def _key_figure(indicator: Indicator, head: ValueRow, rows: list[ValueRow]) -> KeyFigure:
     fetched = head.provenance.fetched_at
+    overdue = data_overdue(head.period, indicator.publication_lag_days, timezone.localdate())
     return KeyFigure(
+        data_text=data_period_text(head.period),
+        overdue=overdue,
+        lag_days=indicator.publication_lag_days,
+        expected_text=data_period_text(next_period_code(head.period)) if overdue else "",
         code=indicator.code,
         name=indicator.display_name(),
         category=indicator.category,
@@ -543,7 +557,7 @@ def _key_figure(indicator: Indicator, head: ValueRow, rows: list[ValueRow]) -> K
         area_name=head.area_name,
         dimension=head.dimension,
         age=timezone.now() - fetched if fetched else None,
-        stale=head.provenance.stale,
+        stale=head.provenance.stale or overdue,
         provenance=head.provenance,
         others=[row for row in rows if row is not head],
         url=reverse("indicators:detail", args=[indicator.code]),
