@@ -45,8 +45,8 @@ from .periods import (
     data_period_text,
     frequency_expression,
     frequency_of,
-    period_end,
     next_period_code,
+    period_end,
     period_label,
     time_order,
 )
