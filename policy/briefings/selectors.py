@@ -39,7 +39,6 @@ from indicators.selectors import (
     with_flags,
 )
 
-from ..charts.kpi import progress_ratio
 from ..models import (
     Initiative,
     InitiativeStatus,
@@ -56,7 +55,7 @@ from ..models import (
 from ..permissions import Scope, scoped_reader, user_scope
 from ..readmodel import Trajectory, change_status, load_trajectories
 from ..selectors.dashboard import KpiSeries, kpi_series
-from ..status import Rag, Reason, Status
+from ..status import Rag, Reason, Status, target_progress
 from ..types import AnyUser, User
 from .models import Briefing, BriefingKind, BriefingStatus, BriefingSubscription
 from .periods import BriefingPeriod
@@ -352,8 +351,9 @@ def _kpi_line(kpi: Kpi, series: KpiSeries, as_of: dt.date) -> KpiLine:
     latest = values[-1] if values else None
     later = [t for t in series.targets if t[0].year >= as_of.year]
     target = later[0] if later else (series.targets[-1] if series.targets else None)
+    baseline = series.baseline[1] if series.baseline else None
     ratio = (
-        progress_ratio(latest[1], target[1], series.higher_is_better)
+        target_progress(latest[1], target[1], baseline, series.higher_is_better)
         if latest and target
         else None
     )
