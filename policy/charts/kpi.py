@@ -7,6 +7,9 @@ Pure functions from data frames to figures. The projection point comes in the fr
 from __future__ import annotations
 
 import datetime as dt
+import math
+from collections.abc import Hashable, Mapping
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -164,19 +167,23 @@ def kpi_progress(frame: pd.DataFrame) -> go.Figure:
     return apply_theme(fig)
 
 
-def _progress_text(row: dict[str, object]) -> str:
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _progress_text(row: Mapping[Hashable, Any]) -> str:
     """ "越低越好 · 0.5 / 目标 0.48 元/度（基期 0.5）": the direction, value, target and start."""
     unit = str(row.get("unit") or "")
     direction = _("越高越好") if row.get("higher_is_better", True) else _("越低越好")
     base = row.get("baseline")
     text = _("%(direction)s · %(value)s / 目标 %(target)s %(unit)s") % {
         "direction": direction,
-        "value": _fmt(float(row["value"])),  # type: ignore[arg-type]
-        "target": _fmt(float(row["target"])),  # type: ignore[arg-type]
+        "value": _fmt(float(row["value"])),
+        "target": _fmt(float(row["target"])),
         "unit": unit,
     }
-    if base is not None and pd.notna(base):
-        text += _("（基期 %(base)s）") % {"base": _fmt(float(base))}  # type: ignore[arg-type]
-    if pd.isna(row.get("ratio")):
+    if base is not None and not _missing(base):
+        text += _("（基期 %(base)s）") % {"base": _fmt(float(base))}
+    if _missing(row.get("ratio")):
         text += _("：无基期，无法衡量进度")
     return text.strip()
