@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
+from django.utils.translation import gettext as _
 
 from policy.charts.theme import SERIES_COLOURS, apply_theme
 
 from .periods import FREQUENCY_RANK, frequency_of, period_label, time_order
 
+DOUBT_COLOUR = "#c62828"
 SERIES_COLUMNS = ["area", "period", "period_start", "dimension", "value", "is_comparison"]
 # Optional: the period's frequency (its code and name) and a quality rule's text ("" if none).
 QUALITY_COLUMNS = ["freq", "freq_label", "flag"]
@@ -43,7 +45,8 @@ def indicator_series_figure(frame: pd.DataFrame, *, unit: str, decimals: int = 1
     several; ``meta`` holds the frequency code). Series with a dimension (market shares by
     supplier) are grouped bars; others are lines with markers, so a single observation still
     shows. Comparison cities after the first series are dashed. Values a quality rule flagged
-    are drawn as hollow crosses with the rule's text in the hover. The x axis lists the
+    are left out of the line and drawn apart as hollow crosses (meta "<freq>-doubtful") with
+    the rule's text in the hover. The x axis lists the
     periods in true time order (by the day they end: 2023-H1 before 2023).
     """
     fig = go.Figure()
@@ -91,23 +94,36 @@ def indicator_series_figure(frame: pd.DataFrame, *, unit: str, decimals: int = 1
             )
         else:
             dashed = bool(part["is_comparison"].iloc[0]) and index > 0
+            # A doubtful value is not a point of the line (the line would carry it as fact):
+            # the line has a gap there and the value is drawn apart, as a hollow cross.
             fig.add_trace(
                 go.Scatter(
                     x=list(part["label"]),
-                    y=list(part["value"]),
+                    y=[None if f else v for f, v in zip(flagged, part["value"], strict=True)],
                     name=name,
                     meta=freq,
                     legendgroup=freq,
                     mode="lines+markers",
                     line={"color": colour, "dash": "dash" if dashed else "solid"},
-                    marker={
-                        "symbol": ["x-open" if f else "circle" for f in flagged],
-                        "size": [12 if f else 6 for f in flagged],
-                    },
+                    connectgaps=False,
                     customdata=custom,
                     hovertemplate=hover,
                 )
             )
+            if flagged.any():
+                fig.add_trace(
+                    go.Scatter(
+                        x=list(part.loc[flagged, "label"]),
+                        y=list(part.loc[flagged, "value"]),
+                        name=f"{name} · {_('存疑')}",
+                        meta=f"{freq}-doubtful",
+                        legendgroup=freq,
+                        mode="markers",
+                        marker={"symbol": "x-open", "size": 12, "color": DOUBT_COLOUR},
+                        customdata=[c for c, f in zip(custom, flagged, strict=True) if f],
+                        hovertemplate=hover,
+                    )
+                )
     fig.update_layout(
         barmode="group",
         yaxis_title=unit,

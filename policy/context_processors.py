@@ -47,4 +47,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                 "active": request.path == url or (url != "/" and request.path.startswith(url)),
             }
         )
+    # Only the most specific item is current ("/indicators/quality/" is not also "/indicators/").
+    current = [i for i in items if i["active"]]
+    if len(current) > 1:
+        best = max(current, key=lambda i: len(str(i["url"])))
+        for item in current:
+            item["active"] = item is best
     return {"nav_items": items, "user_scope": scope}

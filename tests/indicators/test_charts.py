@@ -108,8 +108,9 @@ def test_a_flagged_value_is_drawn_as_a_cross_with_the_rule_in_the_hover() -> Non
             ("成都市", "2024", dt.date(2024, 1, 1), "", 60.0, False, "A", "年度", "疑似单位错误"),
         ]
     )
-    trace = indicator_series_figure(frame, unit="元/度").to_plotly_json()["data"][0]
+    line, doubtful = indicator_series_figure(frame, unit="元/度").to_plotly_json()["data"]
 
-    assert list(trace["marker"]["symbol"]) == ["circle", "x-open"]
-    assert "疑似单位错误" in trace["customdata"][1]
-    assert trace["customdata"][0] == ""
+    assert list(line["y"]) == [0.6, None]  # the line does not carry the doubtful value
+    assert (list(doubtful["x"]), list(doubtful["y"])) == (["2024"], [60.0])
+    assert (doubtful["marker"]["symbol"], doubtful["meta"]) == ("x-open", "A-doubtful")
+    assert "疑似单位错误" in doubtful["customdata"][0]

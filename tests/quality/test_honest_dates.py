@@ -63,7 +63,7 @@ def test_the_card_says_2023_data_first_then_the_fetch_age(price, official) -> No
     # Fetched today, but 2024 data was due by mid-2025: the card says the figure is behind.
     assert figure.overdue
     assert figure.stale
-    assert "应已有2024 年数据" in html
+    assert "应已有 2024 年数据" in html
     assert "数据滞后" in html
 
 
