@@ -140,16 +140,19 @@ def kpi_progress(frame: pd.DataFrame) -> go.Figure:
     texts = [_progress_text(row) for row in frame.to_dict("records")]
     fig = go.Figure(
         go.Bar(
-            x=ratios,
+            # A bar of no length draws no text: a hair's width keeps "no progress" readable.
+            x=[r if r else 0.5 for r in ratios],
             y=list(frame["name"]),
             orientation="h",
             marker={"color": [STATUS_COLOURS.get(r, NO_RAG) for r in frame["rag"]]},
             text=texts,
-            textposition="auto",
+            # A short bar (no progress, or moved away) still says what it is: text beside it.
+            textposition=["inside" if x >= 60 else "outside" for x in ratios],
+            cliponaxis=False,
             insidetextanchor="start",
-            customdata=list(frame["target_year"]),
+            customdata=[[y, r] for y, r in zip(frame["target_year"], ratios, strict=True)],
             hovertemplate="%{y}<br>%{text}<br>"
-            + _("自基期至 %{customdata} 年目标已走完 %{x:.0f}%")
+            + _("自基期至 %{customdata[0]} 年目标已走完 %{customdata[1]:.0f}%")
             + "<extra></extra>",
             meta="progress",
         )

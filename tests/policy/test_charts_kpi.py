@@ -89,7 +89,8 @@ def test_a_lower_is_better_bar_states_its_direction_and_baseline() -> None:
         ]
     )
     bar = kpi_progress(rows).data[0]
-    assert list(bar.x) == [0.0]
+    assert [c[1] for c in bar.customdata] == [0.0]  # no progress (drawn a hair wide)
+    assert bar.textposition[0] == "outside"
     assert bar.text[0] == "越低越好 · 0.5 / 目标 0.48 元/度（基期 0.5）"
 
 
