@@ -185,11 +185,16 @@ class FrequencyCheck:
         return [frequency_name(f) for f in self.observed]
 
     @property
+    def observed_text(self) -> str:
+        """The data's frequencies as a list in words ("年度、半年" / "Annual, Half-yearly")."""
+        return _("、").join(self.observed_labels)
+
+    @property
     def message(self) -> str:
         """Why the stated frequency is not the whole truth ("" when it is)."""
         if self.matches:
             return ""
-        names = _("、").join(self.observed_labels)
+        names = self.observed_text
         if len(self.observed) > 1:
             return _(
                 "登记频率为“%(stated)s”，但数据含 %(n)s 种频率（%(names)s）：各频率分别成线，"
