@@ -8,9 +8,10 @@ they found. Rules, DHIS2-style:
 - jump: a value ``factor`` times (default 10) or more the previous period's value of the same
   series, or a ``factor``-th or less of it (both positive) — usually a unit slip;
 - range: outside the indicator's (or KPI's) plausible minimum and maximum;
-- outlier: far outside the series' own history: robust z-score on the median and the median
-  absolute deviation, ``|0.6745 (x - median) / MAD| > 3.5`` (Iglewicz and Hoaglin), judged
-  only for series of at least ``OUTLIER_MIN_POINTS`` values of one frequency;
+- outlier: far outside the series' own recent history: robust z-score on the median and the
+  median absolute deviation of the ``OUTLIER_MIN_POINTS`` values before it (same series and
+  frequency), ``|0.6745 (x - median) / MAD| > 3.5`` (Iglewicz and Hoaglin); values with fewer
+  values before them are not judged;
 - consistency: between series, configured in the admin (``ConsistencyRule``).
 
 A flagged value is kept but marked 存疑 with the rule's text; a source can refuse a rule
@@ -129,7 +130,7 @@ def flag_text(rule: str, params: Mapping[str, Any]) -> str:
         }
     if rule == "outlier":
         return _(
-            "远离该序列自身的历史：中位数 %(median)s，稳健 z 值 %(z)s（超过 %(limit)s 即存疑）"
+            "远离该序列此前各期的水平：中位数 %(median)s，稳健 z 值 %(z)s（超过 %(limit)s 即存疑）"
         ) % {"median": _num(p["median"]), "z": f"{float(p['z']):.1f}", "limit": OUTLIER_Z}
     if rule == "consistency":
         return _("违反一致性规则“%(name)s”：%(left)s %(op)s %(right)s 不成立") % {

@@ -307,6 +307,50 @@ def _series_history(result: ParseResult, catalogue: Catalogue) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
+SERIES = ["indicator", "area", "dimension", "freq"]
+
+
+def _rolling_level(
+    both: pd.DataFrame, prior: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The median of the ``OUTLIER_MIN_POINTS`` values of ``prior`` before each row of its
+    series, and their median absolute deviation, estimated as half their interquartile range
+    (the same for normal data; pandas rolls quantiles in compiled code, a MAD only in Python).
+    NaN where fewer precede it."""
+    frame = pd.DataFrame({k: both[k] for k in SERIES}).assign(prior=prior)
+    rolled = frame.groupby(SERIES, sort=False)["prior"].rolling(
+        OUTLIER_MIN_POINTS, min_periods=OUTLIER_MIN_POINTS
+    )
+
+    def aligned(series: pd.Series) -> NDArray[np.float64]:
+        flat = series.reset_index(level=list(range(len(SERIES))), drop=True)
+        return flat.reindex(both.index).to_numpy(dtype=np.float64, na_value=np.nan)
+
+    median = aligned(rolled.median())
+    spread = aligned(rolled.quantile(0.75)) - aligned(rolled.quantile(0.25))
+    return median, spread / 2
+
+
+def _outliers(
+    both: pd.DataFrame, values: NDArray[np.float64], previous: NDArray[np.float64]
+) -> tuple[NDArray[np.bool_], NDArray[np.float64], NDArray[np.float64]]:
+    """The outlier rule on whole columns: a value far from the level of the series' recent
+    values *and* reached by a change far outside its recent changes (robust z above
+    ``OUTLIER_Z`` on both). The level alone would flag every late value of a series that
+    trends or wanders; the change alone would flag the return to normal after a spike.
+    Returns the mask, and the level median and z-score for the message."""
+    level, level_mad = _rolling_level(both, previous)
+    z = robust_z(values, level, level_mad)
+    change = values - previous
+    prior_change = both.assign(change=change).groupby(SERIES, sort=False)["change"].shift(1)
+    change_median, change_mad = _rolling_level(
+        both, prior_change.to_numpy(dtype=np.float64, na_value=np.nan)
+    )
+    z_change = robust_z(change, change_median, change_mad)
+    hit = (np.abs(np.nan_to_num(z)) > OUTLIER_Z) & (np.abs(np.nan_to_num(z_change)) > OUTLIER_Z)
+    return hit, level, z
+
+
 def jumps_and_outliers(result: ParseResult, catalogue: Catalogue) -> list[Finding]:
     """The jump rule (against the previous period of the same series and frequency) and the
     outlier rule (robust z-score over the series' history), on whole columns."""
@@ -316,7 +360,7 @@ def jumps_and_outliers(result: ParseResult, catalogue: Catalogue) -> list[Findin
     both = both[both["indicator"].isin(list(catalogue.indicators))]
     if both.empty:
         return []
-    group = both.groupby(["indicator", "area", "dimension", "freq"], sort=False)
+    group = both.groupby(SERIES, sort=False)
     values = both["value"].to_numpy(dtype=np.float64)
     previous = group["value"].shift(1).to_numpy(dtype=np.float64, na_value=np.nan)
     previous_period = group["period"].shift(1)
@@ -328,17 +372,8 @@ def jumps_and_outliers(result: ParseResult, catalogue: Catalogue) -> list[Findin
     in_payload = both["row"].to_numpy() >= 0
     jumped = is_jump(ratio, factors) & in_payload
 
-    size = group["value"].transform("size").to_numpy()
-    median = group["value"].transform("median").to_numpy(dtype=np.float64)
-    deviation = np.abs(values - median)
-    both["deviation"] = deviation
-    mad = (
-        both.groupby(["indicator", "area", "dimension", "freq"], sort=False)["deviation"]
-        .transform("median")
-        .to_numpy(dtype=np.float64)
-    )
-    z = robust_z(values, median, mad)
-    outlying = (size >= OUTLIER_MIN_POINTS) & (np.abs(np.nan_to_num(z)) > OUTLIER_Z) & in_payload
+    outlying, median, z = _outliers(both, values, previous)
+    outlying &= in_payload
 
     n = len(result.rows)
     findings = []

@@ -287,3 +287,22 @@ def test_the_data_quality_page_lists_filters_and_resolves(price, admin_client_) 
     resolved = admin_client_.get(url + "?status=corrected").content.decode()
     assert 'data-status="corrected"' in resolved
     assert "原文核对" in resolved
+
+
+def test_a_growing_series_is_no_outlier_and_the_value_after_a_spike_is_not_either(price) -> None:
+    growing = "".join(
+        f"dc-power-price,510100,{2000 + i},{round(0.1 * 1.3**i, 4)}\n" for i in range(14)
+    )
+    run = source_ingest(source=_source("growing", "indicator,area,period,value\n" + growing))
+    assert run.flagged == 0
+    Observation.objects.all().delete()
+
+    values = [0.50, 0.51, 0.50, 0.52, 0.51, 0.50, 0.52, 0.51, 0.50, 0.51, 4.9, 0.51, 0.52]
+    text = "".join(f"dc-power-price,510100,{2000 + i},{v}\n" for i, v in enumerate(values))
+    run = source_ingest(source=_source("spike", "indicator,area,period,value\n" + text))
+    # 4.9 is under the tenfold jump but far outside ten years of 0.50-0.52; 0.51 after it
+    # is back to normal and is not flagged.
+    assert set(QualityFlag.objects.values_list("observation__period", "rule")) == {
+        ("2010", "outlier")
+    }
+    assert run.flagged == 1
