@@ -12,12 +12,14 @@ from .notifications.services import unread_count
 from .permissions import user_scope
 from .selectors.work import pending_review_count
 
-# (url name, label, who sees it): "read" any role, "edit" owners/leads/admins, "admin" admins.
+# (url name, label, who sees it): "read" any role, "edit" owners/leads/admins, "review" leads
+# and admins, "admin" admins.
 NAV_ITEMS = [
     ("policy:overview", _("总览"), "read"),
     ("policy:project-list", _("项目清单"), "read"),
     ("policy:map", _("地图"), "read"),
     ("indicators:catalogue", _("指标"), "read"),
+    ("indicators:quality", _("数据质量"), "review"),
     ("analytics:power", _("电费测算"), "read"),
     ("policy:briefing-list", _("简报"), "read"),
     ("policy:my-work", _("我的工作"), "edit"),
@@ -32,6 +34,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     allowed = {
         "read": scope.can_read,
         "edit": scope.can_edit_anything,
+        "review": scope.is_admin or bool(scope.led_initiative_ids),
         "admin": scope.is_admin,
         "signed-in": signed_in,
     }
@@ -57,4 +60,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                 "count_kind": "review" if name == "policy:my-work" else "unread",
             }
         )
+    # Only the most specific item is current ("/indicators/quality/" is not also "/indicators/").
+    current = [i for i in items if i["active"]]
+    if len(current) > 1:
+        best = max(current, key=lambda i: len(str(i["url"])))
+        for item in current:
+            item["active"] = item is best
     return {"nav_items": items, "user_scope": scope, "unread_notifications": unread}

@@ -2,7 +2,8 @@
 
 Case-insensitive substring matching (Chinese substrings and codes alike) on names, titles and
 codes. On PostgreSQL trigram indexes on the upper-cased columns serve these LIKE queries
-(migration 0009); on SQLite the same queries scan, which is sound at its scale.
+(migrations policy 0010, indicators 0007); on SQLite the same queries scan, which is sound
+at its scale.
 """
 
 from __future__ import annotations

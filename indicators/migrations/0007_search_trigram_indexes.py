@@ -1,5 +1,5 @@
 """Trigram indexes on indicator names and codes for the search box (PostgreSQL only; see
-policy/migrations/0009_search_trigram_indexes.py, which creates the pg_trgm extension)."""
+policy/migrations/0010_search_trigram_indexes.py, which creates the pg_trgm extension)."""
 
 from django.db import migrations
 
@@ -31,8 +31,8 @@ def drop(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("indicators", "0004_run_worker_heartbeat"),
-        ("policy", "0009_search_trigram_indexes"),
+        ("indicators", "0006_data_quality_flags_and_rules"),
+        ("policy", "0010_search_trigram_indexes"),
     ]
 
     operations = [migrations.RunPython(create, drop)]

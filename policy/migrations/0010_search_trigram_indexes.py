@@ -51,7 +51,7 @@ def drop(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("policy", "0008_api_token_expiry_read_only"),
+        ("policy", "0009_kpi_plausible_range"),
     ]
 
     operations = [migrations.RunPython(create, drop)]
