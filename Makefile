@@ -59,7 +59,7 @@ $(DATA_DIR)/secret_key:
 	$(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 	chmod 600 $@
 
-run: sysdeps venv messages $(DATA_DIR)/secret_key
+run: sysdeps venv messages $(DATA_DIR)/secret_key $(PLOTLY_BASIC)
 	SECRET_KEY_FILE=$(DATA_DIR)/secret_key $(BIN)/python manage.py migrate --noinput -v0
 	SECRET_KEY_FILE=$(DATA_DIR)/secret_key $(BIN)/python manage.py seed_demo
 	SECRET_KEY_FILE=$(DATA_DIR)/secret_key $(BIN)/python manage.py collectstatic --noinput -v0
@@ -68,7 +68,16 @@ run: sysdeps venv messages $(DATA_DIR)/secret_key
 test: sysdeps-test venv-dev messages node_modules/axe-core/axe.min.js
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# axe-core for the browser tests' accessibility checks (a dev tool; nothing is served from it).
+# plotly.js's partial bundle, the one npm package the pages load (policy/staticfiles.py); without
+# npm the app serves the plotly Python package's full bundle instead, so `make run` still works.
+PLOTLY_BASIC := node_modules/plotly.js-basic-dist-min/plotly-basic.min.js
+$(PLOTLY_BASIC): package.json package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --omit=dev --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm is missing (sudo apt-get install -y npm): serving the full plotly.js bundle" >&2; fi
+
+# axe-core and lighthouse for the browser tests and the lighthouse script (dev tools; nothing is
+# served from them).
 node_modules/axe-core/axe.min.js: package.json package-lock.json
 	@command -v npm >/dev/null || { echo "npm is missing: sudo apt-get install -y npm" >&2; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.catalogue, name="catalogue"),
     path("sources/", views.sources, name="sources"),
     path("sources/<int:pk>/run/", views.source_run, name="source-run"),
+    path("sources/<int:pk>/status.json", views.source_status, name="source-status"),
     path("runs/<int:pk>/payload/", views.run_payload, name="run-payload"),
     path("quality/", views.quality, name="quality"),
     path("quality/<int:pk>/resolve/", views.quality_resolve, name="quality-resolve"),

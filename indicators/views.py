@@ -3,10 +3,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 
 from policy.exceptions import PolicyError
 from policy.permissions import require_read
@@ -128,6 +131,7 @@ def sources(request: AuthenticatedRequest) -> HttpResponse:
             "runs": runs,
             "progress": ingestion_run_progress(request.user, runs),
             "running": any(run.status == RunStatus.RUNNING for run in runs),
+            "queued": request.GET.get("queued", ""),
         },
     )
 
@@ -146,7 +150,54 @@ def source_run(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("已排队采集：%(name)s") % {"name": source.name})
+        # The page follows the queued run without a reload (static/policy/js/jobs.js).
+        return redirect(reverse("indicators:sources") + f"?queued={source.pk}")
     return redirect("indicators:sources")
+
+
+@login_required
+@require_GET
+@never_cache
+def source_status(request: AuthenticatedRequest, pk: int) -> JsonResponse:
+    """The latest run of a source as a small JSON document, polled by the sources page.
+
+    ``?after=<ISO time>``: a run started at or before it is not the one asked for, so the
+    answer is "queued" until the worker starts the new run.
+    """
+    scope = require_read(request.user)
+    if not scope.is_admin:
+        raise PermissionDenied(_("只有管理员可以查看采集来源。"))
+    source = get_object_or_404(Source, pk=pk)
+    run = source.runs.order_by("-started_at", "-pk").first()
+    after = parse_datetime(request.GET.get("after") or "")
+    if run is None or (after is not None and run.started_at <= after):
+        return JsonResponse(
+            {"status": "queued", "label": _("排队中"), "finished": False, "detail": ""}
+        )
+    progress = ingestion_run_progress(request.user, [run]).get(run.pk)
+    if run.status == RunStatus.RUNNING:
+        detail = progress.summary if progress else ""
+    elif run.status == RunStatus.FAILED:
+        detail = run.error[:300]
+    else:
+        detail = _(
+            "新增 %(inserted)d，更新 %(updated)d，未变 %(unchanged)d，拒收 %(rejected)d"
+        ) % {
+            "inserted": run.inserted,
+            "updated": run.updated,
+            "unchanged": run.unchanged,
+            "rejected": run.rejected,
+        }
+    return JsonResponse(
+        {
+            "status": run.status,
+            "label": str(run.get_status_display()),
+            "finished": run.status != RunStatus.RUNNING,
+            "detail": detail,
+            "run": run.pk,
+            "percent": progress.percent if progress else None,
+        }
+    )
 
 
 @login_required

@@ -8,29 +8,40 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from .notifications.services import unread_count
 from .permissions import user_scope
+from .selectors.work import pending_review_count
 
 # (url name, label, who sees it): "read" any role, "edit" owners/leads/admins, "review" leads
 # and admins, "admin" admins.
 NAV_ITEMS = [
     ("policy:overview", _("总览"), "read"),
+    ("policy:project-list", _("项目清单"), "read"),
     ("policy:map", _("地图"), "read"),
     ("indicators:catalogue", _("指标"), "read"),
     ("indicators:quality", _("数据质量"), "review"),
     ("analytics:power", _("电费测算"), "read"),
     ("policy:briefing-list", _("简报"), "read"),
     ("policy:my-work", _("我的工作"), "edit"),
+    ("notifications:list", _("通知"), "signed-in"),
     ("admin:index", _("管理后台"), "admin"),
 ]
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     scope = user_scope(request.user)
+    signed_in = bool(getattr(request.user, "is_authenticated", False))
     allowed = {
         "read": scope.can_read,
         "edit": scope.can_edit_anything,
         "review": scope.is_admin or bool(scope.led_initiative_ids),
         "admin": scope.is_admin,
+        "signed-in": signed_in,
+    }
+    unread = unread_count(request.user) if signed_in else 0
+    counts = {
+        "notifications:list": unread,
+        "policy:my-work": pending_review_count(request.user) if allowed["edit"] else 0,
     }
     items = []
     for name, label, who in NAV_ITEMS:
@@ -45,6 +56,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                 "url": url,
                 "label": label,
                 "active": request.path == url or (url != "/" and request.path.startswith(url)),
+                "count": counts.get(name, 0),
+                "count_kind": "review" if name == "policy:my-work" else "unread",
             }
         )
     # Only the most specific item is current ("/indicators/quality/" is not also "/indicators/").
@@ -53,4 +66,4 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         best = max(current, key=lambda i: len(str(i["url"])))
         for item in current:
             item["active"] = item is best
-    return {"nav_items": items, "user_scope": scope}
+    return {"nav_items": items, "user_scope": scope, "unread_notifications": unread}

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.middleware.gzip import GZipMiddleware
 
 
 class ChineseFirstMiddleware:
@@ -21,3 +23,19 @@ class ChineseFirstMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         return self.get_response(request)
+
+
+class PageGZipMiddleware(GZipMiddleware):
+    """Django's GZipMiddleware (BREACH-padded) for HTML pages only.
+
+    The map's page carries its shapes (190 KiB uncompressed). API answers and downloads are
+    left as they are: clients of the API need not decompress, and PDFs or spreadsheets gain
+    nothing from it. Static files never reach it (WhiteNoise answers them first, precompressed).
+    """
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if not response.get("Content-Type", "").startswith("text/html"):
+            return response
+        return super().process_response(request, response)

@@ -112,7 +112,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files, precompressed (br/gzip)
+    # HTML pages compressed too (the map carries its shapes): Django's middleware pads each
+    # response against BREACH, and CSRF tokens are masked per response. After WhiteNoise, so
+    # static files never pass through it.
+    "policy.middleware.PageGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "policy.middleware.ChineseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -261,6 +265,8 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# npm packages the pages load (plotly.js's partial bundle; see policy/staticfiles.py).
+NODE_MODULES_DIR = env_str("NODE_MODULES_DIR", str(BASE_DIR / "node_modules"))
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")

@@ -8,12 +8,14 @@ from django.urls import include, path
 
 from .api import api
 from .briefings import urls as briefing_urls
-from .views import dashboard, health, overview, system, work
+from .views import dashboard, health, lists, overview, review, system, work
 
 policy_patterns = [
     path("", overview.overview, name="overview"),
     path("initiatives/<slug:code>/", dashboard.initiative, name="initiative-detail"),
+    path("projects/", lists.project_list_view, name="project-list"),
     path("projects/<int:pk>/", dashboard.project, name="project-detail"),
+    path("search/", lists.search_view, name="search"),
     path("map/", dashboard.map_view, name="map"),
     path("system/", system.system, name="system"),
     path("work/", work.my_work_view, name="my-work"),
@@ -21,11 +23,12 @@ policy_patterns = [
     path("milestones/<int:pk>/edit/", work.milestone_edit, name="milestone-edit"),
     path(
         "milestone-updates/<int:pk>/review/",
-        work.milestone_update_review,
+        review.milestone_update_review,
         name="milestone-update-review",
     ),
     path("kpis/<int:pk>/report/", work.kpi_value_edit, name="kpi-value-edit"),
-    path("kpi-values/<int:pk>/review/", work.kpi_value_review, name="kpi-value-review"),
+    path("kpi-values/<int:pk>/review/", review.kpi_value_review, name="kpi-value-review"),
+    path("review/batch/", review.review_batch, name="review-batch"),
     path("evidence/<int:pk>/", work.evidence_download, name="evidence-download"),
     path("healthz/", health.healthz, name="healthz"),
     path("readyz/", health.readyz, name="readyz"),
@@ -33,6 +36,8 @@ policy_patterns = [
 ]
 
 urlpatterns = [
+    # Browsers ask for /favicon.ico whatever the page links: send them to the static icon.
+    path("favicon.ico", health.favicon, name="favicon"),
     path("", include((policy_patterns, "policy"))),
     path("indicators/", include("indicators.urls")),
     path("analytics/", include("indicators.analytics.urls")),

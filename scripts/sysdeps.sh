@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Install the Debian packages the app needs, or say exactly what to install.
-#   scripts/sysdeps.sh run   — what `make run` needs (CJK fonts, PDF libraries, chromium for chart export)
+#   scripts/sysdeps.sh run   — what `make run` needs (CJK fonts, PDF libraries, chromium for chart export, npm)
 #   scripts/sysdeps.sh test  — plus what the tests need (poppler-utils for pdftotext/pdffonts)
 set -euo pipefail
 mode=${1:-run}
 pkgs=(gettext fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 chromium)
+# npm installs plotly.js's partial bundle (package.json); the tests' axe-core too.
+command -v npm >/dev/null || pkgs+=(npm)
 if [ "$mode" = test ]; then
   pkgs+=(poppler-utils)
-  # npm installs axe-core for the accessibility checks of the browser tests.
-  command -v npm >/dev/null || pkgs+=(npm)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

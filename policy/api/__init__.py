@@ -10,6 +10,7 @@ from indicators.analytics.api import router as analytics_router
 from indicators.api import router as indicators_router
 
 from ..briefings.api import router as briefings_router
+from ..notifications.api import router as notifications_router
 from .auth import API_AUTH
 from .errors import ShapedNinjaAPI, install_error_handlers
 from .parser import StrictParser
@@ -38,6 +39,7 @@ ROUTERS = {
     "updates": work_router,
     "briefings": briefings_router,
     "analytics": analytics_router,
+    "notifications": notifications_router,
 }
 for _router in ROUTERS.values():
     api.add_router("/", _router)

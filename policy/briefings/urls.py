@@ -11,4 +11,5 @@ urlpatterns: list[URLPattern] = [
     path("briefings/generate/", views.briefing_generate, name="briefing-generate"),
     path("briefings/subscription/", views.briefing_subscribe, name="briefing-subscribe"),
     path("briefings/<int:pk>/download/", views.briefing_download, name="briefing-download"),
+    path("briefings/<int:pk>/status.json", views.briefing_status, name="briefing-status"),
 ]

@@ -6,10 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from ..downloads import private_file_response
@@ -17,6 +20,7 @@ from ..exceptions import PolicyError, QueueUnavailable
 from ..permissions import require_read, user_scope
 from ..types import AuthenticatedRequest
 from .forms import BriefingGenerateForm, BriefingSubscriptionForm
+from .models import BriefingStatus
 from .selectors import briefing_get, briefing_subscription_get
 from .selectors import briefing_list as briefing_archive
 from .services import briefing_request, briefing_subscription_set
@@ -83,7 +87,7 @@ def briefing_generate(request: AuthenticatedRequest) -> HttpResponse:
         return _render_list(request, generate_form=form)
     messages.success(
         request,
-        _("已提交生成：%(briefing)s。生成约需半分钟，完成后可在下表下载。")
+        _("已提交生成：%(briefing)s。生成约需半分钟，下表的状态会自动更新，完成后即可下载。")
         % {"briefing": briefing},
     )
     return redirect("policy:briefing-list")
@@ -120,3 +124,33 @@ def briefing_subscribe(request: AuthenticatedRequest) -> HttpResponse:
     else:
         messages.success(request, _("已保存简报订阅设置。"))
     return redirect("policy:briefing-list")
+
+
+@login_required
+@require_GET
+@never_cache
+def briefing_status(request: AuthenticatedRequest, pk: int) -> JsonResponse:
+    """One briefing's state as a small JSON document, polled by the briefing list."""
+    require_read(request.user)
+    briefing = briefing_get(request.user, pk)
+    finished = briefing.status in (BriefingStatus.READY, BriefingStatus.FAILED)
+    if briefing.status == BriefingStatus.READY:
+        detail = _("%(pages)s 页") % {"pages": briefing.page_count or "—"}
+    else:
+        detail = briefing.error[:300] if briefing.status == BriefingStatus.FAILED else ""
+    return JsonResponse(
+        {
+            "status": briefing.status,
+            "label": str(briefing.get_status_display()),
+            "finished": finished,
+            "detail": detail,
+            "download": reverse("policy:briefing-download", args=[briefing.pk])
+            if briefing.file
+            else "",
+            "generated_at": (
+                timezone.localtime(briefing.generated_at).strftime("%Y-%m-%d %H:%M")
+                if briefing.generated_at
+                else ""
+            ),
+        }
+    )

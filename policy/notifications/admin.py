@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Notification
+from .models import Notification, NotificationSetting
 
 
 @admin.register(Notification)
@@ -10,3 +10,10 @@ class NotificationAdmin(admin.ModelAdmin[Notification]):
     search_fields = ["title", "recipient__username"]
     readonly_fields = ["created_at", "emailed_at"]
     list_select_related = ["recipient"]
+
+
+@admin.register(NotificationSetting)
+class NotificationSettingAdmin(admin.ModelAdmin[NotificationSetting]):
+    list_display = ["user", "email", "updated_at"]
+    list_filter = ["email"]
+    search_fields = ["user__username"]

@@ -24,7 +24,7 @@ from ..models import Kpi, KpiValue, Milestone, MilestoneUpdate, Project
 from ..services.common import parse_change_reason
 from ..services.milestones import PROGRESS_FIELDS
 from ..types import AnyUser, User
-from .records import project_get
+from .records import kpi_get, project_get
 
 IGNORED = {"id", "version", "updated_at", "created_at", "entered_at", "reviewed_at"}
 
@@ -243,3 +243,13 @@ def milestone_history(user: AnyUser, milestone: Milestone) -> list[HistoryRow]:
     """The same rows for one milestone: its edits, submissions, approvals and returns."""
     project = project_get(user, milestone.project_id)
     return _rows(project, milestone_id=milestone.pk)
+
+
+def kpi_value_history(user: AnyUser, row: KpiValue) -> list[HistoryRow]:
+    """Every recorded change of one reported KPI value, newest first (404 when unreadable)."""
+    kpi = kpi_get(user, row.kpi_id)
+    name = kpi.display_name()
+    records = _ordered(KpiValue.history.filter(id=row.pk))
+    rows = _history_rows(records, str(_("指标填报值")), lambda r: f"{name} {r.period}", KpiValue)
+    rows.sort(key=lambda r: r.when, reverse=True)
+    return rows

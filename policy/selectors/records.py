@@ -136,6 +136,16 @@ def _projects(user: AnyUser) -> QuerySet[Project]:
 def project_search(user: AnyUser, filters: ProjectFilters) -> list[tuple[Project, Status]]:
     """Projects matching the filters with their stored status. Two queries (the projects
     with their status rows, their owners)."""
+    qs = projects_filtered(user, filters)
+    return [(p, stored_status(project_status_row(p))) for p in qs]
+
+
+def projects_filtered(user: AnyUser, filters: ProjectFilters) -> QuerySet[Project]:
+    """The projects matching the filters (lazy, with status rows, region and initiative).
+
+    Status is the stored one (`ProjectStatus.rag`, written by policy.readmodel), never
+    recomputed here. ``q`` matches names, code and responsible unit, case-insensitively.
+    """
     qs = _projects(user)
     if filters.initiative:
         qs = qs.filter(initiative__code=filters.initiative)
@@ -154,7 +164,9 @@ def project_search(user: AnyUser, filters: ProjectFilters) -> list[tuple[Project
             | Q(code__icontains=filters.q)
             | Q(owner_org__icontains=filters.q)
         )
-    return [(p, stored_status(project_status_row(p))) for p in qs.distinct()]
+    if filters.owner:  # the membership join can repeat a project
+        qs = qs.distinct()
+    return qs
 
 
 def milestone_search(

@@ -67,6 +67,22 @@ class MyWork:
     pending_updates: list[MilestoneUpdate] = field(default_factory=list)
     pending_values: list[KpiValue] = field(default_factory=list)
     due_soon_days: int = 7
+    # The person's own submissions waiting for review, and those approved lately.
+    my_pending_updates: list[MilestoneUpdate] = field(default_factory=list)
+    my_pending_values: list[KpiValue] = field(default_factory=list)
+    approved_updates: list[MilestoneUpdate] = field(default_factory=list)
+    approved_values: list[KpiValue] = field(default_factory=list)
+    # This period's values already submitted (so not "to report"), waiting for review.
+    kpis_waiting: list[KpiToReport] = field(default_factory=list)
+    recent_days: int = 14
+
+    @property
+    def has_submissions(self) -> bool:
+        return bool(self.my_pending_updates or self.my_pending_values)
+
+    @property
+    def has_recently_approved(self) -> bool:
+        return bool(self.approved_updates or self.approved_values)
 
 
 def _latest_returned(project_ids: list[int]) -> list[MilestoneUpdate]:
@@ -91,7 +107,10 @@ def _kpi_scope(user: AnyUser, project_ids: list[int], prefix: str = "") -> Q:
     return own
 
 
-def _kpis_to_report(user: AnyUser, project_ids: list[int], today: dt.date) -> list[KpiToReport]:
+def _kpis_to_report(
+    user: AnyUser, project_ids: list[int], today: dt.date
+) -> tuple[list[KpiToReport], list[KpiToReport]]:
+    """This period's KPIs still to report, and those whose value waits for review."""
     kpis = list(
         Kpi.objects.filter(_kpi_scope(user, project_ids)).select_related("project", "initiative")
     )
@@ -101,17 +120,58 @@ def _kpis_to_report(user: AnyUser, project_ids: list[int], today: dt.date) -> li
         for v in KpiValue.objects.filter(kpi__in=kpis, period__in=set(periods.values()))
     }
     rows = []
+    waiting = []
     for kpi in kpis:
         if kpi.indicator_id:  # its values come from ingested observations
             continue
         value = values.get((kpi.pk, periods[kpi.pk]))
         if value is None or value.state in (ReviewState.DRAFT, ReviewState.RETURNED):
             rows.append(KpiToReport(kpi, periods[kpi.pk], value))
-    return rows
+        elif value.state == ReviewState.SUBMITTED:
+            waiting.append(KpiToReport(kpi, periods[kpi.pk], value))
+    return rows, waiting
+
+
+RECENT_DAYS = 14
+
+
+def _own_submissions(user: AnyUser, work: MyWork, project_ids: list[int]) -> None:
+    """The person's pending and lately approved submissions; pending marks on milestones."""
+    since = timezone.now() - dt.timedelta(days=RECENT_DAYS)
+    pending = list(
+        MilestoneUpdate.objects.filter(
+            milestone__project_id__in=project_ids, state=UpdateState.SUBMITTED
+        ).select_related("milestone__project", "submitted_by")
+    )
+    by_milestone = {u.milestone_id: u for u in pending}
+    for m in work.overdue + work.due_soon:
+        m.pending_update = by_milestone.get(m.pk)  # type: ignore[attr-defined]
+    work.my_pending_updates = [u for u in pending if u.submitted_by_id == user.pk]
+    work.my_pending_values = list(
+        KpiValue.objects.filter(entered_by_id=user.pk, state=ReviewState.SUBMITTED)
+        .select_related("kpi__project", "kpi__initiative")
+        .order_by("-entered_at")
+    )
+    work.approved_updates = list(
+        MilestoneUpdate.objects.filter(
+            submitted_by_id=user.pk, state=UpdateState.APPROVED, reviewed_at__gte=since
+        )
+        .select_related("milestone__project", "reviewed_by")
+        .order_by("-reviewed_at")
+    )
+    work.approved_values = list(
+        KpiValue.objects.filter(
+            entered_by_id=user.pk, state=ReviewState.APPROVED, reviewed_at__gte=since
+        )
+        .exclude(reviewed_by_id=user.pk)  # a lead's own direct entries were not reviewed
+        .select_related("kpi__project", "kpi__initiative", "reviewed_by")
+        .order_by("-reviewed_at")
+    )
+    work.recent_days = RECENT_DAYS
 
 
 def my_work(user: AnyUser, *, today: dt.date | None = None) -> MyWork:
-    """Everything waiting for this owner or lead: eight queries (plus two for the scope)."""
+    """Everything waiting for this owner or lead: twelve queries (plus two for the scope)."""
     today = today or timezone.localdate()
     days = settings.MILESTONE_DUE_SOON_DAYS
     projects = list(editable_projects(user))
@@ -127,7 +187,7 @@ def my_work(user: AnyUser, *, today: dt.date | None = None) -> MyWork:
         projects=projects,
         overdue=[m for m in open_ms if m.due_date < today],
         due_soon=[m for m in open_ms if m.due_date >= today],
-        kpis_to_report=_kpis_to_report(user, ids, today),
+        kpis_to_report=[],
         returned_updates=_latest_returned(ids),
         returned_values=list(
             KpiValue.objects.filter(
@@ -136,6 +196,8 @@ def my_work(user: AnyUser, *, today: dt.date | None = None) -> MyWork:
         ),
         due_soon_days=days,
     )
+    work.kpis_to_report, work.kpis_waiting = _kpis_to_report(user, ids, today)
+    _own_submissions(user, work, ids)
     scope = user_scope(user)
     if scope.is_admin or scope.led_initiative_ids:
         work.pending_updates = list(
@@ -222,3 +284,34 @@ def pending_by_project(project_ids: list[int]) -> dict[int, PendingSummary]:
         pid: PendingSummary(updates.get(pid, 0), values.get(pid, 0))
         for pid in set(updates) | set(values)
     }
+
+
+def pending_review_count(user: AnyUser) -> int:
+    """How many submissions wait for this lead's (or admin's) review; 0 for everyone else.
+
+    On every page's navigation, so cached per user and data revision (any write to the
+    program, a submission or review included, starts a new revision).
+    """
+    # Local: policy.revision imports the app registry's models at import time.
+    from django.core.cache import cache
+
+    from ..revision import program_revision
+
+    scope = user_scope(user)
+    if not (scope.is_admin or scope.led_initiative_ids):
+        return 0
+    key = f"work:pending:{user.pk}:{program_revision()}"
+    found = cache.get(key)
+    if isinstance(found, int):
+        return found
+    count = (
+        MilestoneUpdate.objects.filter(
+            approvable_filter(user, "milestone__project__"), state=UpdateState.SUBMITTED
+        ).count()
+        + KpiValue.objects.filter(
+            approvable_filter(user, "kpi__project__") | approvable_filter(user, "kpi__"),
+            state=ReviewState.SUBMITTED,
+        ).count()
+    )
+    cache.set(key, count, 3600)
+    return count

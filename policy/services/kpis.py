@@ -10,6 +10,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,6 +18,7 @@ from indicators.quality import unit_hint
 
 from ..exceptions import ConflictError, PermissionDeniedError, ValidationFailed
 from ..models import Kpi, KpiValue, ReviewState
+from ..notifications.workflow import decision_notify, submission_notify
 from ..permissions import user_scope
 from ..readmodel import refresh_kpis
 from ..types import User
@@ -73,7 +75,7 @@ def _previous_value(kpi: Kpi, period_end: dt.date) -> Decimal | None:
 
 def _plain(value: Decimal) -> str:
     """130.0000 → "130", not "1.3E+2" (what Decimal.normalize() alone would print)."""
-    return format(value.normalize(), "f")
+    return format(Decimal(value).normalize(), "f")
 
 
 def _check_jump(kpi: Kpi, value: Decimal, period_end: dt.date, confirmed: bool) -> None:
@@ -177,7 +179,46 @@ def kpi_value_record(
             ) from None
         if direct:  # a submission leaves the approved figures, and so the status, as they are
             refresh_kpis([kpi.pk])
+        else:
+            submission_notify(
+                initiative_id=kpi.owner_initiative_id,
+                submitter=actor,
+                item=f"{kpi.name_zh} {period}",
+                project=kpi.project.name_zh if kpi.project else "",
+                changes=[
+                    _("数值：%(old)s → %(new)s %(unit)s")
+                    % {
+                        "old": _plain(row.approved_value)
+                        if row.approved_value is not None
+                        else "—",
+                        "new": _plain(value),
+                        "unit": kpi.unit,
+                    }
+                ],
+                link=kpi_review_link(row),
+            )
         return row
+
+
+def kpi_review_link(row: KpiValue) -> str:
+    """Where a lead reviews this value."""
+    return reverse("policy:kpi-value-review", args=[row.pk])
+
+
+def kpi_rework_link(row: KpiValue) -> str:
+    """The form an owner reworks a returned value in: it starts from the returned value."""
+    return reverse("policy:kpi-value-edit", args=[row.kpi_id]) + f"?period={row.period}"
+
+
+def _tell_submitter(row: KpiValue, actor: User, *, approved: bool, reason: str = "") -> None:
+    decision_notify(
+        submitter=row.entered_by,
+        reviewer=actor,
+        approved=approved,
+        item=f"{row.kpi.name_zh} {row.period}",
+        reason=reason,
+        link=kpi_rework_link(row),
+    )
 
 
 def _kpi_conflict(row: KpiValue | None) -> ConflictError:
@@ -203,7 +244,7 @@ def _kpi_conflict(row: KpiValue | None) -> ConflictError:
 def _locked_submitted(actor: User, value_id: int, expected_version: int | None) -> KpiValue:
     row = (
         KpiValue.objects.select_for_update(of=("self",))
-        .select_related("kpi__project")
+        .select_related("kpi__project", "entered_by")
         .get(pk=value_id)
     )
     require_approver(actor, row.kpi.owner_initiative_id)
@@ -230,6 +271,7 @@ def kpi_value_approve(
         row.version += 1
         save_with_history(row, actor=actor, channel=channel, step=STEP_APPROVED)
         refresh_kpis([row.kpi_id])
+        _tell_submitter(row, actor, approved=True)
         return row
 
 
@@ -257,6 +299,7 @@ def kpi_value_return(
         row.review_note = reason
         row.version += 1
         save_with_history(row, actor=actor, channel=channel, step=STEP_RETURNED)
+        _tell_submitter(row, actor, approved=False, reason=reason)
         # The approved figure stays in use; refreshed all the same, so no rule that looks at
         # review states can be left stale by this path.
         refresh_kpis([row.kpi_id])

@@ -17,12 +17,14 @@ from typing import Any
 from django.core.files import File
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from ..exceptions import ConflictError, ValidationFailed
 from ..models import Evidence, Milestone, MilestoneStatus, MilestoneUpdate, UpdateState
+from ..notifications.workflow import decision_notify, submission_notify
 from ..permissions import user_scope
 from ..readmodel import refresh_projects
 from ..types import User
@@ -275,11 +277,47 @@ def milestone_record_progress(
         update.full_clean()
         update.save()
         _store_evidence(checked, milestone=milestone, update=update, actor=actor, stored=stored)
+        submission_notify(
+            initiative_id=milestone.project.initiative_id,
+            submitter=actor,
+            item=milestone.title_zh,
+            project=milestone.project.name_zh,
+            changes=describe_changes(update.previous, progress_snapshot(update))
+            or [_("仅上传材料")],
+            link=milestone_review_link(update),
+        )
         return ProgressResult(milestone, applied=False, update=update)
 
 
+def milestone_review_link(update: MilestoneUpdate) -> str:
+    """Where a lead reviews this update."""
+    return reverse("policy:milestone-update-review", args=[update.pk])
+
+
+def _tell_submitter(
+    update: MilestoneUpdate, milestone: Milestone, actor: User, *, approved: bool, reason: str
+) -> None:
+    decision_notify(
+        submitter=update.submitted_by,
+        reviewer=actor,
+        approved=approved,
+        item=milestone.title_zh,
+        reason=reason,
+        # Approved: the milestone as it now stands; returned: the form, which starts from
+        # the returned update (see views.work._milestone_edit).
+        link=reverse(
+            "policy:milestone-detail" if approved else "policy:milestone-edit",
+            args=[milestone.pk],
+        ),
+    )
+
+
 def _locked_pending(update_id: int, actor: User) -> tuple[MilestoneUpdate, Milestone]:
-    update = MilestoneUpdate.objects.select_for_update().get(pk=update_id)
+    update = (
+        MilestoneUpdate.objects.select_for_update(of=("self",))
+        .select_related("submitted_by")
+        .get(pk=update_id)
+    )
     milestone = (
         Milestone.objects.select_for_update(of=("self",))
         .select_related("project")
@@ -316,6 +354,7 @@ def milestone_update_approve(
         update.review_note = (note or "").strip()
         update.save()
         refresh_projects([milestone.project_id])
+        _tell_submitter(update, milestone, actor, approved=True, reason=update.review_note)
         return milestone
 
 
@@ -331,10 +370,11 @@ def milestone_update_return(
         )
     raise_if_errors(text_length_errors("reason", reason, REVIEW_NOTE_MAX_LENGTH))
     with transaction.atomic():
-        update, _milestone = _locked_pending(update_id, actor)
+        update, milestone = _locked_pending(update_id, actor)
         update.state = UpdateState.RETURNED
         update.reviewed_by = actor
         update.reviewed_at = timezone.now()
         update.review_note = reason
         update.save()
+        _tell_submitter(update, milestone, actor, approved=False, reason=reason)
         return update

@@ -20,13 +20,18 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 
 from ..models import Membership, Milestone, MilestoneStatus, ReminderSent, Role
+from ..notifications.models import NotificationKind
+from ..notifications.services import email_opted_out
+from ..notifications.workflow import send_templated
 from ..types import User
 
 OPEN = (MilestoneStatus.NOT_STARTED, MilestoneStatus.IN_PROGRESS)
 KIND_OWNER = "owner"
 KIND_LEAD = "lead_digest"
+KIND_LEAD_INBOX = "lead_inbox"  # the in-app notice of the digest
 
 
 @dataclass
@@ -68,7 +73,7 @@ def _item(m: Milestone, today: dt.date) -> ReminderItem:
 Recipients = dict[User, list[ReminderItem]]
 
 
-def _recipients(today: dt.date) -> tuple[Recipients, Recipients]:
+def _recipients(today: dt.date) -> tuple[Recipients, Recipients, Recipients]:
     horizon = today + dt.timedelta(days=settings.MILESTONE_DUE_SOON_DAYS)
     milestones = list(
         Milestone.objects.filter(status__in=OPEN, due_date__lte=horizon)
@@ -83,13 +88,45 @@ def _recipients(today: dt.date) -> tuple[Recipients, Recipients]:
             overdue_by_initiative[m.project.initiative_id].append(_item(m, today))
     owners: Recipients = defaultdict(list)
     leads: Recipients = defaultdict(list)
+    inbox: Recipients = defaultdict(list)  # every lead, e-mail or not: told in the app
     memberships = Membership.objects.filter(user__is_active=True).select_related("user")
-    for ms in memberships.exclude(user__email=""):
-        if ms.role == Role.OWNER and ms.project_id in by_project:
+    opted_out = email_opted_out({ms.user_id for ms in memberships})
+    for ms in memberships:
+        mailed = bool(ms.user.email) and ms.user_id not in opted_out
+        if ms.role == Role.OWNER and ms.project_id in by_project and mailed:
             owners[ms.user].extend(by_project[ms.project_id])
         elif ms.role == Role.LEAD and ms.initiative_id in overdue_by_initiative:
-            leads[ms.user].extend(overdue_by_initiative[ms.initiative_id])
-    return owners, leads
+            inbox[ms.user].extend(overdue_by_initiative[ms.initiative_id])
+            if mailed:
+                leads[ms.user].extend(overdue_by_initiative[ms.initiative_id])
+    return owners, leads, inbox
+
+
+def _tell_leads_in_app(inbox: Recipients, today: dt.date) -> None:
+    """One in-app notice a day per lead with overdue items (the digest is its e-mail copy)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        for user, items in sorted(inbox.items(), key=lambda kv: kv[0].pk):
+            lines = [
+                translation.gettext("%(project)s · %(title)s：已逾期 %(days)d 天")
+                % {"project": i.project, "title": i.title, "days": i.days}
+                for i in sorted(items, key=lambda i: i.due_date)
+            ]
+            try:
+                with transaction.atomic():
+                    ReminderSent.objects.create(
+                        user=user, kind=KIND_LEAD_INBOX, day=today, item_count=len(items)
+                    )
+                    send_templated(
+                        recipients=[user],
+                        kind=NotificationKind.OVERDUE,
+                        title=gettext_noop("您牵头的任务方向有 %(n)d 个逾期里程碑"),
+                        body=[gettext_noop("%(lines)s")],
+                        params={"n": len(items), "lines": "\n".join(lines)},
+                        link=reverse("policy:my-work"),
+                        email=False,
+                    )
+            except IntegrityError:
+                continue  # told today already
 
 
 def _send_once(
@@ -122,7 +159,8 @@ def _send_once(
 
 def reminders_send(*, today: dt.date) -> ReminderReport:
     """Send today's reminder emails (email backend from settings). Safe to run twice a day."""
-    owners, leads = _recipients(today)
+    owners, leads, inbox = _recipients(today)
+    _tell_leads_in_app(inbox, today)
     report = ReminderReport()
     for user, items in sorted(owners.items(), key=lambda kv: kv[0].pk):
         _send_once(user, KIND_OWNER, items, today, report)

@@ -122,3 +122,12 @@ def plotly_style_markers() -> str:
     return format_html_join(
         "", '<template id="{}"></template>', ((i,) for i in plotly_injected_style_ids())
     )
+
+
+@register.filter
+def unit(value: str | None) -> str:
+    """A KPI's or indicator's unit in the active language (元/度 → yuan/kWh in English)."""
+    # Local like plotly_style_markers' import: template libraries load before translations.
+    from ..units import display_unit
+
+    return display_unit(value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -17,6 +18,8 @@ from ..selectors.dashboard import MAP_METRICS, initiative_detail, map_data, proj
 from ..selectors.history import project_history
 from ..types import AuthenticatedRequest
 
+INITIATIVE_PAGE_SIZE = 25
+
 
 @login_required
 def initiative(request: AuthenticatedRequest, code: str) -> HttpResponse:
@@ -26,15 +29,33 @@ def initiative(request: AuthenticatedRequest, code: str) -> HttpResponse:
     if initiative is None:
         raise Http404(_("没有这个任务方向。"))
 
+    page_number = request.GET.get("page") or "1"
+    page_number = page_number if page_number.isdigit() else "1"
+
     def build() -> dict[str, Any]:
         detail = initiative_detail(request.user, code)
         charts = kpi_charts(detail.kpis, detail.today)
         gantt = gantt_chart(detail.projects, detail.milestones, detail.today)
-        return {"detail": detail, "kpi_charts": charts, "gantt": gantt}
+        # The table pages on the server (worst status first); the full list, with filters,
+        # sorting and export, is the project list filtered to this initiative.
+        page = Paginator(detail.projects, INITIATIVE_PAGE_SIZE).get_page(page_number)
+        return {
+            "detail": detail,
+            "kpi_charts": charts,
+            "gantt": gantt,
+            "page_obj": page,
+            "page_rows": list(page.object_list),
+            "page_query": "",
+        }
 
     # Every role sees the same initiative page: built once per data revision and served warm.
     body = cached_body(
-        request, "initiative", code, template="policy/_initiative_body.html", context=build
+        request,
+        "initiative",
+        code,
+        page_number,
+        template="policy/_initiative_body.html",
+        context=build,
     )
     return render(
         request,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
 from ..readiness import readiness
@@ -21,3 +22,8 @@ def readyz(request: HttpRequest) -> HttpResponse:
     checks = readiness()
     ready = all(state == "ok" for state in checks.values())
     return JsonResponse({"ready": ready, **checks}, status=200 if ready else 503)
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for on their own: the app's icon from static files."""
+    return HttpResponsePermanentRedirect(static("policy/img/favicon.ico"))

@@ -21,32 +21,26 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from ..downloads import private_file_response
 from ..exceptions import ConflictError, PermissionDeniedError, PolicyError
-from ..forms import KpiValueForm, MilestoneProgressForm, ReviewForm, apply_service_errors
+from ..forms import KpiValueForm, MilestoneProgressForm, apply_service_errors
 from ..models import Milestone, MilestoneUpdate
 from ..permissions import require_read, user_scope
 from ..selectors.history import milestone_history
 from ..selectors.records import (
     evidence_get,
     kpi_get,
-    kpi_value_get,
     milestone_get,
-    milestone_update_get,
 )
 from ..selectors.work import kpi_values_recent, milestone_page, my_work
 from ..services.kpis import (
     NeedsConfirmation,
-    kpi_value_approve,
     kpi_value_record,
-    kpi_value_return,
 )
 from ..services.milestones import (
     milestone_record_progress,
-    milestone_update_approve,
-    milestone_update_return,
 )
 from ..types import AuthenticatedRequest
 from ..validators import current_period, period_example, safe_file_name
@@ -76,7 +70,6 @@ def milestone_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "page": milestone_page(milestone),
         "can_edit": scope.can_write_project(milestone.project),
         "can_review": scope.can_approve_for(milestone.project.initiative_id),
-        "review_form": ReviewForm(),
         "history_rows": milestone_history(request.user, milestone),
     }
     return render(request, "policy/work/milestone_detail.html", context)
@@ -189,33 +182,6 @@ def _milestone_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
-def milestone_update_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    """A lead approves a pending milestone update or returns it with a reason."""
-    update = milestone_update_get(request.user, pk)
-    form = ReviewForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("请选择审核结果。"))
-        return redirect("policy:milestone-detail", pk=update.milestone_id)
-    try:
-        if form.cleaned_data["decision"] == ReviewForm.APPROVE:
-            milestone_update_approve(
-                actor=request.user, update_id=update.pk, note=form.cleaned_data["reason"]
-            )
-            messages.success(request, _("已审核通过，里程碑已更新。"))
-        else:
-            milestone_update_return(
-                actor=request.user, update_id=update.pk, reason=form.cleaned_data["reason"]
-            )
-            messages.success(request, _("已退回，项目负责人将在“我的工作”中看到退回原因。"))
-    except PermissionDeniedError as exc:
-        raise _forbidden(exc) from exc
-    except PolicyError as exc:
-        messages.error(request, exc.message)
-    return redirect("policy:milestone-detail", pk=update.milestone_id)
-
-
-@login_required
 @require_http_methods(["GET", "POST"])
 def kpi_value_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Report a KPI value for a period (default: the current one)."""
@@ -263,38 +229,8 @@ def kpi_value_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "period_example": period_example(kpi.frequency),
         "needs_confirm": needs_confirm,
         "can_review": scope.can_approve_for(kpi.owner_initiative_id),
-        "review_form": ReviewForm(),
     }
     return render(request, "policy/work/kpi_value_form.html", context)
-
-
-@login_required
-@require_POST
-def kpi_value_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    """A lead approves a submitted KPI value or returns it with a reason."""
-    row = kpi_value_get(request.user, pk)
-    form = ReviewForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("请选择审核结果。"))
-        return redirect("policy:kpi-value-edit", pk=row.kpi_id)
-    version = form.cleaned_data["version"]
-    try:
-        if form.cleaned_data["decision"] == ReviewForm.APPROVE:
-            kpi_value_approve(actor=request.user, value_id=row.pk, expected_version=version)
-            messages.success(request, _("已审核通过。"))
-        else:
-            kpi_value_return(
-                actor=request.user,
-                value_id=row.pk,
-                reason=form.cleaned_data["reason"],
-                expected_version=version,
-            )
-            messages.success(request, _("已退回。"))
-    except PermissionDeniedError as exc:
-        raise _forbidden(exc) from exc
-    except PolicyError as exc:
-        messages.error(request, exc.message)
-    return redirect("policy:my-work")
 
 
 @login_required

@@ -40,6 +40,8 @@ from policy.models import (
     Region,
     ReviewState,
 )
+from policy.notifications.models import Notification
+from policy.notifications.services import notification_send
 from tests.api.conftest import bearer
 from tests.conftest import client_for, make_power_demo
 
@@ -168,6 +170,12 @@ MATRIX: dict[str, Op] = {
         url=lambda w: f"/api/v1/analytics/power-scenarios/{w.scenario.pk}",
         missing=lambda w: "/api/v1/analytics/power-scenarios/987654",
     ),
+    "list_notifications": Op(url=lambda w: "/api/v1/notifications?unread=true"),
+    "mark_notifications_read": Op(
+        url=lambda w: "/api/v1/notifications/read",
+        body=lambda w: {},
+        bad_body={"ids": "all"},
+    ),
     "update_milestone_progress": Op(
         url=lambda w: f"/api/v1/milestones/{w.milestone.pk}/progress",
         allowed=PROJECT_WRITERS,
@@ -287,6 +295,7 @@ def world(
     }
     assert submitted.update is not None
     assert value.state == ReviewState.SUBMITTED
+    notification_send(recipients=users.values(), kind="overdue", title="逾期提醒")
     return World(
         users=users,
         project=project,
@@ -344,6 +353,7 @@ def fingerprint() -> tuple[Any, ...]:
         list(KpiValue.objects.order_by("pk").values()),
         Milestone.history.count(),
         KpiValue.history.count(),
+        list(Notification.objects.order_by("pk").values_list("pk", "read_at")),
     )
 
 
@@ -487,7 +497,9 @@ def test_reviewing_an_update_twice_is_409(operation_id: str, world: World) -> No
 
 def test_every_write_has_a_409_case() -> None:
     reviewed_twice = {"approve_milestone_update", "return_milestone_update"}
-    assert set(WRITES) == set(STALE) | reviewed_twice
+    # Marking one's own notifications read has no version: doing it twice is no conflict.
+    idempotent = {"mark_notifications_read"}
+    assert set(WRITES) == set(STALE) | reviewed_twice | idempotent
 
 
 @pytest.mark.parametrize("operation_id", WRITES)

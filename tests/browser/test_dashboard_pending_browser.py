@@ -44,4 +44,7 @@ def test_a_lead_goes_from_the_pending_mark_to_the_review_form(page: Any) -> None
     page.wait_for_url(f"**/milestones/{milestone.pk}/#pending-update")
     review = page.locator("#pending-update")
     assert review.is_visible()
-    assert review.locator("form").count() == 1  # the lead may approve or return it here
+    # The lead reviews on the review page: proposal against the approved value, then decide.
+    review.get_by_role("link", name="审核此更新").click()
+    page.wait_for_url("**/milestone-updates/*/review/")
+    assert page.locator(".review-form input[name=decision]").count() == 2

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
+from tests.browser.test_dashboard_pages_browser import serious_axe_violations
 from tests.conftest import browser_login
 
 pytestmark = [
@@ -35,6 +36,13 @@ def test_an_official_sees_the_catalogue_and_the_derived_cost_chart(page: Any) ->
     assert "成都市" in table
     assert "沈阳市" in table
     assert "800" in table
+    # The drawn chart holds Plotly's toolbar buttons: no role="img" around them (axe:
+    # nested-interactive), and no other serious violation on the page.
+    assert serious_axe_violations(page) == []
+    # Browsers ask for /favicon.ico on their own: it is the app's icon, not a 404.
+    response = page.request.get(f"{page.live_url}/favicon.ico")
+    assert response.ok
+    assert response.body()[:4] == b"\x00\x00\x01\x00"  # an ICO file
 
 
 def test_the_accelerated_server_market_draws_annual_and_half_year_apart(page: Any) -> None:

@@ -57,11 +57,13 @@ def test_owner_submits_lead_approves_overview_and_history_follow(
     browser_login(page, "lead")
     page.goto(f"{page.live_url}/work/")
     page.locator("#pending-reviews a", has_text="审核").first.click()
-    page.wait_for_url(f"**/milestones/{milestone.pk}/")
+    page.wait_for_url("**/milestone-updates/*/review/")
+    assert "验收报告.pdf" in page.locator("#review-evidence").inner_text()
     page.check("input[name=decision][value=approve]")
     page.click(".review-form [type=submit]")
-    page.wait_for_url(f"**/milestones/{milestone.pk}/")
+    page.wait_for_url("**/work/")
     assert "已审核通过" in page.locator(".messages").inner_text()
+    page.goto(f"{page.live_url}/milestones/{milestone.pk}/")
     assert page.locator("#pending-update").count() == 0
     assert "已完成" in page.locator("#approved-state").inner_text()
 

@@ -53,7 +53,9 @@ def test_the_sources_page_shows_a_running_runs_progress(admin_client_) -> None:
 
     assert '<progress max="1000000" value="300000">30%</progress>' in html
     assert "暂存 300,000/1,000,000 行（30%）" in html
-    assert '<meta http-equiv="refresh" content="5">' in html
+    # The row follows the run by polling its status (static/policy/js/jobs.js), no reload.
+    assert 'data-job-state="running"' in html
+    assert reverse("indicators:source-status", args=[source.pk]) in html
 
 
 def test_a_cache_that_is_down_costs_the_progress_not_the_run(monkeypatch) -> None:

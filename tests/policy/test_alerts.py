@@ -150,8 +150,13 @@ def test_the_system_page_lists_the_last_failures_and_alerts(
     assert "连续 2 次采集失败" in listing.content.decode()
 
 
-def test_only_admins_see_the_notification_list(official: Any) -> None:
-    assert client_for(official).get(reverse("notifications:list")).status_code == 403
+def test_each_person_sees_only_their_own_notifications(official: Any, admins: list[Any]) -> None:
+    notification_send(
+        recipients=[admins[0]], kind=NotificationKind.BRIEFING_FAILED, title="只给管理员"
+    )
+    response = client_for(official).get(reverse("notifications:list"))
+    assert response.status_code == 200
+    assert "只给管理员" not in response.content.decode()
 
 
 def test_notification_send_mails_each_person_once_and_skips_the_inactive(

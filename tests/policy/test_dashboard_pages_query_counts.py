@@ -119,7 +119,8 @@ PAGES = {
     "map": lambda projects: "/map/",
 }
 # A cold render (the whole cache cleared): session, user, the user's role groups and
-# memberships (4) — warm, these come from the shared cache — then the page's own reads of
+# memberships (4) and the unread notification count of the navigation (1) — warm, these come
+# from the shared cache — then the page's own reads of
 # the stored read model and of the records it lists besides.
 # Overview: initiatives with their status rows 1, headline KPIs with theirs 1, changes 2,
 # last briefing 1, key indicator figures 2.
@@ -131,10 +132,10 @@ PAGES = {
 # change history 6 (its evidence prefetch runs because submissions exist).
 # Map: prefectures 1, projects with their rows 1, capacity from the KPI rows 1, clusters 1.
 EXPECTED = {
-    "overview": 4 + 2 + 2 + 1 + 2,
-    "initiative": 4 + 1 + 10,
-    "project": 4 + 12 + 6,
-    "map": 4 + 4,
+    "overview": 5 + 2 + 2 + 1 + 2,
+    "initiative": 5 + 1 + 10,
+    "project": 5 + 12 + 6,
+    "map": 5 + 4,
 }
 
 

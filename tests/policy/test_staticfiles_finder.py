@@ -12,6 +12,13 @@ from django.core.management import call_command
 PACKAGE_FILE = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
+@pytest.fixture(autouse=True)
+def _no_partial_bundle(settings, tmp_path: Path) -> None:
+    """These tests are about the Python package's file: the fallback when npm's partial bundle
+    is absent (tests/test_frontend_bundle.py covers the partial bundle)."""
+    settings.NODE_MODULES_DIR = str(tmp_path / "no-node-modules")
+
+
 def test_the_finder_returns_the_package_file() -> None:
     assert Path(finders.find("vendor/plotly/plotly.min.js")) == PACKAGE_FILE
 

@@ -1,7 +1,8 @@
 /* Renders every <div class="chart" data-figure="ID"> from the JSON in
    <script type="application/json" id="ID"> (Django's json_script). No inline JS in templates.
-   Charts draw when scrolled into view so first paint is not blocked; clicking a map point whose
-   customdata is a URL opens it. */
+   Charts draw when scrolled into view so first paint is not blocked; before printing (Ctrl+P,
+   the print media query, a headless print) every chart not drawn yet is drawn and all are
+   resized to the paper. Clicking a map point whose customdata is a URL opens it. */
 (function () {
   "use strict";
 
@@ -35,8 +36,40 @@
     });
   }
 
+  function allCharts() {
+    return Array.prototype.slice.call(document.querySelectorAll(".chart[data-figure]"));
+  }
+
+  function forPrint() {
+    allCharts().forEach(function (el) {
+      draw(el);
+      if (el.dataset.drawn && window.Plotly && el.classList.contains("js-plotly-plot")) {
+        window.Plotly.Plots.resize(el);
+      }
+    });
+  }
+
+  function afterPrint() {
+    allCharts().forEach(function (el) {
+      if (el.classList.contains("js-plotly-plot")) { window.Plotly.Plots.resize(el); }
+    });
+  }
+
+  function watchPrint() {
+    window.addEventListener("beforeprint", forPrint);
+    window.addEventListener("afterprint", afterPrint);
+    if (window.matchMedia) {
+      var query = window.matchMedia("print");
+      var changed = function (event) { if (event.matches) { forPrint(); } else { afterPrint(); } };
+      if (query.addEventListener) { query.addEventListener("change", changed); }
+      else if (query.addListener) { query.addListener(changed); }
+      if (query.matches) { forPrint(); }
+    }
+  }
+
   function start() {
-    var charts = Array.prototype.slice.call(document.querySelectorAll(".chart[data-figure]"));
+    var charts = allCharts();
+    watchPrint();
     if (!("IntersectionObserver" in window)) { charts.forEach(draw); return; }
     var observer = new IntersectionObserver(function (entries) {
       entries.forEach(function (entry) {

@@ -15,6 +15,16 @@
     });
   }
 
+  // The print footer says when the page was printed (the server wrote when it was rendered).
+  function stamp() {
+    var now = new Date();
+    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    var text = now.getFullYear() + "-" + pad(now.getMonth() + 1) + "-" + pad(now.getDate()) +
+      " " + pad(now.getHours()) + ":" + pad(now.getMinutes());
+    document.querySelectorAll("[data-print-time]").forEach(function (el) { el.textContent = text; });
+  }
+  window.addEventListener("beforeprint", stamp);
+
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", function () { apply(document); });
   } else {
