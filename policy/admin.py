@@ -15,7 +15,10 @@ from .exceptions import PolicyError
 from .models import (
     ApiToken,
     Evidence,
+    FundingSource,
     Initiative,
+    InvestmentPlan,
+    InvestmentReport,
     Kpi,
     KpiTarget,
     KpiValue,
@@ -23,6 +26,7 @@ from .models import (
     Milestone,
     MilestoneUpdate,
     Project,
+    ProjectFunding,
     Region,
     WorkerPing,
 )
@@ -171,6 +175,32 @@ class KpiAdmin(AuditedAdmin):
 class KpiValueAdmin(AuditedAdmin):
     list_display = ["kpi", "period", "value", "approved_value", "state", "entered_by"]
     list_filter = ["state", "kpi__initiative"]
+
+
+@admin.register(FundingSource)
+class FundingSourceAdmin(admin.ModelAdmin[FundingSource]):
+    """The list of funding channels: the admin adds channels or retires them (kept on rows)."""
+
+    list_display = ["code", "name_zh", "name_en", "order", "is_active"]
+    list_editable = ["order", "is_active"]
+
+
+@admin.register(InvestmentPlan)
+class InvestmentPlanAdmin(AuditedAdmin):
+    list_display = ["project", "year", "quarter", "amount_yuan"]
+    list_filter = ["year", "project__initiative"]
+
+
+@admin.register(InvestmentReport)
+class InvestmentReportAdmin(AuditedAdmin):
+    list_display = ["project", "period", "entered_as", "amount_yuan", "approved_amount_yuan"]
+    list_filter = ["state", "year", "project__initiative"]
+
+
+@admin.register(ProjectFunding)
+class ProjectFundingAdmin(AuditedAdmin):
+    list_display = ["project", "source", "planned_yuan", "arrived_yuan"]
+    list_filter = ["source", "project__initiative"]
 
 
 @admin.register(WorkerPing)

@@ -74,15 +74,32 @@ def _plain(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def _check_jump(kpi: Kpi, value: Decimal, period_end: dt.date, confirmed: bool) -> None:
-    previous = _previous_value(kpi, period_end)
+def require_plausible(
+    value: Decimal,
+    previous: Decimal | None,
+    *,
+    confirmed: bool,
+    shown: tuple[str, str],
+    field: str = "value",
+) -> None:
+    """The tenfold rule of every reported figure: a value ten times (or a tenth of) the previous
+    period's raises NeedsConfirmation unless the person confirmed it. `shown` is the value and
+    the previous one as the message writes them (with their unit)."""
     if confirmed or previous is None or not is_implausible_jump(value, previous):
         return
     message = _(
-        "数值 %(value)s %(unit)s 是上一期 %(previous)s %(unit)s 的十倍以上（或十分之一以下），"
+        "数值 %(value)s 是上一期 %(previous)s 的十倍以上（或十分之一以下），"
         "请核对单位（如万与亿、P 与 T）；确认无误请勾选“确认数值无误”后再提交。"
-    ) % {"value": _plain(value), "previous": _plain(previous), "unit": kpi.unit}
-    raise NeedsConfirmation(message, fields={"value": [message]})
+    ) % {"value": shown[0], "previous": shown[1]}
+    raise NeedsConfirmation(message, fields={field: [message]})
+
+
+def _check_jump(kpi: Kpi, value: Decimal, period_end: dt.date, confirmed: bool) -> None:
+    previous = _previous_value(kpi, period_end)
+    if previous is None:
+        return
+    shown = (f"{_plain(value)} {kpi.unit}", f"{_plain(previous)} {kpi.unit}")
+    require_plausible(value, previous, confirmed=confirmed, shown=shown)
 
 
 def kpi_value_record(
