@@ -20,21 +20,27 @@ from indicators.periods import parse_period
 from indicators.services import derived_recompute, source_ingest
 
 from .demo_data.indicators import INDICATORS
+from .demo_data.investment import INVESTMENT, LAST_YEAR_COMPLETION, MONTH_WEIGHTS
 from .demo_data.projects import DEMO_NOTE, KPIS, LEADS, OWNERS, PROJECTS
 from .demo_data.sources import SOURCES
 from .demo_data.workflow import KPI_EVENTS, MILESTONE_EVENTS, REVIEW_DELAY_DAYS
+from .investment import due_month
 from .models import (
     Initiative,
+    InvestmentPlan,
+    InvestmentReport,
     Kpi,
     KpiTarget,
     KpiValue,
     Membership,
     Milestone,
     Project,
+    ProjectFunding,
     Region,
     Role,
 )
 from .readmodel import rebuild_all
+from .services.investment import funding_set, investment_plan_set, investment_report_record
 from .services.kpis import kpi_value_approve, kpi_value_record
 from .services.milestones import (
     milestone_record_progress,
@@ -343,6 +349,108 @@ def _seed_workflow(
             report.note("kpi value", created=True)
 
 
+WAN = Decimal(10_000)
+
+
+def _wan(yuan: Decimal) -> Decimal:
+    """Yuan as 万元 to two decimals (officials' precision), for the services' input."""
+    return (yuan / WAN).quantize(Decimal("0.01"))
+
+
+def _cumulative_shares(pace: float) -> list[float]:
+    total = sum(MONTH_WEIGHTS)
+    running, shares = 0.0, []
+    for weight in MONTH_WEIGHTS:
+        running += weight
+        shares.append(pace * running / total)
+    return shares
+
+
+def _seed_year(
+    project: Project,
+    year: int,
+    months: list[int],
+    data: dict[str, Any],
+    actors: tuple[User, User],
+    pending_from: int = 13,
+) -> int:
+    """Plan and monthly reports of one year, through the services: months from `pending_from`
+    on are submitted by the owner (the second actor) and wait for review. Returns reports
+    created."""
+    admin, owner = actors
+    total = project.planned_investment_yuan or Decimal(0)
+    plan = (total * Decimal(str(data["year_share"]))).quantize(Decimal(1))
+    if not InvestmentPlan.objects.filter(project=project, year=year, quarter=None).exists():
+        investment_plan_set(
+            actor=admin, project_id=project.pk, year=year, amount=_wan(plan), note=DEMO_NOTE
+        )
+    shares = _cumulative_shares(float(data["pace"]))
+    created, previous = 0, Decimal(0)
+    for month in months:
+        cumulative = _wan(plan * Decimal(str(shares[month - 1])))
+        monthly = cumulative - previous
+        previous = cumulative
+        if InvestmentReport.objects.filter(project=project, year=year, month=month).exists():
+            continue
+        pending = month >= pending_from
+        kind = "monthly" if data["entry"] == "monthly" else "cumulative"
+        investment_report_record(
+            actor=owner if pending else admin,
+            project_id=project.pk,
+            period=f"{year}-{month:02d}",
+            amount=monthly if kind == "monthly" else cumulative,
+            entered_as=kind,
+            comment=DEMO_NOTE,
+            confirm_jump=True,
+        )
+        created += 1
+    return created
+
+
+def _seed_funding(project: Project, data: dict[str, Any], admin: User) -> int:
+    total = project.planned_investment_yuan or Decimal(0)
+    created = 0
+    for code, share, arrived in data["funding"]:
+        if ProjectFunding.objects.filter(project=project, source__code=code).exists():
+            continue
+        planned = total * Decimal(str(share))
+        funding_set(
+            actor=admin,
+            project_id=project.pk,
+            source_code=code,
+            planned=_wan(planned),
+            arrived=_wan(planned * Decimal(str(arrived))),
+            note=DEMO_NOTE,
+        )
+        created += 1
+    return created
+
+
+def _seed_investment(
+    users: dict[str, User], projects: dict[str, Project], report: SeedReport
+) -> None:
+    """Plans, monthly completions and funding of the demo projects (演示数据), through the
+    services: last year by quarter, this year month by month up to the last month due."""
+    today = timezone.localdate()
+    owners = {code: users[name] for name, codes in OWNERS.items() for code in codes}
+    admin = users["admin"]
+    for code, data in INVESTMENT.items():
+        project = projects[code]
+        if project.planned_investment_yuan is None:
+            continue
+        actors = (admin, owners.get(code, admin))
+        last_year = {**data, "pace": LAST_YEAR_COMPLETION, "entry": "cumulative"}
+        created = _seed_year(project, today.year - 1, [3, 6, 9, 12], last_year, (admin, admin))
+        due = due_month(today, 10)
+        months = list(range(1, due + 1))
+        if code in owners and due + 1 < today.month:
+            months.append(due + 1)  # finished and reported early: pending review
+        if months:  # the owner's month reported early (before it is due) waits for review
+            created += _seed_year(project, today.year, months, data, actors, due + 1)
+        report.count("investment report", created, 0)
+        report.count("funding", _seed_funding(project, data, admin), 0)
+
+
 def _seed_indicators(report: SeedReport) -> None:
     regions = {r.code: r for r in Region.objects.all()}
     for order, data in enumerate(INDICATORS):
@@ -408,6 +516,7 @@ def demo_seed(*, password: str) -> SeedReport:
     _seed_memberships(users, projects, report)
     _seed_kpis(users, projects, report)
     _seed_workflow(users, projects, report)
+    _seed_investment(users, projects, report)
     _seed_indicators(report)
     _seed_sources(report)
     # The seed writes records directly (not through the services): compute every stored

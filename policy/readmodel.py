@@ -76,6 +76,7 @@ from .status import (
     Status,
     Thresholds,
     initiative_status,
+    investment_rag,
     project_kpi,
     project_status,
     projection_rag,
@@ -228,6 +229,7 @@ class InvestmentRecords:
 
     total_plan: Decimal | None = None
     plans: dict[tuple[int, int | None], Decimal] = field(default_factory=dict)
+    notes: dict[int, str] = field(default_factory=dict)  # the year plans' notes
     entries: dict[int, list[Entry]] = field(default_factory=lambda: defaultdict(list))
     funding: list[dict[str, Any]] = field(default_factory=list)
 
@@ -245,10 +247,12 @@ def _investment(project_ids: Sequence[int]) -> dict[int, InvestmentRecords]:
         "pk", "planned_investment_yuan"
     ):
         records[pk].total_plan = total
-    for pk, year, quarter, amount in InvestmentPlan.objects.filter(project_id__in=ids).values_list(
-        "project_id", "year", "quarter", "amount_yuan"
-    ):
+    for pk, year, quarter, amount, note in InvestmentPlan.objects.filter(
+        project_id__in=ids
+    ).values_list("project_id", "year", "quarter", "amount_yuan", "note"):
         records[pk].plans[(year, quarter)] = amount
+        if quarter is None:
+            records[pk].notes[year] = note
     for pk, year, month, kind, approved in (
         InvestmentReport.objects.filter(project_id__in=ids, approved_amount_yuan__isnull=False)
         .order_by("year", "month")
@@ -290,7 +294,7 @@ def _derived(entries: Sequence[Entry]) -> list[MonthFigure] | None:
 
 
 def _investment_payload(
-    records: InvestmentRecords, today: dt.date
+    records: InvestmentRecords, today: dt.date, limits: Thresholds
 ) -> tuple[Payload, InvestmentFact | None]:
     year = today.year
     plan = records.plans.get((year, None))
@@ -336,6 +340,8 @@ def _investment_payload(
         "invest_month": progress.month if progress else None,
         "invest_rate": progress.rate if progress else None,
         "invest_elapsed": progress.elapsed if progress else None,
+        "invest_rag": investment_rag(fact, limits),
+        "invest_note": records.notes.get(year, ""),
         "invest_total_plan_yuan": records.total_plan,
         "invest_completed_total_yuan": total if records.entries else None,
         "invest_months": rows if (months or spread) else [],
@@ -421,7 +427,7 @@ def _compute_projects(project_ids: Sequence[int], today: dt.date, limits: Thresh
         result.kpis[kpi.pk] = _kpi_payload(kpi, fact, today, limits)
     for pk, initiative_id, code, name_zh, name_en in projects:
         mine = milestones[pk]
-        invest, invest_fact = _investment_payload(investment[pk], today)
+        invest, invest_fact = _investment_payload(investment[pk], today, limits)
         status = project_status(
             [MilestoneFact(m.title_zh, m.due_date, m.is_open, m.title_en) for m in mine],
             facts[pk],
@@ -568,6 +574,8 @@ PROJECT_FIELDS = (
     "invest_month",
     "invest_rate",
     "invest_elapsed",
+    "invest_rag",
+    "invest_note",
     "invest_total_plan_yuan",
     "invest_completed_total_yuan",
     "invest_months",

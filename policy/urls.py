@@ -26,6 +26,16 @@ policy_patterns = [
     ),
     path("kpis/<int:pk>/report/", work.kpi_value_edit, name="kpi-value-edit"),
     path("kpi-values/<int:pk>/review/", work.kpi_value_review, name="kpi-value-review"),
+    path(
+        "projects/<int:pk>/investment/report/",
+        work.investment_report_edit,
+        name="investment-report",
+    ),
+    path(
+        "investment-reports/<int:pk>/review/",
+        work.investment_report_review,
+        name="investment-report-review",
+    ),
     path("evidence/<int:pk>/", work.evidence_download, name="evidence-download"),
     path("healthz/", health.healthz, name="healthz"),
     path("readyz/", health.readyz, name="readyz"),

@@ -165,8 +165,12 @@ def map_frames(data: MapData, metric: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows = []
     for p in data.prefectures:
         if metric == "investment":
-            value = p.investment_yuan / 1e8 if p.investment_yuan is not None else None
-            label = yuan(p.investment_yuan) if p.investment_yuan is not None else None
+            done = p.invest_completed_yuan
+            value = float(done) / 1e8 if done is not None else None
+            label = yuan(done) if done is not None else None
+        elif metric == "invest_rate":
+            value = p.invest_rate
+            label = f"{number(value, 0)}%" if value is not None else None
         elif metric == "progress":
             value = p.progress
             label = f"{number(p.progress, 0)}%" if p.progress is not None else None
@@ -185,8 +189,14 @@ def map_frames(data: MapData, metric: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         if lon is None or lat is None:
             continue
         progress = f"{number(r.progress, 0)}%" if r.progress is not None else "—"
+        invest = ""
+        if r.investment.rate is not None:
+            invest = "<br>" + _("本年完成投资 %(done)s，完成率 %(rate)s%%") % {
+                "done": yuan(r.investment.completed or 0),
+                "rate": number(r.investment.rate * 100, 0),
+            }
         hover = (
-            f"<b>{r.name}</b><br>{r.region_name} · {_('进度')} {progress}"
+            f"<b>{r.name}</b><br>{r.region_name} · {_('进度')} {progress}{invest}"
             f"<br>{r.status.explanation}"
         )
         points.append(

@@ -51,6 +51,9 @@ class ProjectStatus(models.Model):
     invest_month = models.PositiveSmallIntegerField(_("考核月份"), null=True)
     invest_rate = models.FloatField(_("年度投资完成率"), null=True)
     invest_elapsed = models.FloatField(_("时间进度"), null=True)
+    # The investment rule's own colour (grey: no plan or nothing due), for sorting and maps.
+    invest_rag = models.CharField(_("投资状态"), max_length=5, choices=Rag.choices, default="grey")
+    invest_note = models.CharField(_("投资数据说明"), max_length=300, blank=True)
     invest_total_plan_yuan = models.DecimalField(
         _("总投资（元）"), max_digits=18, decimal_places=2, null=True
     )
@@ -107,6 +110,17 @@ class InitiativeStatus(models.Model):
 
     def __str__(self) -> str:
         return f"{self.initiative_id}: {self.rag} ({self.as_of})"
+
+    @property
+    def invest_rate(self) -> float | None:
+        """Completion of the projects' year plans (their sums), as a fraction."""
+        if not self.invest_plan_yuan or self.invest_completed_yuan is None:
+            return None
+        return float(self.invest_completed_yuan / self.invest_plan_yuan)
+
+    @property
+    def invest_elapsed(self) -> float | None:
+        return self.invest_month / 12 if self.invest_month is not None else None
 
 
 class KpiStatus(models.Model):
