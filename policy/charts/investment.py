@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -203,25 +202,4 @@ def months_summary(figures: InvestmentFigures) -> str:
         "plan": yuan(figures.plan),
         "completed": yuan(figures.completed),
         "month": figures.through_month or "—",
-    }
-
-
-def project_investment_charts(figures: InvestmentFigures) -> dict[str, dict[str, Any] | None]:
-    """The project page's (and briefing's) two charts, None where there is nothing to draw."""
-    from .pages import chart  # pages imports the dashboard selectors; keep this module light
-
-    months = month_frame(figures)
-    funding = funding_frame(figures)
-    return {
-        "months": chart(
-            "fig-investment-months",
-            _("%(year)s 年月度投资：计划与完成") % {"year": figures.year},
-            investment_months(months, year=figures.year),
-            summary=months_summary(figures),
-        )
-        if len(months)
-        else None,
-        "funding": chart("fig-funding", _("资金来源：计划与到位"), funding_bars(funding))
-        if len(funding)
-        else None,
     }

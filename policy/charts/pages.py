@@ -28,7 +28,17 @@ from ..selectors.dashboard import (
     Overview,
     ProjectRow,
 )
+from ..selectors.investment import InvestmentFigures
 from ..status import RAG_ORDER
+from .investment import (
+    completion_bars,
+    funding_bars,
+    funding_frame,
+    initiative_frame,
+    investment_months,
+    month_frame,
+    months_summary,
+)
 from .kpi import kpi_progress, kpi_trajectory, progress_ratio
 from .maps import hubs_map, prefecture_choropleth
 from .program import milestone_completion, milestone_gantt, status_bars
@@ -284,6 +294,16 @@ def overview_charts(overview: Overview) -> list[dict[str, Any]]:
             milestone_completion,
         ),
     ]
+    invest = initiative_frame([(c.name, c.investment) for c in overview.cards])
+    if len(invest):
+        charts.append(
+            memo_chart(
+                "fig-investment",
+                _("各任务方向本年投资完成率与时间进度"),
+                invest,
+                completion_bars,
+            )
+        )
     progress = progress_frame(overview.headline_kpis)
     if len(progress):
         charts.append(
@@ -382,3 +402,22 @@ def location_chart(row: ProjectRow) -> dict[str, Any] | None:
     )
     fig.update_layout(height=300)
     return chart("fig-location", _("项目位置"), fig)
+
+
+def project_investment_charts(figures: InvestmentFigures) -> dict[str, dict[str, Any] | None]:
+    """The project page's (and briefing's) two charts, None where there is nothing to draw."""
+    months = month_frame(figures)
+    funding = funding_frame(figures)
+    return {
+        "months": chart(
+            "fig-investment-months",
+            _("%(year)s 年月度投资：计划与完成") % {"year": figures.year},
+            investment_months(months, year=figures.year),
+            summary=months_summary(figures),
+        )
+        if len(months)
+        else None,
+        "funding": chart("fig-funding", _("资金来源：计划与到位"), funding_bars(funding))
+        if len(funding)
+        else None,
+    }

@@ -9,8 +9,14 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from ..charts.investment import project_investment_charts
-from ..charts.pages import chart, gantt_chart, kpi_charts, location_chart, map_figures
+from ..charts.pages import (
+    chart,
+    gantt_chart,
+    kpi_charts,
+    location_chart,
+    map_figures,
+    project_investment_charts,
+)
 from ..models import Initiative
 from ..permissions import require_read
 from ..revision import cached_body
