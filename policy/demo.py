@@ -24,8 +24,9 @@ from .demo_data.investment import INVESTMENT, LAST_YEAR_COMPLETION, MONTH_WEIGHT
 from .demo_data.projects import DEMO_NOTE, KPIS, LEADS, OWNERS, PROJECTS
 from .demo_data.sources import SOURCES
 from .demo_data.workflow import KPI_EVENTS, MILESTONE_EVENTS, REVIEW_DELAY_DAYS
-from .investment import due_month
+from .investment import Entry, derive_year, due_month
 from .models import (
+    FundingSource,
     Initiative,
     InvestmentPlan,
     InvestmentReport,
@@ -37,10 +38,11 @@ from .models import (
     Project,
     ProjectFunding,
     Region,
+    ReviewState,
     Role,
 )
 from .readmodel import rebuild_all
-from .services.investment import funding_set, investment_plan_set, investment_report_record
+from .services.investment import investment_report_record
 from .services.kpis import kpi_value_approve, kpi_value_record
 from .services.milestones import (
     milestone_record_progress,
@@ -48,6 +50,7 @@ from .services.milestones import (
     milestone_update_return,
 )
 from .types import User
+from .validators import period_bounds
 
 DEMO_USERS = [
     # username, groups, full name, is_staff/superuser
@@ -372,65 +375,103 @@ def _seed_year(
     months: list[int],
     data: dict[str, Any],
     actors: tuple[User, User],
+    report: SeedReport,
     pending_from: int = 13,
-) -> int:
-    """Plan and monthly reports of one year, through the services: months from `pending_from`
-    on are submitted by the owner (the second actor) and wait for review. Returns reports
-    created."""
+) -> None:
+    """Plan and monthly reports of one year.
+
+    Like the seeded KPI values, the approved history is written directly (checked with
+    `derive_year`, the rule the services apply); months from `pending_from` on are submitted
+    through the service by the owner (the second actor) and wait for review.
+    """
     admin, owner = actors
     total = project.planned_investment_yuan or Decimal(0)
     plan = (total * Decimal(str(data["year_share"]))).quantize(Decimal(1))
-    if not InvestmentPlan.objects.filter(project=project, year=year, quarter=None).exists():
-        investment_plan_set(
-            actor=admin, project_id=project.pk, year=year, amount=_wan(plan), note=DEMO_NOTE
-        )
+    values = {"amount_yuan": plan, "note": DEMO_NOTE}
+    _upsert(
+        InvestmentPlan,
+        {"project": project, "year": year, "quarter": None},
+        values,
+        report,
+        "investment plan",
+    )
     shares = _cumulative_shares(float(data["pace"]))
-    created, previous = 0, Decimal(0)
+    existing = set(
+        InvestmentReport.objects.filter(project=project, year=year).values_list("month", flat=True)
+    )
+    rows, entries, previous, now = [], [], Decimal(0), timezone.now()
+    pending: list[tuple[int, str, Decimal]] = []
     for month in months:
-        cumulative = _wan(plan * Decimal(str(shares[month - 1])))
-        monthly = cumulative - previous
-        previous = cumulative
-        if InvestmentReport.objects.filter(project=project, year=year, month=month).exists():
-            continue
-        pending = month >= pending_from
+        cumulative = _wan(plan * Decimal(str(shares[month - 1]))) * WAN
+        monthly, previous = cumulative - previous, cumulative
         kind = "monthly" if data["entry"] == "monthly" else "cumulative"
+        amount = monthly if kind == "monthly" else cumulative
+        if month in existing:
+            continue
+        if month >= pending_from:
+            pending.append((month, kind, amount))
+            continue
+        entries.append(Entry(month, kind, amount))
+        rows.append(
+            InvestmentReport(
+                project=project,
+                period=f"{year}-{month:02d}",
+                year=year,
+                month=month,
+                period_end=period_bounds("M", f"{year}-{month:02d}")[1],  # type: ignore[index]
+                entered_as=kind,
+                amount_yuan=amount,
+                entered_unit="wan",
+                comment=DEMO_NOTE,
+                state=ReviewState.APPROVED,
+                approved_as=kind,
+                approved_amount_yuan=amount,
+                entered_by=admin,
+                reviewed_by=admin,
+                reviewed_at=now,
+            )
+        )
+    derive_year(entries)  # the demo's months obey the rule the services apply
+    InvestmentReport.objects.bulk_create(rows)
+    report.count("investment report", len(rows), 0)
+    for month, kind, amount in pending:
         investment_report_record(
-            actor=owner if pending else admin,
+            actor=owner,
             project_id=project.pk,
             period=f"{year}-{month:02d}",
-            amount=monthly if kind == "monthly" else cumulative,
+            amount=_wan(amount),
             entered_as=kind,
             comment=DEMO_NOTE,
             confirm_jump=True,
         )
-        created += 1
-    return created
+        report.note("investment report", created=True)
 
 
-def _seed_funding(project: Project, data: dict[str, Any], admin: User) -> int:
+def _seed_funding(project: Project, data: dict[str, Any], report: SeedReport) -> None:
     total = project.planned_investment_yuan or Decimal(0)
-    created = 0
+    sources = {s.code: s for s in FundingSource.objects.all()}
     for code, share, arrived in data["funding"]:
-        if ProjectFunding.objects.filter(project=project, source__code=code).exists():
-            continue
-        planned = total * Decimal(str(share))
-        funding_set(
-            actor=admin,
-            project_id=project.pk,
-            source_code=code,
-            planned=_wan(planned),
-            arrived=_wan(planned * Decimal(str(arrived))),
-            note=DEMO_NOTE,
+        planned = _wan(total * Decimal(str(share))) * WAN
+        values = {
+            "planned_yuan": planned,
+            "arrived_yuan": _wan(planned * Decimal(str(arrived))) * WAN,
+            "note": DEMO_NOTE,
+        }
+        _upsert(
+            ProjectFunding,
+            {"project": project, "source": sources[code]},
+            values,
+            report,
+            "funding",
         )
-        created += 1
-    return created
 
 
 def _seed_investment(
     users: dict[str, User], projects: dict[str, Project], report: SeedReport
 ) -> None:
-    """Plans, monthly completions and funding of the demo projects (演示数据), through the
-    services: last year by quarter, this year month by month up to the last month due."""
+    """Plans, monthly completions and funding of the demo projects (演示数据): last year by
+    quarter, this year month by month up to the last month due, and — on owners' projects —
+    the month after, reported early and waiting for review."""
     today = timezone.localdate()
     owners = {code: users[name] for name, codes in OWNERS.items() for code in codes}
     admin = users["admin"]
@@ -438,17 +479,16 @@ def _seed_investment(
         project = projects[code]
         if project.planned_investment_yuan is None:
             continue
-        actors = (admin, owners.get(code, admin))
         last_year = {**data, "pace": LAST_YEAR_COMPLETION, "entry": "cumulative"}
-        created = _seed_year(project, today.year - 1, [3, 6, 9, 12], last_year, (admin, admin))
+        _seed_year(project, today.year - 1, [3, 6, 9, 12], last_year, (admin, admin), report)
         due = due_month(today, 10)
         months = list(range(1, due + 1))
         if code in owners and due + 1 < today.month:
-            months.append(due + 1)  # finished and reported early: pending review
-        if months:  # the owner's month reported early (before it is due) waits for review
-            created += _seed_year(project, today.year, months, data, actors, due + 1)
-        report.count("investment report", created, 0)
-        report.count("funding", _seed_funding(project, data, admin), 0)
+            months.append(due + 1)
+        if months:
+            actors = (admin, owners.get(code, admin))
+            _seed_year(project, today.year, months, data, actors, report, due + 1)
+        _seed_funding(project, data, report)
 
 
 def _seed_indicators(report: SeedReport) -> None:

@@ -12,6 +12,7 @@ from indicators.api import router as indicators_router
 from ..briefings.api import router as briefings_router
 from .auth import API_AUTH
 from .errors import ShapedNinjaAPI, install_error_handlers
+from .investment import router as investment_router
 from .parser import StrictParser
 from .program import router as program_router
 from .throttling import WriteThrottle
@@ -36,6 +37,7 @@ install_error_handlers(api)
 ROUTERS = {
     "program": program_router,
     "updates": work_router,
+    "investment": investment_router,
     "briefings": briefings_router,
     "analytics": analytics_router,
 }

@@ -71,6 +71,7 @@ def amount_errors(field: str, amount: Decimal | None, unit: str) -> FieldErrors:
         return {field: [_("请填写金额。")]}
     if unit not in AmountUnit.values:
         return {field: [_("金额单位须为万元或亿元。")]}
+    amount = Decimal(amount)
     if not amount.is_finite():
         return {field: [_("请填写金额。")]}
     if amount < 0:
@@ -91,7 +92,7 @@ def amount_errors(field: str, amount: Decimal | None, unit: str) -> FieldErrors:
 
 def _yuan(amount: Decimal, unit: str, field: str) -> Decimal:
     raise_if_errors(amount_errors(field, amount, unit))
-    return to_yuan(amount, unit)
+    return to_yuan(Decimal(amount), unit)
 
 
 def _month_label(year: int, month: int) -> str:
