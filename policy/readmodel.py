@@ -239,9 +239,17 @@ def money(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.2f}"
 
 
-def _investment(project_ids: Sequence[int]) -> dict[int, InvestmentRecords]:
-    """Plans, approved monthly reports and funding of the projects. Four queries."""
+def _investment(
+    project_ids: Sequence[int], until: dt.date | None = None
+) -> dict[int, InvestmentRecords]:
+    """Plans, approved monthly reports (of months ended by `until`, if given) and funding of
+    the projects. Four queries."""
     ids = list(project_ids)
+    reports = InvestmentReport.objects.filter(
+        project_id__in=ids, approved_amount_yuan__isnull=False
+    )
+    if until is not None:
+        reports = reports.filter(period_end__lte=until)
     records: dict[int, InvestmentRecords] = defaultdict(InvestmentRecords)
     for pk, total in Project.objects.filter(pk__in=ids).values_list(
         "pk", "planned_investment_yuan"
@@ -253,10 +261,8 @@ def _investment(project_ids: Sequence[int]) -> dict[int, InvestmentRecords]:
         records[pk].plans[(year, quarter)] = amount
         if quarter is None:
             records[pk].notes[year] = note
-    for pk, year, month, kind, approved in (
-        InvestmentReport.objects.filter(project_id__in=ids, approved_amount_yuan__isnull=False)
-        .order_by("year", "month")
-        .values_list("project_id", "year", "month", "approved_as", "approved_amount_yuan")
+    for pk, year, month, kind, approved in reports.order_by("year", "month").values_list(
+        "project_id", "year", "month", "approved_as", "approved_amount_yuan"
     ):
         if approved is not None:
             records[pk].entries[year].append(Entry(month, kind, approved))
@@ -348,6 +354,16 @@ def _investment_payload(
         "funding": records.funding,
     }
     return payload, fact
+
+
+def investment_at(cutoff: dt.date) -> dict[int, Payload]:
+    """Every project's investment figures as of a past cut-off (briefings for an earlier
+    period): the same derivation over the approved reports of months ended by then, with the
+    plans and funding as recorded now. Five queries; nothing is stored."""
+    ids = list(Project.objects.values_list("pk", flat=True))
+    limits = Thresholds.from_settings()
+    records = _investment(ids, until=cutoff)
+    return {pk: _investment_payload(records[pk], cutoff, limits)[0] for pk in ids}
 
 
 # --- Computing rows -------------------------------------------------------------------------

@@ -15,6 +15,11 @@ policy_patterns = [
     path("initiatives/<slug:code>/", dashboard.initiative, name="initiative-detail"),
     path("projects/<int:pk>/", dashboard.project, name="project-detail"),
     path("map/", dashboard.map_view, name="map"),
+    path(
+        "investment/download.<str:fmt>",
+        overview.investment_download,
+        name="investment-download",
+    ),
     path("system/", system.system, name="system"),
     path("work/", work.my_work_view, name="my-work"),
     path("milestones/<int:pk>/", work.milestone_detail, name="milestone-detail"),

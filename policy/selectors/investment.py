@@ -202,3 +202,73 @@ def investment_reports(project: Project, *, limit: int = 24) -> list[ReportRow]:
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class ProjectInvestmentLine:
+    """One project's stored investment of the year, for tables, exports and briefings."""
+
+    project: Project
+    name: str
+    initiative_name: str
+    figures: InvestmentFigures
+    as_of: Any  # dt.date | None: the day the row was computed for
+
+
+def investment_lines(user: Any, *, cutoff: Any = None) -> list[ProjectInvestmentLine]:
+    """Every readable project with its stored investment, by initiative and code. One query.
+
+    With a `cutoff` before the stored rows' day (a briefing for an earlier period), the
+    figures are derived as of then by `policy.readmodel.investment_at` (five more queries).
+    """
+    from ..permissions import user_scope  # permissions import the models only
+    from ..readmodel import investment_at
+
+    if not user_scope(user).can_read:
+        return []
+    projects = list(
+        Project.objects.select_related("initiative", "status_row").order_by(
+            "initiative__order", "code"
+        )
+    )
+    days = [r.as_of for r in (_status_row(p) for p in projects) if r is not None]
+    past = investment_at(cutoff) if cutoff is not None and days and cutoff < min(days) else None
+    lines = []
+    for project in projects:
+        row = _status_row(project)
+        if past is not None:
+            row = ProjectStatus(project=project, as_of=cutoff, **past[project.pk])
+        lines.append(
+            ProjectInvestmentLine(
+                project=project,
+                name=project.display_name(),
+                initiative_name=project.initiative.display_name(),
+                figures=project_investment(row),
+                as_of=row.as_of if row else None,
+            )
+        )
+    return lines
+
+
+def _status_row(project: Project) -> ProjectStatus | None:
+    try:
+        return project.status_row
+    except ProjectStatus.DoesNotExist:
+        return None
+
+
+def initiative_sums(
+    lines: Sequence[ProjectInvestmentLine], month: int | None
+) -> dict[int, InvestmentFigures]:
+    """Each initiative's sums over its projects with a plan, judged at `month` — the stored
+    initiative rows' arithmetic (`policy.readmodel._investment_sums`), for a past cut-off."""
+    groups: dict[int, list[InvestmentFigures]] = {}
+    for line in lines:
+        groups.setdefault(line.project.initiative_id, []).append(line.figures)
+    result = {}
+    for initiative_id, parts in groups.items():
+        total = program_investment(parts)
+        total.month = month if total.plan is not None else None
+        total.elapsed = month / 12 if month and total.plan is not None else None
+        result[initiative_id] = total
+    return result
