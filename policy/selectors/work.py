@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from ..models import (
     Evidence,
+    InvestmentReport,
     Kpi,
     KpiValue,
     Milestone,
@@ -67,6 +68,8 @@ class MyWork:
     pending_updates: list[MilestoneUpdate] = field(default_factory=list)
     pending_values: list[KpiValue] = field(default_factory=list)
     due_soon_days: int = 7
+    returned_investment: list[InvestmentReport] = field(default_factory=list)
+    pending_investment: list[InvestmentReport] = field(default_factory=list)
 
 
 def _latest_returned(project_ids: list[int]) -> list[MilestoneUpdate]:
@@ -111,7 +114,7 @@ def _kpis_to_report(user: AnyUser, project_ids: list[int], today: dt.date) -> li
 
 
 def my_work(user: AnyUser, *, today: dt.date | None = None) -> MyWork:
-    """Everything waiting for this owner or lead: eight queries (plus two for the scope)."""
+    """Everything waiting for this owner or lead: ten queries (plus two for the scope)."""
     today = today or timezone.localdate()
     days = settings.MILESTONE_DUE_SOON_DAYS
     projects = list(editable_projects(user))
@@ -135,6 +138,11 @@ def my_work(user: AnyUser, *, today: dt.date | None = None) -> MyWork:
             ).select_related("kpi", "reviewed_by")
         ),
         due_soon_days=days,
+        returned_investment=list(
+            InvestmentReport.objects.filter(
+                project_id__in=ids, state=ReviewState.RETURNED
+            ).select_related("project", "reviewed_by")
+        ),
     )
     scope = user_scope(user)
     if scope.is_admin or scope.led_initiative_ids:
@@ -148,6 +156,13 @@ def my_work(user: AnyUser, *, today: dt.date | None = None) -> MyWork:
                 approvable_filter(user, "kpi__project__") | approvable_filter(user, "kpi__"),
                 state=ReviewState.SUBMITTED,
             ).select_related("kpi__project", "entered_by")
+        )
+        work.pending_investment = list(
+            InvestmentReport.objects.filter(
+                approvable_filter(user, "project__"), state=ReviewState.SUBMITTED
+            )
+            .select_related("project", "entered_by")
+            .order_by("project__code", "period_end")
         )
     return work
 
@@ -192,14 +207,15 @@ class PendingSummary:
 
     milestone_updates: int = 0
     kpi_values: int = 0
+    investment_reports: int = 0
 
     @property
     def total(self) -> int:
-        return self.milestone_updates + self.kpi_values
+        return self.milestone_updates + self.kpi_values + self.investment_reports
 
 
 def pending_by_project(project_ids: list[int]) -> dict[int, PendingSummary]:
-    """Pending (submitted, not yet approved) items per project. Two queries.
+    """Pending (submitted, not yet approved) items per project. Three queries.
 
     Dashboards keep showing approved values; this lets them add "N 项待审核" next to them.
     Projects with nothing pending are absent from the result.
@@ -218,7 +234,13 @@ def pending_by_project(project_ids: list[int]) -> dict[int, PendingSummary]:
         .annotate(n=Count("pk"))
         .values_list("kpi__project_id", "n")
     )
+    reports = dict(
+        InvestmentReport.objects.filter(project_id__in=project_ids, state=ReviewState.SUBMITTED)
+        .values_list("project_id")
+        .annotate(n=Count("pk"))
+        .values_list("project_id", "n")
+    )
     return {
-        pid: PendingSummary(updates.get(pid, 0), values.get(pid, 0))
-        for pid in set(updates) | set(values)
+        pid: PendingSummary(updates.get(pid, 0), values.get(pid, 0), reports.get(pid, 0))
+        for pid in set(updates) | set(values) | set(reports)
     }
