@@ -138,8 +138,8 @@ def funding_bars(frame: pd.DataFrame) -> go.Figure:
         height=max(200, 90 + 40 * len(names)),
         xaxis={"title": unit, "tickformat": ",~f"},
         yaxis={"autorange": "reversed"},
-        legend={"orientation": "h", "y": -0.25},
-        margin={"l": 140},
+        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+        margin={"l": 140, "t": 48},
     )
     return fig
 
@@ -187,8 +187,8 @@ def completion_bars(frame: pd.DataFrame) -> go.Figure:
         height=max(220, 70 + 46 * len(frame)),
         xaxis={"title": "%", "range": [0, max(110, float(frame["rate"].max() or 0) + 15)]},
         yaxis={"autorange": "reversed"},
-        legend={"orientation": "h", "y": -0.2},
-        margin={"l": 150},
+        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+        margin={"l": 150, "t": 48},
     )
     return fig
 
