@@ -477,7 +477,9 @@ def _seed_investment(
     admin = users["admin"]
     for code, data in INVESTMENT.items():
         project = projects[code]
-        if project.planned_investment_yuan is None:
+        # Seeded once: a later run (days or months on) leaves the demo's figures — and what
+        # people did with them — alone, like the scripted workflow.
+        if project.planned_investment_yuan is None or project.investment_plans.exists():
             continue
         last_year = {**data, "pace": LAST_YEAR_COMPLETION, "entry": "cumulative"}
         _seed_year(project, today.year - 1, [3, 6, 9, 12], last_year, (admin, admin), report)
@@ -485,9 +487,8 @@ def _seed_investment(
         months = list(range(1, due + 1))
         if code in owners and due + 1 < today.month:
             months.append(due + 1)
-        if months:
-            actors = (admin, owners.get(code, admin))
-            _seed_year(project, today.year, months, data, actors, report, due + 1)
+        actors = (admin, owners.get(code, admin))
+        _seed_year(project, today.year, months, data, actors, report, due + 1)
         _seed_funding(project, data, report)
 
 

@@ -694,8 +694,9 @@ def briefing_facts(period: BriefingPeriod) -> BriefingFacts:
 def _investment_facts(initiatives: Sequence[Initiative], as_of: dt.date) -> InvestmentFacts:
     """Stored rows when the cut-off is their day (the usual case: a briefing of the current
     period), else derived as of the cut-off (`investment_lines(cutoff=...)`)."""
+    rows = [_row(i) for i in initiatives]
+    current = all(row is None or row.as_of <= as_of for row in rows)
     lines = investment_lines(BRIEFING_READER, cutoff=as_of)
-    current = all(line.as_of is None or line.as_of <= as_of for line in lines)
     if current:
         parts = {i.pk: initiative_investment(_row(i)) for i in initiatives}
     else:

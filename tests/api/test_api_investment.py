@@ -76,8 +76,8 @@ def test_the_api_refuses_what_the_form_refuses_in_the_one_error_shape(
     assert "2026 年 9 月 尚未填报" in error_of(gap, 400, "invalid")["detail"]
     jump = post(api_owner, url, {"period": "2026-09", "amount": "50000"})
     error_of(jump, 400, "needs_confirmation")
-    error_of(post(api_owner, url, {"period": "2026-9", "amount": "1"}), 422, "validation")
-    error_of(post(api_owner, url, {"period": "2026-09", "amount": "-1"}), 422, "validation")
+    error_of(post(api_owner, url, {"period": "2026-9", "amount": "1"}), 422, "invalid_request")
+    error_of(post(api_owner, url, {"period": "2026-09", "amount": "-1"}), 422, "invalid_request")
     error_of(post(api_official, url, {"period": "2026-09", "amount": "600"}), 403, "forbidden")
     error_of(plan(api_owner, project), 403, "forbidden")
     assert InvestmentReport.objects.count() == 1
@@ -90,7 +90,7 @@ def test_returning_needs_a_reason_and_a_stale_version_is_a_conflict(
     report = post(api_owner, url, {"period": "2026-03", "amount": "300"}).json()
     error_of(post(api_owner, url, {"period": "2026-03", "amount": "310"}), 409, "conflict")
     back = f"/api/v1/investment-reports/{report['id']}/return"
-    error_of(post(api_lead, back, {"reason": ""}), 422, "validation")
+    error_of(post(api_lead, back, {"reason": ""}), 422, "invalid_request")
     returned = post(api_lead, back, {"reason": "请附统计报表", "expected_version": 1})
     assert returned.json()["state"] == "returned"
 
