@@ -178,8 +178,9 @@ class KpiValueAdmin(AuditedAdmin):
 
 
 @admin.register(FundingSource)
-class FundingSourceAdmin(admin.ModelAdmin[FundingSource]):
-    """The list of funding channels: the admin adds channels or retires them (kept on rows)."""
+class FundingSourceAdmin(ReadModelAdmin):
+    """The list of funding channels: the admin adds channels or retires them (kept on rows);
+    a renamed channel is renamed in the projects' stored funding splits at once."""
 
     list_display = ["code", "name_zh", "name_en", "order", "is_active"]
     list_editable = ["order", "is_active"]

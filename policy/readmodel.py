@@ -49,6 +49,7 @@ from .investment import (
     year_progress,
 )
 from .models import (
+    FundingSource,
     Initiative,
     InitiativeStatus,
     InvestmentPlan,
@@ -873,6 +874,11 @@ def affected_by(obj: Any) -> Affected:
         return affected_by(owner) if owner else Affected()
     if isinstance(obj, InvestmentPlan | InvestmentReport | ProjectFunding):
         return Affected({obj.project_id}, set())
+    if isinstance(obj, FundingSource):  # its names are in the projects' stored splits
+        return Affected(
+            set(ProjectFunding.objects.filter(source=obj).values_list("project_id", flat=True)),
+            set(),
+        )
     return Affected()
 
 

@@ -317,3 +317,23 @@ def test_any_sequence_of_reports_and_approvals_keeps_the_series_consistent(
         )
         expected = approved[-1].cumulative if approved else None
         assert ProjectStatus.objects.get(project=planned).invest_completed_yuan == expected
+
+
+def test_renaming_a_funding_source_in_the_admin_renames_it_in_the_stored_splits(
+    planned, lead, admin_client_
+) -> None:
+    funding_set(
+        actor=lead,
+        project_id=planned.pk,
+        source_code="bank-loans",
+        planned=Decimal("100"),
+        arrived=Decimal("0"),
+    )
+    source = FundingSource.objects.get(code="bank-loans")
+    response = admin_client_.post(
+        f"/admin/policy/fundingsource/{source.pk}/change/",
+        {"code": "bank-loans", "name_zh": "银行贷款（含政策性）", "name_en": "", "order": 60},
+    )
+    assert response.status_code == 302, response.content[:500]
+    row = ProjectStatus.objects.get(project=planned)
+    assert row.funding[0]["name_zh"] == "银行贷款（含政策性）"
