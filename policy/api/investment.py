@@ -15,7 +15,12 @@ from typing import Any
 from ninja import Field, Router, Schema
 
 from ..models import AmountUnit, InvestmentEntry, InvestmentReport, ReviewState
-from ..selectors.investment import InvestmentFigures, investment_reports, project_investment
+from ..selectors.investment import (
+    InvestmentFigures,
+    investment_records,
+    investment_reports,
+    project_investment,
+)
 from ..selectors.program import project_status_row
 from ..selectors.records import investment_report_get, project_get
 from ..services.investment import (
@@ -62,6 +67,15 @@ class FundingOut(Schema):
     name: str
     planned_yuan: Decimal
     arrived_yuan: Decimal
+    version: int | None = Field(description="写入时作为 expected_version 提交")
+
+
+class PlanOut(Schema):
+    year: int
+    quarter: int | None
+    amount_yuan: Decimal
+    note: str
+    version: int = Field(description="修改时作为 expected_version 提交")
 
 
 class InvestmentReportOut(Schema):
@@ -94,6 +108,7 @@ class InvestmentOut(Schema):
     as_of: dt.date | None = Field(description="计算日期")
     months: list[MonthOut]
     funding: list[FundingOut]
+    plans: list[PlanOut] = Field(description="各年度（季度）计划投资记录")
     reports: list[InvestmentReportOut] = Field(description="最近的月度填报（含待审核）")
 
 
@@ -123,6 +138,9 @@ class PlanIn(StrictIn):
     amount: Decimal = Amount
     unit: AmountUnit = AmountUnit.WAN
     note: str = Field("", max_length=300, pattern=NO_NUL)
+    expected_version: int | None = Field(
+        None, ge=1, le=2**31, description="该年度（季度）计划已有时读取到的 version；新设为空"
+    )
 
 
 class FundingIn(StrictIn):
@@ -194,6 +212,10 @@ def _investment(request: ApiRequest, project_id: int) -> dict[str, Any]:
     project = type(project).objects.select_related("status_row").get(pk=project.pk)
     row = project_status_row(project)
     out = _figures_out(project.pk, project_investment(row), row.as_of if row else None)
+    records = investment_records(project)
+    for funding in out["funding"]:
+        funding["version"] = records.funding_versions.get(funding["source"])
+    out["plans"] = records.plans
     out["reports"] = [report_out(r.report) for r in investment_reports(project, limit=24)]
     return out
 
@@ -269,11 +291,14 @@ def return_investment_report(
     return report_out(row)
 
 
-@router.put(
+@router.post(
     "/projects/{int:project_id}/investment/plans",
     response={200: InvestmentOut, **WRITE_ERRORS},
     operation_id="set_investment_plan",
-    openapi_extra=refusals(invalid="年度、季度或金额有误。", conflict="项目正被他人修改。"),
+    openapi_extra=refusals(
+        invalid="年度、季度或金额有误。",
+        conflict="该计划在您读取后已被修改：用新的 expected_version 再提交。",
+    ),
     summary="设定项目某年（或某季度）的计划投资（牵头部门、管理员）",
 )
 def set_investment_plan(request: ApiRequest, project_id: int, payload: PlanIn) -> dict[str, Any]:
@@ -282,7 +307,7 @@ def set_investment_plan(request: ApiRequest, project_id: int, payload: PlanIn) -
     return _investment(request, project_id)
 
 
-@router.put(
+@router.post(
     "/projects/{int:project_id}/investment/funding",
     response={200: InvestmentOut, **WRITE_ERRORS},
     operation_id="set_project_funding",

@@ -74,6 +74,7 @@ class InvestmentPlan(models.Model):
         _("计划投资（元）"), max_digits=AMOUNT_DIGITS, decimal_places=2
     )
     note = models.CharField(_("说明"), max_length=300, blank=True)
+    version = models.PositiveIntegerField(_("版本"), default=1)
     history = HistoricalRecords()
 
     class Meta:

@@ -14,7 +14,15 @@ from decimal import Decimal
 from typing import Any
 
 from ..i18n import english
-from ..models import InitiativeStatus, InvestmentReport, Project, ProjectStatus, ReviewState
+from ..models import (
+    InitiativeStatus,
+    InvestmentPlan,
+    InvestmentReport,
+    Project,
+    ProjectFunding,
+    ProjectStatus,
+    ReviewState,
+)
 from ..status import Rag
 
 
@@ -272,3 +280,25 @@ def initiative_sums(
         total.elapsed = month / 12 if month and total.plan is not None else None
         result[initiative_id] = total
     return result
+
+
+@dataclass
+class InvestmentRecordVersions:
+    """What a client needs to write plans and funding: the records and their versions."""
+
+    plans: list[dict[str, Any]]
+    funding_versions: dict[str, int]
+
+
+def investment_records(project: Project) -> InvestmentRecordVersions:
+    """The project's plans and the versions of its funding rows. Two queries."""
+    plans: list[dict[str, Any]] = [
+        dict(row)
+        for row in InvestmentPlan.objects.filter(project=project)
+        .order_by("year", "quarter")
+        .values("year", "quarter", "amount_yuan", "note", "version")
+    ]
+    versions = dict(
+        ProjectFunding.objects.filter(project=project).values_list("source__code", "version")
+    )
+    return InvestmentRecordVersions(plans, versions)

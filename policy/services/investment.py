@@ -364,9 +364,11 @@ def investment_plan_set(
     unit: str = AmountUnit.WAN,
     quarter: int | None = None,
     note: str = "",
+    expected_version: int | None = None,
     channel: str = "form",
 ) -> InvestmentPlan:
-    """Set a project's planned investment for a year (or one quarter of it)."""
+    """Set a project's planned investment for a year (or one quarter of it). `expected_version`
+    is the version of the plan the person saw (None: they saw none); a mismatch is a conflict."""
     if not 2000 <= year <= 2099:
         raise ValidationFailed(
             _("年度须在 2000 到 2099 之间。"), fields={"year": [_("年度有误。")]}
@@ -379,9 +381,15 @@ def investment_plan_set(
         require_project_write(actor, project)
         _require_planner(actor, project)
         plan = InvestmentPlan.objects.filter(project=project, year=year, quarter=quarter).first()
-        plan = plan or InvestmentPlan(project=project, year=year, quarter=quarter)
+        if (plan.version if plan else None) != expected_version:
+            raise ConflictError(
+                _("保存被拒绝：您打开页面后该年度计划已被修改，请刷新后再改。"),
+                fields={"__all__": []},
+            )
+        plan = plan or InvestmentPlan(project=project, year=year, quarter=quarter, version=0)
         plan.amount_yuan = amount_yuan
         plan.note = note.strip()
+        plan.version += 1
         save_with_history(plan, actor=actor, channel=channel, step=STEP_DIRECT)
         refresh_projects([project.pk])
         return plan
@@ -438,7 +446,10 @@ def funding_set(
             raise ValidationFailed(message, fields={"source": [message]})
         row = ProjectFunding.objects.filter(project=project, source=source).first()
         if (row.version if row else None) != expected_version:
-            raise ConflictError(_("保存被拒绝：您打开页面后该资金来源已被修改，请刷新后再改。"))
+            raise ConflictError(
+                _("保存被拒绝：您打开页面后该资金来源已被修改，请刷新后再改。"),
+                fields={"__all__": []},
+            )
         if row is None and not source.is_active:
             message = _("资金来源“%(name)s”已停用。") % {"name": source.name_zh}
             raise ValidationFailed(message, fields={"source": [message]})
