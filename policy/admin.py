@@ -142,6 +142,9 @@ class ProjectAdmin(AuditedAdmin):
     list_filter = ["initiative", "phase", "region"]
     search_fields = ["code", "name_zh", "name_en", "owner_org"]
     inlines = [MembershipInline, MilestoneInline]
+    # Completed investment is reported month by month (InvestmentReport) and summed by the
+    # read model; the old static field would be a second, diverging figure.
+    exclude = ["actual_investment_yuan"]
 
 
 @admin.register(Membership)
