@@ -41,10 +41,17 @@ router = Router(tags=["investment"])
 
 Amount = Field(
     ge=0,
-    max_digits=24,
-    decimal_places=8,
-    description="金额，单位见 unit（万元 wan 或亿元 yi）；最多精确到分",
+    le=10**12,
+    allow_inf_nan=False,
+    description="金额，单位见 unit（万元 wan 或亿元 yi）；按书写的数字精确保存，最多精确到分",
 )
+
+
+def exact(value: float) -> Decimal:
+    """A JSON number as the decimal that was written (0.1 stays 0.1), as the KPI writes do."""
+    return Decimal(repr(value))
+
+
 REPORT_RULES = (
     "period 为 2026-06 这样的月份且已开始；entered_as 为 monthly（当月完成）或 cumulative"
     "（自年初累计），另一个由系统推算；累计数低于此前月份、或上月未填报时按 monthly 填报，"
@@ -115,7 +122,7 @@ class InvestmentOut(Schema):
 class InvestmentReportIn(StrictIn):
     period: str = Field(max_length=7, pattern=r"^(19|20)\d{2}-(0[1-9]|1[0-2])$")
     entered_as: InvestmentEntry = InvestmentEntry.CUMULATIVE
-    amount: Decimal = Amount
+    amount: float = Amount
     unit: AmountUnit = AmountUnit.WAN
     comment: str = Field("", max_length=NARRATIVE_MAX_LENGTH, pattern=NO_NUL)
     expected_version: int | None = Field(
@@ -135,7 +142,7 @@ class ReportReturnIn(ReportReviewIn):
 class PlanIn(StrictIn):
     year: int = Field(ge=2000, le=2099)
     quarter: int | None = Field(None, ge=1, le=4, description="留空为全年计划")
-    amount: Decimal = Amount
+    amount: float = Amount
     unit: AmountUnit = AmountUnit.WAN
     note: str = Field("", max_length=300, pattern=NO_NUL)
     expected_version: int | None = Field(
@@ -145,8 +152,8 @@ class PlanIn(StrictIn):
 
 class FundingIn(StrictIn):
     source: str = Field(max_length=40, pattern=r"^[-a-z0-9_]+$", description="资金来源代码")
-    planned: Decimal = Amount
-    arrived: Decimal = Amount
+    planned: float = Amount
+    arrived: float = Amount
     unit: AmountUnit = AmountUnit.WAN
     note: str = Field("", max_length=300, pattern=NO_NUL)
     expected_version: int | None = Field(None, ge=1, le=2**31)
@@ -241,8 +248,10 @@ def submit_investment_report(
     request: ApiRequest, project_id: int, payload: InvestmentReportIn
 ) -> dict[str, Any]:
     project_get(request.auth, project_id)  # 404 before 403, as the pages do
+    data = payload.dict()
+    data["amount"] = exact(data["amount"])
     row = investment_report_record(
-        actor=request.auth, project_id=project_id, channel="api", **payload.dict()
+        actor=request.auth, project_id=project_id, channel="api", **data
     )
     return report_out(row)
 
@@ -303,7 +312,9 @@ def return_investment_report(
 )
 def set_investment_plan(request: ApiRequest, project_id: int, payload: PlanIn) -> dict[str, Any]:
     project_get(request.auth, project_id)
-    investment_plan_set(actor=request.auth, project_id=project_id, channel="api", **payload.dict())
+    data = payload.dict()
+    data["amount"] = exact(data["amount"])
+    investment_plan_set(actor=request.auth, project_id=project_id, channel="api", **data)
     return _investment(request, project_id)
 
 
@@ -322,6 +333,7 @@ def set_project_funding(
 ) -> dict[str, Any]:
     project_get(request.auth, project_id)
     data = payload.dict()
+    data["planned"], data["arrived"] = exact(data["planned"]), exact(data["arrived"])
     funding_set(
         actor=request.auth,
         project_id=project_id,

@@ -68,17 +68,17 @@ def test_the_api_refuses_what_the_form_refuses_in_the_one_error_shape(
     project: Any, api_owner: TokenClient, api_lead: TokenClient, api_official: TokenClient
 ) -> None:
     url = f"/api/v1/projects/{project.pk}/investment/reports"
-    post(api_lead, url, {"period": "2026-08", "amount": "500"})
-    down = error_of(post(api_owner, url, {"period": "2026-09", "amount": "400"}), 400, "invalid")
+    post(api_lead, url, {"period": "2026-08", "amount": 500})
+    down = error_of(post(api_owner, url, {"period": "2026-09", "amount": 400}), 400, "invalid")
     assert "累计数只增不减" in down["detail"]
     assert "amount" in down["fields"]
-    gap = post(api_owner, url, {"period": "2026-10", "amount": "1", "entered_as": "monthly"})
+    gap = post(api_owner, url, {"period": "2026-10", "amount": 1, "entered_as": "monthly"})
     assert "2026 年 9 月 尚未填报" in error_of(gap, 400, "invalid")["detail"]
-    jump = post(api_owner, url, {"period": "2026-09", "amount": "50000"})
+    jump = post(api_owner, url, {"period": "2026-09", "amount": 50000})
     error_of(jump, 400, "needs_confirmation")
-    error_of(post(api_owner, url, {"period": "2026-9", "amount": "1"}), 422, "invalid_request")
-    error_of(post(api_owner, url, {"period": "2026-09", "amount": "-1"}), 422, "invalid_request")
-    error_of(post(api_official, url, {"period": "2026-09", "amount": "600"}), 403, "forbidden")
+    error_of(post(api_owner, url, {"period": "2026-9", "amount": 1}), 422, "invalid_request")
+    error_of(post(api_owner, url, {"period": "2026-09", "amount": -1}), 422, "invalid_request")
+    error_of(post(api_official, url, {"period": "2026-09", "amount": 600}), 403, "forbidden")
     error_of(plan(api_owner, project), 403, "forbidden")
     assert InvestmentReport.objects.count() == 1
 
@@ -87,8 +87,8 @@ def test_returning_needs_a_reason_and_a_stale_version_is_a_conflict(
     project: Any, api_owner: TokenClient, api_lead: TokenClient
 ) -> None:
     url = f"/api/v1/projects/{project.pk}/investment/reports"
-    report = post(api_owner, url, {"period": "2026-03", "amount": "300"}).json()
-    error_of(post(api_owner, url, {"period": "2026-03", "amount": "310"}), 409, "conflict")
+    report = post(api_owner, url, {"period": "2026-03", "amount": 300}).json()
+    error_of(post(api_owner, url, {"period": "2026-03", "amount": 310}), 409, "conflict")
     back = f"/api/v1/investment-reports/{report['id']}/return"
     error_of(post(api_lead, back, {"reason": ""}), 422, "invalid_request")
     returned = post(api_lead, back, {"reason": "请附统计报表", "expected_version": 1})
@@ -99,7 +99,7 @@ def test_funding_is_set_by_leads_and_read_by_everyone(
     project: Any, api_lead: TokenClient, api_official: TokenClient
 ) -> None:
     url = f"/api/v1/projects/{project.pk}/investment/funding"
-    body = {"source": "ultra-long-bonds", "planned": "2", "arrived": "0.5", "unit": "yi"}
+    body = {"source": "ultra-long-bonds", "planned": 2, "arrived": 0.5, "unit": "yi"}
     assert api_lead.post(url, body, content_type="application/json").status_code == 200
     unknown = api_lead.post(url, {**body, "source": "lottery"}, content_type="application/json")
     assert "不存在" in error_of(unknown, 400, "invalid")["detail"]

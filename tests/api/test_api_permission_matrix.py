@@ -227,11 +227,11 @@ MATRIX: dict[str, Op] = {
     "submit_investment_report": Op(
         url=lambda w: f"/api/v1/projects/{w.project.pk}/investment/reports",
         allowed=PROJECT_WRITERS,
-        body=lambda w: {"period": f"{YEAR}-02", "amount": "300", "unit": "wan"},
+        body=lambda w: {"period": f"{YEAR}-02", "amount": 300, "unit": "wan"},
         missing=lambda w: "/api/v1/projects/987654/investment/reports",
         bad_body={"period": "二月", "amount": "很多", "unit": "元"},
         # January's row exists (version 1): revising it with version None is a stale write.
-        stale=lambda w: {"period": f"{YEAR}-01", "amount": "120", "expected_version": None},
+        stale=lambda w: {"period": f"{YEAR}-01", "amount": 120, "expected_version": None},
     ),
     "approve_investment_report": Op(
         url=lambda w: f"/api/v1/investment-reports/{w.report.pk}/approve",
@@ -252,22 +252,22 @@ MATRIX: dict[str, Op] = {
     "set_investment_plan": Op(
         url=lambda w: f"/api/v1/projects/{w.project.pk}/investment/plans",
         allowed=APPROVERS,
-        body=lambda w: {"year": YEAR + 1, "amount": "2000"},
+        body=lambda w: {"year": YEAR + 1, "amount": 2000},
         missing=lambda w: "/api/v1/projects/987654/investment/plans",
         bad_body={"year": "明年", "amount": -1},
         # This year's plan exists (version 1): setting it with version None is stale.
-        stale=lambda w: {"year": YEAR, "amount": "900", "expected_version": None},
+        stale=lambda w: {"year": YEAR, "amount": 900, "expected_version": None},
     ),
     "set_project_funding": Op(
         url=lambda w: f"/api/v1/projects/{w.project.pk}/investment/funding",
         allowed=APPROVERS,
-        body=lambda w: {"source": "ultra-long-bonds", "planned": "500", "arrived": "120"},
+        body=lambda w: {"source": "ultra-long-bonds", "planned": 500, "arrived": 120},
         missing=lambda w: "/api/v1/projects/987654/investment/funding",
         bad_body={"source": "国债", "planned": "很多"},
         stale=lambda w: {
             "source": "special-bonds",
-            "planned": "1",
-            "arrived": "1",
+            "planned": 1,
+            "arrived": 1,
             "expected_version": None,
         },
     ),
