@@ -17,7 +17,16 @@ from policy.types import signed_in
 from .connectors import get_connector
 from .exceptions import ConnectorError
 from .formula import FormulaError
-from .models import Indicator, IngestionRun, Observation, RunStatus, Source
+from .models import (
+    ConsistencyRule,
+    Indicator,
+    IngestionRun,
+    Observation,
+    QualityFlag,
+    RunStatus,
+    Source,
+)
+from .quality import INGESTION_RULES, flag_text
 from .services import indicator_formula_check, source_run_enqueue
 from .templatetags.indicators_tags import age
 
@@ -61,6 +70,13 @@ class SourceForm(forms.ModelForm[Source]):
             raise forms.ValidationError(exc.message) from None
         if not data.get("url") and not data.get("file"):
             raise forms.ValidationError(_("请填写地址或上传文件。"))
+        refuse = data["refuse_rules"] = data.get("refuse_rules") or []
+        if not isinstance(refuse, list) or not set(refuse) <= set(INGESTION_RULES):
+            self.add_error(
+                "refuse_rules",
+                _('请写成规则名的列表，可选 %(rules)s，例如 ["range"]。')
+                % {"rules": "、".join(INGESTION_RULES)},
+            )
         return data
 
 
@@ -164,3 +180,49 @@ class ObservationAdmin(admin.ModelAdmin[Observation]):
     search_fields = ["indicator__code", "area__code", "area__name_zh"]
     raw_id_fields = ["run"]
     list_select_related = ["indicator", "area", "run"]
+
+
+@admin.register(ConsistencyRule)
+class ConsistencyRuleAdmin(admin.ModelAdmin[ConsistencyRule]):
+    """Rules between series (left side, operator, right side), evaluated after each ingestion
+    of either indicator; values breaking one are marked doubtful."""
+
+    list_display = ["name", "left_indicator", "operator", "right_indicator", "right_constant"]
+    list_filter = ["enabled"]
+    autocomplete_fields = ["left_indicator", "right_indicator"]
+    fieldsets = [
+        (None, {"fields": ["name", "enabled"]}),
+        (_("左侧"), {"fields": ["left_indicator", "left_frequency", "left_sum"]}),
+        (None, {"fields": ["operator"]}),
+        (
+            _("右侧"),
+            {
+                "fields": [
+                    "right_indicator",
+                    "right_frequency",
+                    "right_sum",
+                    "right_constant",
+                    "right_factor",
+                ]
+            },
+        ),
+    ]
+
+
+@admin.register(QualityFlag)
+class QualityFlagAdmin(admin.ModelAdmin[QualityFlag]):
+    """Read-only here: analysts confirm or correct flagged values on the data-quality page."""
+
+    list_display = ["observation", "rule", "comparison", "status", "resolved_by", "created_at"]
+    list_filter = ["rule", "status"]
+    list_select_related = ["observation__indicator", "observation__area", "resolved_by"]
+
+    @admin.display(description=_("比较"))
+    def comparison(self, obj: QualityFlag) -> str:
+        return flag_text(obj.rule, obj.params)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

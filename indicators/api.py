@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+from collections import Counter
 from typing import Any
 
 from django.http import HttpResponse
@@ -27,6 +28,8 @@ from .models import (
     Observation,
     RunStatus,
 )
+from .periods import FREQUENCY_RANK, frequency_of, period_end, period_label, time_order
+from .quality import flag_text
 from .selectors import (
     SERIES_MAX_POINTS,
     indicator_get,
@@ -68,12 +71,21 @@ class ObservationOut(Schema):
     area: str
     area_name_zh: str
     period: str
+    period_label: str = Field(description="期间的显示文字：年内累计期间写作“2023年1-6月（累计）”")
+    frequency: Frequency = Field(
+        description="该值的期间频率（由期间推出）：不同频率的值不可连成一条线或直接比较"
+    )
     period_start: dt.date
+    period_end: dt.date
     dimension: str
     value: float
     run_id: int | None = Field(description="写入该值的采集记录（来源与时间可查）")
     source: str | None = Field(description="数据来源代码；派生或直接录入时为空")
     fetched_at: dt.datetime | None = Field(description="采集时间")
+    quality: str | None = Field(
+        None,
+        description="数据质量规则把该值标为存疑时的说明（保留但不应当作事实引用）；无则为空",
+    )
 
 
 class ObservationPage(Schema):
@@ -95,9 +107,18 @@ class ObservationFilter(SeriesFilter):
     indicator: str | None = Field(None, max_length=80, pattern=NO_NUL)
 
 
+class FrequencyCount(Schema):
+    frequency: Frequency
+    count: int
+
+
 class SeriesOut(Schema):
     indicator: IndicatorOut
     count: int
+    frequencies: list[FrequencyCount] = Field(
+        description="数据中的频率及各自的值数（粗到细）；points 按频率分组，每组内按时间先后"
+    )
+    frequency_matches: bool = Field(description="数据的频率是否恰为指标登记的频率")
     points: list[ObservationOut]
 
 
@@ -156,13 +177,23 @@ def _observation_out(obs: Observation) -> dict[str, Any]:
         "area": obs.area.code,
         "area_name_zh": obs.area.name_zh,
         "period": obs.period,
+        "period_label": period_label(obs.period),
+        "frequency": frequency_of(obs.period),
         "period_start": obs.period_start,
+        "period_end": period_end(obs.period) or obs.period_start,
         "dimension": obs.dimension,
         "value": obs.value,
         "run_id": run.pk if run else None,
         "source": run.source.code if run and run.source else None,
         "fetched_at": run.started_at if run else None,
+        "quality": _quality(obs),
     }
+
+
+def _quality(obs: Observation) -> str | None:
+    """The open flag's comparison (``with_flags`` annotates it), or None."""
+    rule = getattr(obs, "flag_rule", None)
+    return flag_text(rule, getattr(obs, "flag_params", None) or {}) if rule else None
 
 
 def _areas(raw: str | None) -> list[str]:
@@ -212,6 +243,15 @@ def _series(
             % {"max": SERIES_MAX_POINTS},
             "too_many_points",
         )
+    # Each frequency apart (coarsest first), then area and dimension, in true time order.
+    points.sort(
+        key=lambda o: (
+            FREQUENCY_RANK[frequency_of(o.period)],
+            o.area.code,
+            o.dimension,
+            time_order(o.period),
+        )
+    )
     return indicator, points
 
 
@@ -227,9 +267,15 @@ def get_indicator_series(
 
     def build() -> str:
         indicator, points = _series(request, code, filters)
+        counts = Counter(frequency_of(o.period) for o in points)
         body = {
             "indicator": _indicator_out(indicator),
             "count": len(points),
+            "frequencies": [
+                {"frequency": f, "count": n}
+                for f, n in sorted(counts.items(), key=lambda item: FREQUENCY_RANK[item[0]])
+            ],
+            "frequency_matches": not counts or set(counts) == {indicator.frequency},
             "points": [_observation_out(o) for o in points],
         }
         return SeriesOut.model_validate(body).model_dump_json()
@@ -250,12 +296,16 @@ def _csv_header() -> dict[str, str]:
         "area": _("地区代码"),
         "area_name_zh": _("地区"),
         "period": _("期间"),
+        "period_label": _("期间（显示）"),
+        "frequency": _("频率"),
         "period_start": _("期初日期"),
+        "period_end": _("期末日期"),
         "dimension": _("维度"),
         "value": _("数值"),
         "run_id": _("采集记录"),
         "source": _("来源"),
         "fetched_at": _("采集时间"),
+        "quality": _("数据质量"),
     }
 
 

@@ -30,6 +30,8 @@ def _header() -> list[str]:
         _("可信度"),
         _("已过期"),
         _("备注"),
+        _("频率"),
+        _("数据质量"),
     ]
 
 
@@ -47,7 +49,7 @@ def _rows(detail: IndicatorDetail) -> list[list[object]]:
                 detail.name,
                 row.area_code,
                 row.area_name,
-                row.period,
+                row.period_label,
                 row.dimension,
                 row.value,
                 ind.unit,
@@ -57,6 +59,8 @@ def _rows(detail: IndicatorDetail) -> list[list[object]]:
                 f"{p.confidence_label} {p.confidence_note}".strip(),
                 _("是") if p.stale else _("否"),
                 p.note,
+                row.freq_label,
+                _("存疑：%(text)s") % {"text": row.flag_text} if row.doubtful else "",
             ]
         )
     return out

@@ -26,6 +26,7 @@ class Category(models.TextChoices):
 
 class Frequency(models.TextChoices):
     ANNUAL = "A", _("年度")
+    CUMULATIVE = "C", _("年内累计")
     HALF = "H", _("半年")
     QUARTERLY = "Q", _("季度")
     MONTHLY = "M", _("月度")
@@ -64,6 +65,20 @@ class Indicator(models.Model):
     decimals = models.PositiveSmallIntegerField(_("小数位"), default=1)
     min_value = models.FloatField(_("合理下限"), null=True, blank=True)
     max_value = models.FloatField(_("合理上限"), null=True, blank=True)
+    jump_factor = models.FloatField(
+        _("跳变倍数"),
+        default=10,
+        help_text=_(
+            "某期数值为同一序列上一期的这么多倍以上（或几分之一以下）时标为存疑；0 表示不检查"
+        ),
+    )
+    publication_lag_days = models.PositiveIntegerField(
+        _("发布滞后（天）"),
+        default=180,
+        help_text=_(
+            "一期数据在期末之后多少天内应当发布；下一期超过这个时间仍未到，最新数据即标为过期"
+        ),
+    )
     confidence = models.CharField(
         _("可信度"), max_length=12, choices=Confidence.choices, default=Confidence.MEDIUM
     )
@@ -117,6 +132,15 @@ class Source(models.Model):
         _("预期更新间隔（天）"),
         default=35,
         help_text=_("最近一次成功运行早于此间隔即标为过期"),
+    )
+    refuse_rules = models.JSONField(
+        _("拒绝而非标记的规则"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "数据质量规则默认只把数值标为存疑；此处列出的规则（jump、range、outlier）对本来源"
+            '改为拒绝整次导入，例如 ["range"]'
+        ),
     )
     schedule = models.ForeignKey(
         "django_celery_beat.CrontabSchedule",
@@ -183,6 +207,7 @@ class IngestionRun(models.Model):
     unchanged = models.PositiveIntegerField(_("未变"), default=0)
     rejected = models.PositiveIntegerField(_("拒绝"), default=0)
     missing = models.PositiveIntegerField(_("发布方缺失"), default=0)
+    flagged = models.PositiveIntegerField(_("存疑"), default=0)
     error = models.TextField(_("错误"), blank=True)
     sha256 = models.CharField(_("原始数据 SHA-256"), max_length=64, blank=True)
     payload = models.FileField(
@@ -256,3 +281,141 @@ class Observation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator.code} {self.area.code} {self.period}: {self.value}"
+
+
+class QualityRule(models.TextChoices):
+    JUMP = "jump", _("跳变")
+    RANGE = "range", _("超出合理范围")
+    OUTLIER = "outlier", _("离群值")
+    CONSISTENCY = "consistency", _("序列间不一致")
+
+
+class FlagStatus(models.TextChoices):
+    OPEN = "open", _("存疑")
+    CONFIRMED = "confirmed", _("已确认无误")
+    CORRECTED = "corrected", _("已更正")
+
+
+class ConsistencyRule(models.Model):
+    """A rule between series, DHIS2 validation-rule style: left side, operator, right side.
+
+    Each side is one indicator's values (optionally of one period frequency), or their sum
+    over dimensions of one period (market shares of a year); the right side may instead be
+    a constant. Sides are matched by area and period, or by area and year when their
+    frequencies differ (the first half of 2023 against the year 2023). The right side is
+    multiplied by ``right_factor`` (e.g. 1.05 for a 5 % tolerance). Left-side values that
+    break the rule are marked doubtful after each ingestion of either indicator.
+    """
+
+    class Operator(models.TextChoices):
+        LE = "<=", "≤"
+        LT = "<", "<"
+        GE = ">=", "≥"
+        GT = ">", ">"
+        EQ = "==", "="
+
+    name = models.CharField(_("规则名称"), max_length=200)
+    left_indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="+", verbose_name=_("左侧指标")
+    )
+    left_frequency = models.CharField(
+        _("左侧频率"), max_length=1, choices=Frequency.choices, blank=True
+    )
+    left_sum = models.BooleanField(_("左侧按维度求和"), default=False)
+    operator = models.CharField(_("关系"), max_length=2, choices=Operator.choices)
+    right_indicator = models.ForeignKey(
+        Indicator,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("右侧指标"),
+        help_text=_("留空则与右侧常数比较"),
+    )
+    right_frequency = models.CharField(
+        _("右侧频率"), max_length=1, choices=Frequency.choices, blank=True
+    )
+    right_sum = models.BooleanField(_("右侧按维度求和"), default=False)
+    right_constant = models.FloatField(_("右侧常数"), null=True, blank=True)
+    right_factor = models.FloatField(_("右侧乘数"), default=1)
+    enabled = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("一致性规则")
+        verbose_name_plural = _("一致性规则")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(right_indicator__isnull=False)
+                | models.Q(right_constant__isnull=False),
+                name="consistency_rule_has_a_right_side",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class QualityFlag(models.Model):
+    """A value a data-quality rule found doubtful: kept, marked, and resolved by a person.
+
+    ``params`` holds the comparison as data (rendered in the reader's language by
+    ``indicators.quality.flag_text``); ``value`` is the value the rule judged. Resolving a flag
+    (confirm it is right, or correct it) records who, when and why, and the corrected-from
+    value; the flag row is that history. A later ingestion that brings a different value opens
+    the flag again.
+    """
+
+    observation = models.ForeignKey(
+        Observation, on_delete=models.CASCADE, related_name="flags", verbose_name=_("观测值")
+    )
+    rule = models.CharField(_("规则"), max_length=12, choices=QualityRule.choices)
+    consistency_rule = models.ForeignKey(
+        ConsistencyRule,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="flags",
+        verbose_name=_("一致性规则"),
+    )
+    # The rule, or "consistency:<id>": one flag per observation and rule.
+    rule_key = models.CharField(_("规则键"), max_length=40)
+    params = models.JSONField(_("比较"), default=dict)
+    value = models.FloatField(_("存疑数值"))
+    status = models.CharField(
+        _("状态"), max_length=10, choices=FlagStatus.choices, default=FlagStatus.OPEN
+    )
+    run = models.ForeignKey(
+        IngestionRun,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="flags",
+        verbose_name=_("采集记录"),
+    )
+    created_at = models.DateTimeField(_("标记时间"), auto_now_add=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("处理人"),
+    )
+    resolved_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    resolution_note = models.CharField(_("处理说明"), max_length=500, blank=True)
+    corrected_from = models.FloatField(_("更正前数值"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "pk"]
+        verbose_name = _("存疑数值")
+        verbose_name_plural = _("存疑数值")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["observation", "rule_key"], name="qualityflag_one_per_rule"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "rule"], name="qualityflag_status_rule")]
+
+    def __str__(self) -> str:
+        return f"{self.observation_id} {self.rule_key} {self.status}"

@@ -14,11 +14,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.db.models import Case, CharField, Value, When
 from django.utils.translation import gettext as _
 
 from indicators.exceptions import ConnectorError
 
-FREQUENCIES = ("A", "H", "Q", "M", "D")
+# "C" is a cumulative part of a year from January ("2023年1-6月" = "2023-YTD06"): the same
+# months as a half-year, but published as a running total that restarts each January.
+FREQUENCIES = ("A", "C", "H", "Q", "M", "D")
+# The order frequencies are listed and drawn in: coarsest first.
+FREQUENCY_RANK = {f: i for i, f in enumerate(FREQUENCIES)}
 _MONTHS = {"A": 12, "H": 6, "Q": 3, "M": 1}
 _CHINESE_ORDINALS = {"一": 1, "二": 2, "三": 3, "四": 4, "上": 1, "下": 2}
 
@@ -45,7 +50,8 @@ class Period:
         """Last day of the period."""
         if self.freq == "D":
             return self.start
-        year, month = divmod(self.start.month - 1 + _MONTHS[self.freq], 12)
+        months = int(self.code[-2:]) if self.freq == "C" else _MONTHS[self.freq]
+        year, month = divmod(self.start.month - 1 + months, 12)
         return dt.date(self.start.year + year, month + 1, 1) - dt.timedelta(days=1)
 
 
@@ -72,6 +78,15 @@ def _month(year: str, month: str) -> Period:
     return Period(start.strftime("%Y-%m"), start, "M")
 
 
+def _cumulative(year: str, first: str, last: str = "") -> Period:
+    """January to ``last`` of ``year``, a running total ("2023年1-6月"); ``first`` must be 1."""
+    if not last:  # the stored code "2023-YTD06": one group only
+        first, last = "1", first
+    if int(first) != 1 or not 1 <= int(last) <= 12:
+        raise ValueError(f"not a cumulative period from January: {first}-{last}")
+    return Period(f"{year}-YTD{int(last):02d}", dt.date(int(year), 1, 1), "C")
+
+
 def _day(year: str, month: str, day: str) -> Period:
     start = dt.date(int(year), int(month), int(day))
     return Period(start.isoformat(), start, "D")
@@ -92,6 +107,10 @@ _PATTERNS: tuple[tuple[re.Pattern[str], Callable[..., Period]], ...] = (
     (re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日"), _day),
     (re.compile(r"(\d{4})年第?([1-4一二三四])季度?"), _quarter),
     (re.compile(r"(\d{4})年([上下])半年"), _half),
+    # Cumulative from January, as NBS and provincial bureaus publish it ("2023年1-6月",
+    # "2023年1—6月累计"), and the stored code.
+    (re.compile(r"(\d{4})年(\d{1,2})\s*[-—–~～至到]\s*(\d{1,2})月(?:份)?(?:累计)?"), _cumulative),
+    (re.compile(r"(\d{4})-YTD(\d{2})", re.IGNORECASE), _cumulative),
 )
 
 
@@ -99,7 +118,8 @@ def _invalid(text: str) -> ConnectorError:
     return ConnectorError(
         _(
             "期间“%(text)s”不是本系统能识别的日期或期间。请写成年（“2023”）、半年（“2023-H1”）、"
-            "季度（“2023-Q1”）、月（“2023-06”）或日（“2023-06-15”）。"
+            "季度（“2023-Q1”）、月（“2023-06”）、日（“2023-06-15”）或自 1 月起的累计"
+            "（“2023年1-6月”）。"
         )
         % {"text": text}
     )
@@ -139,3 +159,121 @@ def parse_period(raw: object) -> Period:
     if isinstance(raw, int | str):
         return _parse_text(str(raw))
     raise _invalid(str(raw))
+
+
+def frequency_of(code: str) -> str:
+    """The frequency of a stored period code ("2023-H1" -> "H"); "A" for text it cannot read."""
+    try:
+        return _parse_text(code).freq
+    except ConnectorError:
+        return "A"
+
+
+def period_end(code: str) -> dt.date | None:
+    """The last day of a stored period code (None for text it cannot read)."""
+    try:
+        return _parse_text(code).end
+    except ConnectorError:
+        return None
+
+
+def period_label(code: str) -> str:
+    """A stored period code as a reader should see it: a cumulative period says so.
+
+    "2023-YTD06" -> "2023年1-6月（累计）" ("2023 Jan-Jun (cumulative)"); others as stored.
+    """
+    if "-YTD" not in code:
+        return code
+    year, last = code.split("-YTD")
+    return _("%(year)s年1-%(last)s月（累计）") % {"year": year, "last": int(last)}
+
+
+def time_order(code: str) -> tuple[dt.date, int, str]:
+    """Sort key putting periods of any frequency in true time order: by the day they end
+    (2023-H1 before 2023), the coarser first on the same day (2023 before 2023-Q4)."""
+    try:
+        period = _parse_text(code)
+    except ConnectorError:
+        return (dt.date.max, 0, code)
+    return (period.end, FREQUENCY_RANK[period.freq], code)
+
+
+def frequency_expression(field: str = "period") -> Case:
+    """The frequency of a stored period code, computed by the database (for grouping a series
+    by frequency in SQL); the same answer as ``frequency_of`` for every stored code."""
+    return Case(
+        When(**{f"{field}__contains": "-YTD"}, then=Value("C")),
+        When(**{f"{field}__contains": "-H"}, then=Value("H")),
+        When(**{f"{field}__contains": "-Q"}, then=Value("Q")),
+        When(**{f"{field}__regex": r"^[0-9]{4}$"}, then=Value("A")),
+        When(**{f"{field}__regex": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}, then=Value("D")),
+        default=Value("M"),
+        output_field=CharField(max_length=1),
+    )
+
+
+def frequency_sql(column: str) -> str:
+    """``frequency_expression`` as PostgreSQL text for raw queries (``column`` is our own
+    column name, never user input)."""
+    return (
+        f"CASE WHEN position('-YTD' in {column}) > 0 THEN 'C' "
+        f"WHEN position('-H' in {column}) > 0 THEN 'H' "
+        f"WHEN position('-Q' in {column}) > 0 THEN 'Q' "
+        f"WHEN length({column}) = 4 THEN 'A' WHEN length({column}) = 10 THEN 'D' ELSE 'M' END"
+    )
+
+
+def _next_period(period: Period) -> Period:
+    """The period after ``period`` of the same frequency (a running total: one month more)."""
+    day = period.end + dt.timedelta(days=1)
+    if period.freq == "A":
+        return _year(str(day.year))
+    if period.freq == "H":
+        return _half(str(day.year), "1" if day.month <= 6 else "2")
+    if period.freq == "Q":
+        return _quarter(str(day.year), str((day.month - 1) // 3 + 1))
+    if period.freq == "M":
+        return _month(str(day.year), str(day.month))
+    if period.freq == "C":
+        return _cumulative(str(day.year), "1", str(day.month))
+    return _day(str(day.year), str(day.month), str(day.day))
+
+
+def next_period_code(code: str) -> str:
+    """The code of the period after ``code`` ("2023" -> "2024", "2023-YTD06" -> "2023-YTD07")."""
+    return _next_period(_parse_text(code)).code
+
+
+def data_overdue(code: str, lag_days: int, today: dt.date) -> bool:
+    """Whether the period after ``code`` should have been published by ``today``: it ended more
+    than ``lag_days`` ago. The one rule for "the latest figure is stale" by the calendar."""
+    try:
+        following = _next_period(_parse_text(code))
+    except ConnectorError:
+        return False
+    return following.end + dt.timedelta(days=lag_days) < today
+
+
+def data_period_text(code: str) -> str:
+    """What a figure is about, said first on its card: "2023 年数据", "2023 年上半年数据"."""
+    try:
+        period = _parse_text(code)
+    except ConnectorError:
+        return code
+    year = period.start.year
+    if period.freq == "A":
+        return _("%(year)s 年数据") % {"year": year}
+    if period.freq == "H":
+        if period.start.month == 1:
+            return _("%(year)s 年上半年数据") % {"year": year}
+        return _("%(year)s 年下半年数据") % {"year": year}
+    if period.freq == "Q":
+        return _("%(year)s 年第 %(q)s 季度数据") % {
+            "year": year,
+            "q": (period.start.month + 2) // 3,
+        }
+    if period.freq == "M":
+        return _("%(year)s 年 %(month)s 月数据") % {"year": year, "month": period.start.month}
+    if period.freq == "C":
+        return _("%(year)s 年 1-%(month)s 月累计数据") % {"year": year, "month": period.end.month}
+    return _("%(day)s 数据") % {"day": period.start.isoformat()}

@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, JSONField, Max, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -27,8 +27,31 @@ from policy.permissions import user_scope
 from policy.types import AnyUser
 
 from .formula import FormulaError, parse_formula
-from .models import Category, Confidence, Indicator, IngestionRun, Observation, RunStatus, Source
+from .models import (
+    Category,
+    Confidence,
+    FlagStatus,
+    Frequency,
+    Indicator,
+    IngestionRun,
+    Observation,
+    QualityFlag,
+    RunStatus,
+    Source,
+)
+from .periods import (
+    FREQUENCY_RANK,
+    data_overdue,
+    data_period_text,
+    frequency_expression,
+    frequency_of,
+    next_period_code,
+    period_end,
+    period_label,
+    time_order,
+)
 from .progress import RunProgress, run_progress
+from .quality import flag_text
 
 # The figures the overview shows first, by category; codes missing from the database are skipped.
 KEY_INDICATOR_CODES = (
@@ -111,6 +134,81 @@ class ValueRow:
     dimension: str
     value: float
     provenance: Provenance
+    freq: str = "A"
+    period_end: dt.date | None = None
+    period_label: str = ""
+    flag_rule: str = ""
+    flag_params: dict[str, object] | None = None
+
+    @property
+    def freq_label(self) -> str:
+        return frequency_name(self.freq)
+
+    @property
+    def doubtful(self) -> bool:
+        """A data-quality rule marked this value and nobody has resolved it yet (存疑)."""
+        return bool(self.flag_rule)
+
+    @property
+    def flag_text(self) -> str:
+        """The rule's comparison ("较上期 0.6 增长 100 倍，疑似单位错误（分/元）"), or ""."""
+        return flag_text(self.flag_rule, self.flag_params or {}) if self.flag_rule else ""
+
+
+def frequency_name(freq: str) -> str:
+    """The frequency's name in the active language ("年度", "半年", "年内累计", ...)."""
+    return str(Frequency(freq).label) if freq in Frequency.values else freq
+
+
+@dataclass(frozen=True)
+class FrequencyCheck:
+    """The frequencies an indicator's data holds, checked against the one it is registered with.
+
+    ``observed`` is in drawing order (coarsest first). ``matches`` is true when the data holds
+    exactly the stated frequency (or no data yet).
+    """
+
+    stated: str
+    observed: tuple[str, ...]
+
+    @property
+    def matches(self) -> bool:
+        return not self.observed or self.observed == (self.stated,)
+
+    @property
+    def derived(self) -> str:
+        """The frequency the data says, when it holds one only; else the stated one."""
+        return self.observed[0] if len(self.observed) == 1 else self.stated
+
+    @property
+    def observed_labels(self) -> list[str]:
+        return [frequency_name(f) for f in self.observed]
+
+    @property
+    def observed_text(self) -> str:
+        """The data's frequencies as a list in words ("年度、半年" / "Annual, Half-yearly")."""
+        return _("、").join(self.observed_labels)
+
+    @property
+    def message(self) -> str:
+        """Why the stated frequency is not the whole truth ("" when it is)."""
+        if self.matches:
+            return ""
+        names = self.observed_text
+        if len(self.observed) > 1:
+            return _(
+                "登记频率为“%(stated)s”，但数据含 %(n)s 种频率（%(names)s）：各频率分别成线，"
+                "不相互连接或比较。"
+            ) % {"stated": frequency_name(self.stated), "n": len(self.observed), "names": names}
+        return _("登记频率为“%(stated)s”，但数据的频率是“%(names)s”：请在管理后台改正。") % {
+            "stated": frequency_name(self.stated),
+            "names": names,
+        }
+
+
+def frequency_check(indicator: Indicator, rows: Iterable[ValueRow]) -> FrequencyCheck:
+    observed = sorted({row.freq for row in rows}, key=lambda f: FREQUENCY_RANK.get(f, 99))
+    return FrequencyCheck(indicator.frequency, tuple(observed))
 
 
 @dataclass
@@ -160,6 +258,13 @@ class KeyFigure:
     provenance: Provenance
     others: list[ValueRow]
     url: str
+    flag_text: str = ""
+    # What the figure is about, said before the fetch age ("2023 年数据"), and whether the
+    # next period should have been published by now (the indicator's publication lag).
+    data_text: str = ""
+    overdue: bool = False
+    lag_days: int = 0
+    expected_text: str = ""
 
 
 @dataclass
@@ -172,6 +277,10 @@ class IndicatorDetail:
     @property
     def stale(self) -> bool:
         return any(s.stale for s in self.sources)
+
+    @property
+    def frequencies(self) -> FrequencyCheck:
+        return frequency_check(self.indicator, self.rows)
 
 
 # -- sources ---------------------------------------------------------------------------------
@@ -288,8 +397,25 @@ def _is_stale(obs: Observation, source: Source | None, kind: str, fresh: Freshne
     return bool(health and health.stale)
 
 
+def with_flags(observations: QuerySet[Observation]) -> QuerySet[Observation]:
+    """Each observation with its open data-quality flag's rule and comparison (the first, if
+    several rules flagged it): two subqueries, no extra query."""
+    open_flags = QualityFlag.objects.filter(
+        observation=OuterRef("pk"), status=FlagStatus.OPEN
+    ).order_by("pk")
+    return observations.annotate(
+        flag_rule=Subquery(open_flags.values("rule")[:1]),
+        flag_params=Subquery(open_flags.values("params")[:1], output_field=JSONField()),
+    )
+
+
 def value_row_for(obs: Observation, fresh: Freshness) -> ValueRow:
     return ValueRow(
+        flag_rule=getattr(obs, "flag_rule", None) or "",
+        flag_params=getattr(obs, "flag_params", None),
+        freq=frequency_of(obs.period),
+        period_end=period_end(obs.period),
+        period_label=period_label(obs.period),
         area_code=obs.area.code,
         area_name=obs.area.display_name(),
         is_comparison=obs.area.is_comparison,
@@ -320,23 +446,48 @@ def _headline(rows: list[ValueRow]) -> ValueRow | None:
 
 
 def _observations() -> QuerySet[Observation]:
-    return Observation.objects.select_related("area", "run", "run__source", "indicator")
+    return with_flags(
+        Observation.objects.select_related("area", "run", "run__source", "indicator")
+    )
 
 
 def _latest_rows(indicator_ids: list[int] | None, fresh: Freshness) -> dict[int, list[ValueRow]]:
     """Observations at each indicator's latest period. One query."""
     latest = (
-        Observation.objects.filter(indicator=OuterRef("indicator"))
+        Observation.objects.annotate(fq=frequency_expression())
+        .filter(indicator=OuterRef("indicator"), fq=OuterRef("fq"))
         .order_by("-period_start")
         .values("period_start")[:1]
     )
-    query = _observations().filter(period_start=Subquery(latest))
+    query = (
+        _observations().annotate(fq=frequency_expression()).filter(period_start=Subquery(latest))
+    )
     if indicator_ids is not None:
         query = query.filter(indicator_id__in=indicator_ids)
-    rows: dict[int, list[ValueRow]] = defaultdict(list)
+    by_frequency: dict[int, list[ValueRow]] = defaultdict(list)
+    stated: dict[int, str] = {}
     for obs in query.order_by("indicator_id", "area__order", "area__code", "dimension"):
-        rows[obs.indicator_id].append(value_row_for(obs, fresh))
-    return rows
+        by_frequency[obs.indicator_id].append(value_row_for(obs, fresh))
+        stated[obs.indicator_id] = obs.indicator.frequency
+    return {pk: one_frequency(rows, stated[pk]) for pk, rows in by_frequency.items()}
+
+
+def one_frequency(rows: list[ValueRow], stated: str) -> list[ValueRow]:
+    """The latest rows of one frequency only, so a card never sets a half-year beside a year:
+    the stated frequency when the data has it, else the one whose latest period ends last
+    (the coarser on a tie). Within it, the latest period (a cumulative period restarts each
+    January, so its latest is the one ending last)."""
+    if not rows:
+        return rows
+    freqs = {row.freq for row in rows}
+    if stated in freqs:
+        chosen = stated
+    else:
+        last = max(rows, key=lambda r: (r.period_end or dt.date.min, -FREQUENCY_RANK[r.freq]))
+        chosen = last.freq
+    same = [row for row in rows if row.freq == chosen]
+    end = max(row.period_end or dt.date.min for row in same)
+    return [row for row in same if (row.period_end or dt.date.min) == end]
 
 
 def indicator_catalogue(user: AnyUser) -> list[CategoryGroup]:
@@ -392,7 +543,12 @@ def key_indicator_figures(user: AnyUser) -> list[KeyFigure]:
 
 def _key_figure(indicator: Indicator, head: ValueRow, rows: list[ValueRow]) -> KeyFigure:
     fetched = head.provenance.fetched_at
+    overdue = data_overdue(head.period, indicator.publication_lag_days, timezone.localdate())
     return KeyFigure(
+        data_text=data_period_text(head.period),
+        overdue=overdue,
+        lag_days=indicator.publication_lag_days,
+        expected_text=data_period_text(next_period_code(head.period)) if overdue else "",
         code=indicator.code,
         name=indicator.display_name(),
         category=indicator.category,
@@ -406,10 +562,11 @@ def _key_figure(indicator: Indicator, head: ValueRow, rows: list[ValueRow]) -> K
         area_name=head.area_name,
         dimension=head.dimension,
         age=timezone.now() - fetched if fetched else None,
-        stale=head.provenance.stale,
+        stale=head.provenance.stale or overdue,
         provenance=head.provenance,
         others=[row for row in rows if row is not head],
         url=reverse("indicators:detail", args=[indicator.code]),
+        flag_text=head.flag_text,
     )
 
 
@@ -435,6 +592,16 @@ def indicator_detail(user: AnyUser, code: str) -> IndicatorDetail | None:
         .filter(indicator=indicator)
         .order_by("area__order", "area__code", "dimension", "period_start")
     ]
+    # Per area and dimension, each frequency apart (coarsest first), in true time order.
+    areas = {code: i for i, code in enumerate(dict.fromkeys(r.area_code for r in rows))}
+    rows.sort(
+        key=lambda r: (
+            areas[r.area_code],
+            r.dimension,
+            FREQUENCY_RANK.get(r.freq, 99),
+            time_order(r.period),
+        )
+    )
     source_codes = {row.provenance.source_code for row in rows if row.provenance.source_code}
     return IndicatorDetail(
         indicator=indicator,
@@ -521,9 +688,9 @@ def observation_search(
     """Observations with indicator, area and run joined (one query a page), oldest first."""
     if not user_scope(user).can_read:
         return Observation.objects.none()
-    qs = Observation.objects.select_related("indicator", "area", "run", "run__source").order_by(
-        "indicator__code", "area__code", "period_start", "dimension"
-    )
+    qs = with_flags(
+        Observation.objects.select_related("indicator", "area", "run", "run__source")
+    ).order_by("indicator__code", "area__code", "period_start", "dimension")
     if indicator:
         qs = qs.filter(indicator__code=indicator)
     areas = [a for a in areas if a]

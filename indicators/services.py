@@ -39,6 +39,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from policy.exceptions import PermissionDeniedError, ValidationFailed
 from policy.models import Region, RegionLevel
 from policy.queue import enqueue_on_commit
 from policy.readmodel import refresh_for_indicators
@@ -47,10 +48,20 @@ from policy.types import User
 
 from .areas import area_names_resolve
 from .connectors import get_connector
+from .dataquality import can_review, consistency_evaluate, flags_record
 from .exceptions import ConnectorError, IngestionError, TransientFetchError
 from .fetch import Fetcher, display_url
 from .formula import Formula, FormulaError, code_to_name, parse_formula
-from .models import Category, Indicator, IngestionRun, Observation, RunStatus, Source
+from .models import (
+    Category,
+    FlagStatus,
+    Indicator,
+    IngestionRun,
+    Observation,
+    QualityFlag,
+    RunStatus,
+    Source,
+)
 from .progress import Forward, Reporter
 from .runs import run_failed_alert, run_heartbeat, runs_reap, worker_identity
 from .staging import same_value, upsert
@@ -71,6 +82,7 @@ PAYLOAD_SUFFIX = {
     "sdmx-json": "json",
 }
 KEY = ["indicator", "area", "period", "dimension"]
+NOTE_MAX_LENGTH = 500
 
 
 class SourceBusy(IngestionError):
@@ -96,6 +108,8 @@ class IngestRequest:
     keep_failed_run: bool = True
     progress: Forward | None = None
     fetcher: Fetcher | None = None
+    # Data-quality rules that refuse the payload instead of marking values (Source.refuse_rules)
+    refuse: frozenset[str] = frozenset()
 
 
 # -- public services ---------------------------------------------------------------------------
@@ -131,6 +145,7 @@ def source_ingest(
         dry_run=dry_run,
         create_missing=create_missing,
         progress=progress,
+        refuse=frozenset(str(r) for r in (source.refuse_rules or [])),
     )
     if not source.url and source.file:
         try:
@@ -157,7 +172,9 @@ def ingest(request: IngestRequest) -> IngestionRun:
             _keep_payload(run, request, payload)
             result = get_connector(request.kind, request.options).parse(payload)
             area_names_resolve(result)
-            validated = validate(result, create_missing=request.create_missing)
+            validated = validate(
+                result, create_missing=request.create_missing, refuse=request.refuse
+            )
             run.missing = result.missing
             with transaction.atomic():
                 _create_missing_codes(validated.new_indicators, validated.new_areas)
@@ -170,8 +187,14 @@ def ingest(request: IngestRequest) -> IngestionRun:
                     counts.updated,
                     counts.unchanged,
                 )
+                run.flagged = validated.flagged
                 if not request.dry_run:
                     changed = present(validated.rows["indicator"])
+                    # Doubtful values are kept and marked (the rules ran on the columns
+                    # above); the rules between series run on what is now stored.
+                    flagged = flags_record(validated, run if run.pk else None)
+                    flagged += consistency_evaluate(changed, run if run.pk else None)
+                    run.flagged = flagged
                     derived_recompute(changed=changed)
                     # KPIs that follow these indicators: their statuses, in the same transaction.
                     refresh_for_indicators(changed)
@@ -273,6 +296,7 @@ def ingest_source_task(
         "inserted": run.inserted,
         "updated": run.updated,
         "unchanged": run.unchanged,
+        "flagged": run.flagged,
     }
 
 
@@ -362,7 +386,7 @@ def _run_fail(run: IngestionRun, request: IngestRequest, exc: Exception, started
             "type": type(exc).__name__,
             "error": exc,
         }
-    run.inserted = run.updated = run.unchanged = 0
+    run.inserted = run.updated = run.unchanged = run.flagged = 0
     if run.pk and not request.keep_failed_run:
         if run.payload:
             run.payload.delete(save=False)
@@ -551,6 +575,80 @@ def _derived_run(target: Indicator, formula: Formula, counts: dict[str, int]) ->
     )
 
 
+# -- doubtful values (data quality) ------------------------------------------------------------
+
+
+def _resolution_errors(action: str, note: str, value: float | None) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if not note:
+        errors["note"] = [_("请写明理由（例如核对了哪份原始资料）。")]
+    elif len(note) > NOTE_MAX_LENGTH:
+        errors["note"] = [_("理由过长：最多 %(n)s 个字符。") % {"n": NOTE_MAX_LENGTH}]
+    if action not in ("confirm", "correct"):
+        errors["action"] = [_("请选择“确认无误”或“更正数值”。")]
+    if action == "correct" and value is None:
+        errors["value"] = [_("更正数值时请填写正确的数值。")]
+    return errors
+
+
+def quality_flag_resolve(
+    *, actor: User, flag_id: int, action: str, note: str, value: float | None = None
+) -> QualityFlag:
+    """Confirm a flagged value as right, or correct it; records who, when and why.
+
+    A correction writes the new value into the observation (its note says it was corrected
+    and from what), recomputes what derives from it and the KPIs that follow it.
+    """
+    if not can_review(actor):
+        raise PermissionDeniedError(_("只有管理员和任务方向负责人可以处理存疑数值。"))
+    note = (note or "").strip()
+    errors = _resolution_errors(action, note, value)
+    if errors:
+        raise ValidationFailed(next(iter(errors.values()))[0], fields=errors)
+    with transaction.atomic():
+        flag = (
+            QualityFlag.objects.select_for_update(of=("self",))
+            .select_related("observation__indicator")
+            .filter(pk=flag_id)
+            .first()
+        )
+        if flag is None:
+            raise ValidationFailed(_("没有这条存疑记录（可能已因数值更新而消除）；请刷新页面。"))
+        if flag.status != FlagStatus.OPEN:
+            raise ValidationFailed(
+                _("该存疑数值已处理（%(state)s），无需再次处理。")
+                % {"state": flag.get_status_display()}
+            )
+        obs = flag.observation
+        flag.resolved_by = actor
+        flag.resolved_at = timezone.now()
+        flag.resolution_note = note
+        if action == "confirm":
+            flag.status = FlagStatus.CONFIRMED
+            flag.save()
+            program_changed()
+            return flag
+        if value is None:  # pragma: no cover — refused above
+            raise ValidationFailed(_("更正数值时请填写正确的数值。"))
+        flag.status = FlagStatus.CORRECTED
+        flag.corrected_from = obs.value
+        flag.save()
+        who = actor.get_full_name() or actor.username
+        obs.note = (
+            _("%(who)s 更正（原值 %(old)s）：%(note)s")
+            % {"who": who, "old": f"{obs.value:g}", "note": note}
+        )[:300]
+        obs.value = float(value)
+        obs.save(update_fields=["value", "note", "updated_at"])
+        # Other open flags of this value judged the old number: they no longer apply.
+        QualityFlag.objects.filter(observation=obs, status=FlagStatus.OPEN).delete()
+        code = obs.indicator.code
+        derived_recompute(changed=[code])
+        refresh_for_indicators([code])
+        program_changed()
+        return flag
+
+
 __all__ = [
     "IngestRequest",
     "SourceBusy",
@@ -561,6 +659,7 @@ __all__ = [
     "ingest",
     "ingest_due_sources_task",
     "ingest_source_task",
+    "quality_flag_resolve",
     "source_ingest",
     "source_run_enqueue",
 ]

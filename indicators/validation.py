@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,16 @@ from django.utils.translation import gettext as _
 from indicators.connectors import ParseResult
 from indicators.exceptions import ConnectorError
 from indicators.models import Indicator, Observation
+from indicators.periods import FREQUENCY_RANK, frequency_of, time_order
+from indicators.quality import (
+    OUTLIER_MIN_POINTS,
+    OUTLIER_Z,
+    flag_text,
+    is_jump,
+    jump_ratios,
+    out_of_range,
+    robust_z,
+)
 from policy.models import Region
 
 if TYPE_CHECKING:
@@ -40,6 +50,10 @@ class Finding:
     message: str
     rows: NDArray[np.bool_]
     rejects: bool = True
+    # A data-quality rule ("jump", "range", "outlier"): kept and marked unless the source
+    # refuses the rule; ``params`` holds each marked row's comparison, in row order.
+    rule: str = ""
+    params: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -49,6 +63,7 @@ class Catalogue:
     indicators: dict[str, Indicator]
     areas: set[str]
     create_missing: bool
+    refuse: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -59,6 +74,7 @@ class Validated:
     new_indicators: dict[str, dict[str, str]] = field(default_factory=dict)
     new_areas: dict[str, str] = field(default_factory=dict)
     marked: NDArray[np.bool_] | None = None
+    quality: list[Finding] = field(default_factory=list)
 
     @property
     def rows(self) -> pd.DataFrame:
@@ -78,8 +94,14 @@ def present(column: pd.Series) -> list[str]:
     return list(column.cat.remove_unused_categories().cat.categories)
 
 
-def validate(result: ParseResult, *, create_missing: bool) -> Validated:
-    """Check every row; raise one ``ConnectorError`` listing the problems, or return the rows."""
+def validate(
+    result: ParseResult, *, create_missing: bool, refuse: frozenset[str] = frozenset()
+) -> Validated:
+    """Check every row; raise one ``ConnectorError`` listing the problems, or return the rows.
+
+    Data-quality rules mark rows (``Validated.quality``) unless their rule is in ``refuse``,
+    which makes them reject the payload like any other problem.
+    """
     rows = result.rows
     if rows.empty:
         if result.missing:
@@ -93,6 +115,7 @@ def validate(result: ParseResult, *, create_missing: bool) -> Validated:
             Region.objects.filter(code__in=present(rows["area"])).values_list("code", flat=True)
         ),
         create_missing=create_missing,
+        refuse=refuse,
     )
     validated = Validated(result)
     if create_missing:
@@ -103,6 +126,7 @@ def validate(result: ParseResult, *, create_missing: bool) -> Validated:
         raise _rejection(result, rejected, catalogue)
     marks = [f.rows for f in findings]
     validated.marked = np.logical_or.reduce(marks) if marks else None
+    validated.quality = [f for f in findings if f.rule]
     return validated
 
 
@@ -164,12 +188,11 @@ def unknown_codes(result: ParseResult, catalogue: Catalogue) -> list[Finding]:
     return findings
 
 
-def units_and_ranges(result: ParseResult, catalogue: Catalogue) -> list[Finding]:
-    """Units other than the indicator's, and values outside its plausible range."""
+def units(result: ParseResult, catalogue: Catalogue) -> list[Finding]:
+    """Units other than the indicator's."""
     rows = result.rows
     findings = []
     units = rows["unit"]
-    values = rows["value"].to_numpy()
     for code, indicator in catalogue.indicators.items():
         of_code = (rows["indicator"] == code).to_numpy()
         wrong = of_code & ((units != "") & (units != indicator.unit)).to_numpy()
@@ -189,16 +212,23 @@ def units_and_ranges(result: ParseResult, catalogue: Catalogue) -> list[Finding]
                     wrong,
                 )
             )
+    return findings
+
+
+def ranges(result: ParseResult, catalogue: Catalogue) -> list[Finding]:
+    """Values outside the indicator's plausible range (the range rule)."""
+    rows = result.rows
+    findings = []
+    values = rows["value"].to_numpy()
+    for code, indicator in catalogue.indicators.items():
         low, high = indicator.min_value, indicator.max_value
-        outside = np.zeros(len(rows), dtype=bool)
-        if low is not None:
-            outside |= values < low
-        if high is not None:
-            outside |= values > high
-        outside &= of_code
+        if low is None and high is None:
+            continue
+        outside = out_of_range(values, low, high) & (rows["indicator"] == code).to_numpy()
         if outside.any():
             findings.append(
-                Finding(
+                _quality_finding(
+                    "range",
                     _("“%(code)s”的数值 %(value)s 超出合理范围 %(low)s … %(high)s（%(where)s）")
                     % {
                         "value": f"{values[int(np.argmax(outside))]:g}",
@@ -208,8 +238,185 @@ def units_and_ranges(result: ParseResult, catalogue: Catalogue) -> list[Finding]
                         "where": where(result, outside),
                     },
                     outside,
+                    [
+                        {"value": float(v), "low": low, "high": high}
+                        for v in values[np.flatnonzero(outside)]
+                    ],
+                    catalogue,
                 )
             )
+    return findings
+
+
+def _quality_finding(
+    rule: str,
+    message: str,
+    mask: NDArray[np.bool_],
+    params: list[dict[str, Any]],
+    catalogue: Catalogue,
+) -> Finding:
+    refused = rule in catalogue.refuse
+    if refused:
+        message += _("；本来源对“%(rule)s”规则设为拒绝") % {"rule": rule}
+    return Finding(message, mask, rejects=refused, rule=rule, params=params)
+
+
+def _series_history(result: ParseResult, catalogue: Catalogue) -> pd.DataFrame:
+    """The payload's rows and the stored values of the same series, as one frame.
+
+    Columns: indicator, area, dimension, period, value, row (the payload position, -1 for a
+    stored value the payload does not replace), freq, order (true time order within a
+    frequency). One query.
+    """
+    rows = result.rows
+    payload = pd.DataFrame(
+        {
+            "indicator": rows["indicator"].astype(object).to_numpy(),
+            "area": rows["area"].astype(object).to_numpy(),
+            "dimension": rows["dimension"].astype(object).to_numpy(),
+            "period": rows["period"].astype(object).to_numpy(),
+            "value": rows["value"].to_numpy(dtype=np.float64),
+            "row": np.arange(len(rows), dtype=np.int64),
+        }
+    )
+    ids = {i.pk: code for code, i in catalogue.indicators.items()}
+    stored = pd.DataFrame(
+        list(
+            Observation.objects.filter(
+                indicator_id__in=list(ids), area__code__in=present(rows["area"])
+            ).values_list("indicator_id", "area__code", "dimension", "period", "value")
+        ),
+        columns=["indicator", "area", "dimension", "period", "value"],
+    )
+    if not stored.empty:
+        stored["indicator"] = stored["indicator"].map(ids)
+        stored["row"] = -1
+        both = pd.concat([payload, stored], ignore_index=True)
+        both = both.drop_duplicates(KEY, keep="first")  # the payload's value replaces the stored
+    else:
+        both = payload
+    periods = pd.Series(both["period"].unique())
+    freq = dict(zip(periods, [frequency_of(p) for p in periods], strict=True))
+    # The ordinal of the day each period ends: one number to sort on.
+    order = dict(zip(periods, [time_order(p)[0].toordinal() for p in periods], strict=True))
+    both["freq"] = both["period"].map(freq)
+    both["rank"] = both["freq"].map(FREQUENCY_RANK)
+    both["order"] = both["period"].map(order)
+    return both.sort_values(
+        ["indicator", "area", "dimension", "rank", "order"], kind="stable"
+    ).reset_index(drop=True)
+
+
+SERIES = ["indicator", "area", "dimension", "freq"]
+
+
+def _rolling_level(
+    both: pd.DataFrame, prior: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The median of the ``OUTLIER_MIN_POINTS`` values of ``prior`` before each row of its
+    series, and their median absolute deviation, estimated as half their interquartile range
+    (the same for normal data; pandas rolls quantiles in compiled code, a MAD only in Python).
+    NaN where fewer precede it."""
+    frame = pd.DataFrame({k: both[k] for k in SERIES}).assign(prior=prior)
+    rolled = frame.groupby(SERIES, sort=False)["prior"].rolling(
+        OUTLIER_MIN_POINTS, min_periods=OUTLIER_MIN_POINTS
+    )
+
+    def aligned(series: pd.Series) -> NDArray[np.float64]:
+        flat = series.reset_index(level=list(range(len(SERIES))), drop=True)
+        return flat.reindex(both.index).to_numpy(dtype=np.float64, na_value=np.nan)
+
+    median = aligned(rolled.median())
+    spread = aligned(rolled.quantile(0.75)) - aligned(rolled.quantile(0.25))
+    return median, spread / 2
+
+
+def _outliers(
+    both: pd.DataFrame, values: NDArray[np.float64], previous: NDArray[np.float64]
+) -> tuple[NDArray[np.bool_], NDArray[np.float64], NDArray[np.float64]]:
+    """The outlier rule on whole columns: a value far from the level of the series' recent
+    values *and* reached by a change far outside its recent changes (robust z above
+    ``OUTLIER_Z`` on both). The level alone would flag every late value of a series that
+    trends or wanders; the change alone would flag the return to normal after a spike.
+    Returns the mask, and the level median and z-score for the message."""
+    level, level_mad = _rolling_level(both, previous)
+    z = robust_z(values, level, level_mad)
+    change = values - previous
+    prior_change = both.assign(change=change).groupby(SERIES, sort=False)["change"].shift(1)
+    change_median, change_mad = _rolling_level(
+        both, prior_change.to_numpy(dtype=np.float64, na_value=np.nan)
+    )
+    z_change = robust_z(change, change_median, change_mad)
+    hit = (np.abs(np.nan_to_num(z)) > OUTLIER_Z) & (np.abs(np.nan_to_num(z_change)) > OUTLIER_Z)
+    return hit, level, z
+
+
+def jumps_and_outliers(result: ParseResult, catalogue: Catalogue) -> list[Finding]:
+    """The jump rule (against the previous period of the same series and frequency) and the
+    outlier rule (robust z-score over the series' history), on whole columns."""
+    if not catalogue.indicators or result.rows.empty:
+        return []
+    both = _series_history(result, catalogue)
+    both = both[both["indicator"].isin(list(catalogue.indicators))]
+    if both.empty:
+        return []
+    group = both.groupby(SERIES, sort=False)
+    values = both["value"].to_numpy(dtype=np.float64)
+    previous = group["value"].shift(1).to_numpy(dtype=np.float64, na_value=np.nan)
+    previous_period = group["period"].shift(1)
+    factors: NDArray[np.float64] = np.asarray(
+        both["indicator"].map({c: i.jump_factor for c, i in catalogue.indicators.items()}),
+        dtype=np.float64,
+    )
+    ratio = jump_ratios(values, previous)
+    in_payload = both["row"].to_numpy() >= 0
+    jumped = is_jump(ratio, factors) & in_payload
+
+    outlying, median, z = _outliers(both, values, previous)
+    outlying &= in_payload
+
+    n = len(result.rows)
+    findings = []
+    for rule, hit in (("jump", jumped), ("outlier", outlying)):
+        if not hit.any():
+            continue
+        positions = both["row"].to_numpy()[hit]
+        mask = np.zeros(n, dtype=bool)
+        mask[positions] = True
+        # Params in payload row order (the order ``np.flatnonzero(mask)`` gives).
+        picked = np.flatnonzero(hit)[np.argsort(positions)]
+        if rule == "jump":
+            params = [
+                {
+                    "value": float(values[i]),
+                    "previous": float(previous[i]),
+                    "previous_period": str(previous_period.iloc[i]),
+                    "ratio": float(ratio[i]),
+                }
+                for i in picked
+            ]
+        else:
+            params = [
+                {"value": float(values[i]), "median": float(median[i]), "z": float(z[i])}
+                for i in picked
+            ]
+        first = params[0]
+        code = str(both["indicator"].iloc[picked[0]])
+        findings.append(
+            _quality_finding(
+                rule,
+                _("“%(code)s”的数值 %(value)s 存疑：%(text)s（%(where)s）")
+                % {
+                    "code": code,
+                    "value": f"{first['value']:g}",
+                    "text": flag_text(rule, first),
+                    "where": where(result, mask),
+                },
+                mask,
+                params,
+                catalogue,
+            )
+        )
     return findings
 
 
@@ -233,7 +440,7 @@ def dimension_lengths(result: ParseResult, catalogue: Catalogue) -> list[Finding
     ]
 
 
-RULES: list[Rule] = [unknown_codes, units_and_ranges, dimension_lengths]
+RULES: list[Rule] = [unknown_codes, units, ranges, dimension_lengths, jumps_and_outliers]
 
 
 def _rejection(

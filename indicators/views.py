@@ -14,8 +14,9 @@ from policy.revision import cached_body
 from policy.types import AuthenticatedRequest
 
 from .charts import indicator_series_figure, series_frame
+from .dataquality import can_review, quality_report
 from .exports import series_csv, series_xlsx
-from .models import RunStatus, Source
+from .models import FlagStatus, QualityRule, RunStatus, Source
 from .selectors import (
     indicator_catalogue,
     indicator_detail,
@@ -25,7 +26,7 @@ from .selectors import (
     ingestion_run_progress,
     source_health_list,
 )
-from .services import source_run_enqueue
+from .services import quality_flag_resolve, source_run_enqueue
 
 
 @login_required
@@ -157,3 +158,70 @@ def run_payload(request: AuthenticatedRequest, pk: int) -> FileResponse:
         raise Http404(_("没有可下载的原始数据。"))
     name = (run.payload.name or "").rsplit("/", 1)[-1]
     return FileResponse(run.payload.open("rb"), as_attachment=True, filename=name)
+
+
+@login_required
+def quality(request: AuthenticatedRequest) -> HttpResponse:
+    """Doubtful values: flags per indicator, filtered by indicator, rule and status, each open
+    one with the forms to confirm or correct it (admins and initiative leads)."""
+    require_read(request.user)
+    if not can_review(request.user):
+        raise PermissionDenied(_("只有管理员和任务方向负责人可以查看数据质量页。"))
+    rule = request.GET.get("rule", "")
+    status = request.GET.get("status", FlagStatus.OPEN)
+    filters = {
+        "indicator": request.GET.get("indicator", "")[:80],
+        "rule": rule if rule in QualityRule.values else "",
+        "status": status if status in [*FlagStatus.values, ""] else FlagStatus.OPEN,
+    }
+    report = quality_report(
+        request.user,
+        indicator=filters["indicator"],
+        rule=filters["rule"],
+        status=filters["status"],
+    )
+    return render(
+        request,
+        "indicators/quality.html",
+        {
+            "report": report,
+            "filters": filters,
+            "rules": QualityRule.choices,
+            "statuses": FlagStatus.choices,
+        },
+    )
+
+
+@login_required
+@require_POST
+def quality_resolve(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Confirm or correct one flagged value; back to the list with what happened."""
+    require_read(request.user)
+    raw = request.POST.get("value", "").strip().replace(",", "")
+    value: float | None = None
+    if raw:
+        try:
+            value = float(raw)
+        except ValueError:
+            messages.error(request, _("“%(raw)s”不是数值。") % {"raw": raw[:40]})
+            return redirect("indicators:quality")
+    try:
+        flag = quality_flag_resolve(
+            actor=request.user,
+            flag_id=pk,
+            action=request.POST.get("action", ""),
+            note=request.POST.get("note", ""),
+            value=value,
+        )
+    except PolicyError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("已记录：%(state)s（%(who)s）")
+            % {
+                "state": flag.get_status_display(),
+                "who": request.user.get_full_name() or request.user.username,
+            },
+        )
+    return redirect("indicators:quality")

@@ -308,6 +308,34 @@ def project_kpi(kpi: KpiFact, today: dt.date) -> Projection | None:
     return Projection(target_date, target, projected, shortfall)
 
 
+def target_progress(
+    value: float,
+    target: float,
+    baseline: float | None,
+    higher_is_better: bool,
+) -> float | None:
+    """How far a KPI has come from its baseline toward a target: 0 at the baseline, 1.0 when
+    the target is met, negative when it moved the wrong way. The one rule every progress bar
+    (overview, briefings) draws.
+
+    Lower-is-better KPIs (PUE, power price) are measured the same way, along the distance from
+    the baseline down to the target: 0.50 元/度 against a target of 0.48 from a baseline of
+    0.50 is no progress at all, not "96 % of target". Without a baseline a higher-is-better
+    KPI counts from zero (value / target); a lower-is-better one has no honest measure (None),
+    unless it has met its target (1.0). A target no further than the baseline in the good
+    direction is met (1.0) or not (0.0).
+    """
+    met = value >= target if higher_is_better else value <= target
+    if baseline is None:
+        if higher_is_better:
+            return value / target if target else None
+        return 1.0 if met else None
+    span = target - baseline
+    if span == 0 or (span > 0) != higher_is_better:
+        return 1.0 if met else 0.0
+    return (value - baseline) / span
+
+
 def projection_rag(projection: Projection | None, amber_max_shortfall: float) -> Rag:
     """The colour of one KPI's projection — the one rule pages, charts and briefings show.
 

@@ -20,6 +20,8 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from indicators.quality import implausible_jump
+
 from .models import KpiFrequency, MilestoneStatus
 
 FieldErrors = dict[str, list[str]]
@@ -371,7 +373,10 @@ def kpi_value_errors(
 
 
 def is_implausible_jump(value: Decimal, previous: Decimal | None) -> bool:
-    """Ten times (or a tenth of) the previous value: usually a unit slip (万 vs 亿, P vs T)."""
-    if previous is None or previous <= 0 or value <= 0:
-        return False
-    return value >= previous * JUMP_FACTOR or value * JUMP_FACTOR <= previous
+    """Ten times (or a tenth of) the previous value: usually a unit slip (万 vs 亿, P vs T).
+
+    The ingestion's jump rule (``indicators.quality``), applied to one entered value.
+    """
+    return implausible_jump(
+        float(value), None if previous is None else float(previous), float(JUMP_FACTOR)
+    )

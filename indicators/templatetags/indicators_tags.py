@@ -52,6 +52,19 @@ def stale_badge(stale: bool) -> str:
 
 
 @register.simple_tag
+def doubt_badge(text: str) -> str:
+    """A visible "存疑" badge with the rule's comparison, when a quality rule flagged the value."""
+    if not text:
+        return ""
+    return format_html(
+        '<span class="doubt-badge" title="{}">{}</span><span class="doubt-text">{}</span>',
+        text,
+        _("存疑"),
+        text,
+    )
+
+
+@register.simple_tag
 def run_progress_of(progress: dict[int, Any], run_id: int) -> Any:
     """The published progress of one run (``{% run_progress_of progress run.pk as p %}``)."""
     return progress.get(run_id)

@@ -53,11 +53,14 @@ def _kpi_sentence(section: InitiativeSection, kpi: KpiLine) -> str:
         "date": _date(kpi.latest_date),
     }
     if kpi.target is not None and kpi.attainment_pct is not None:
-        text += _("，为 %(date)s 目标 %(target)s %(unit)s 的 %(pct)s%%") % {
+        text += _(
+            "，自基期至 %(date)s 目标 %(target)s %(unit)s 已走完 %(pct)s%%（%(direction)s）"
+        ) % {
             "date": _date(kpi.target_date),
             "target": fmt(kpi.target),
             "unit": kpi.unit,
             "pct": fmt(kpi.attainment_pct, 0),
+            "direction": _("越高越好") if kpi.higher_is_better else _("越低越好"),
         }
     return text + _("。")
 

@@ -24,15 +24,23 @@ from django.utils.translation import gettext as _
 from indicators.analytics.results import PowerBriefing
 from indicators.analytics.selectors import power_briefing
 from indicators.models import Confidence, Indicator, IngestionRun, Observation, Source
+from indicators.periods import (
+    FREQUENCY_RANK,
+    frequency_expression,
+    frequency_of,
+    frequency_sql,
+    period_label,
+    time_order,
+)
 from indicators.selectors import (
     Freshness,
     Provenance,
     SourceHealth,
     indicator_freshness,
     value_row_for,
+    with_flags,
 )
 
-from ..charts.kpi import progress_ratio
 from ..investment import due_month
 from ..models import (
     Initiative,
@@ -58,7 +66,7 @@ from ..selectors.investment import (
     investment_lines,
     program_investment,
 )
-from ..status import Rag, Reason, Status
+from ..status import Rag, Reason, Status, target_progress
 from ..types import AnyUser, User
 from .models import Briefing, BriefingKind, BriefingStatus, BriefingSubscription
 from .periods import BriefingPeriod
@@ -183,6 +191,8 @@ class IndicatorLine:
     previous_value: float | None
     prior_period: str | None
     prior_value: float | None
+    freq_label: str = ""
+    flag_text: str = ""  # a data-quality rule's comparison when the value is doubtful
 
     @property
     def is_stale(self) -> bool:
@@ -362,8 +372,9 @@ def _kpi_line(kpi: Kpi, series: KpiSeries, as_of: dt.date) -> KpiLine:
     latest = values[-1] if values else None
     later = [t for t in series.targets if t[0].year >= as_of.year]
     target = later[0] if later else (series.targets[-1] if series.targets else None)
+    baseline = series.baseline[1] if series.baseline else None
     ratio = (
-        progress_ratio(latest[1], target[1], series.higher_is_better)
+        target_progress(latest[1], target[1], baseline, series.higher_is_better)
         if latest and target
         else None
     )
@@ -495,12 +506,14 @@ def _series_lines(
         dimension=last.dimension,
         unit=indicator.unit,
         decimals=indicator.decimals,
-        period=last.period,
+        period=period_label(last.period),
+        freq_label=shown.freq_label,
+        flag_text=shown.flag_text,
         value=last.value,
         provenance=shown.provenance,
-        previous_period=then.period if then else None,
+        previous_period=period_label(then.period) if then else None,
         previous_value=then.value if then else None,
-        prior_period=before.period if before else None,
+        prior_period=period_label(before.period) if before else None,
         prior_value=before.value if before else None,
     )
 
@@ -510,11 +523,12 @@ def _series_lines(
 # million rows at provincial scale (12 s); this takes half a second. Fixed names of our own
 # tables and columns, no user input: the day and the count are parameters.
 _LATEST_IDS_SQL = (
-    "SELECT o.id FROM (SELECT DISTINCT indicator_id, area_id, dimension "
+    "SELECT o.id FROM (SELECT DISTINCT indicator_id, area_id, dimension, "  # noqa: S608
+    f"{frequency_sql('period')} AS fq "
     "FROM indicators_observation) s CROSS JOIN LATERAL (SELECT id FROM indicators_observation o "
     "WHERE o.indicator_id = s.indicator_id AND o.area_id = s.area_id "
-    "AND o.dimension = s.dimension AND o.period_start <= %s "
-    "ORDER BY o.period_start DESC LIMIT %s) o"
+    f"AND o.dimension = s.dimension AND {frequency_sql('o.period')} = s.fq "
+    "AND o.period_start <= %s ORDER BY o.period_start DESC, o.period DESC LIMIT %s) o"
 )
 
 
@@ -529,8 +543,13 @@ def _latest(until: dt.date, n: int) -> QuerySet[Observation]:
         .annotate(
             rank=Window(
                 RowNumber(),
-                partition_by=[F("indicator_id"), F("area_id"), F("dimension")],
-                order_by=F("period_start").desc(),
+                partition_by=[
+                    F("indicator_id"),
+                    F("area_id"),
+                    F("dimension"),
+                    frequency_expression(),
+                ],
+                order_by=[F("period_start").desc(), F("period").desc()],
             )
         )
         .filter(rank__lte=n)
@@ -571,14 +590,14 @@ def _indicators(
     latest = _latest
     previous_end = period.previous().end
     then = {
-        (o.indicator_id, o.area_id, o.dimension): o
+        (o.indicator_id, o.area_id, o.dimension, frequency_of(o.period)): o
         for o in latest(previous_end, 1).only(
             "indicator_id", "area_id", "dimension", "period", "period_start", "value"
         )
     }
-    series: dict[tuple[int, int, str], list[Observation]] = defaultdict(list)
+    series: dict[tuple[int, int, str, str], list[Observation]] = defaultdict(list)
     observations = list(
-        latest(as_of, 2).only(
+        with_flags(latest(as_of, 2)).only(
             "indicator_id",
             "area_id",
             "dimension",
@@ -598,11 +617,15 @@ def _indicators(
             o.area.order,
             o.area.code,
             o.dimension,
-            o.period_start,
+            FREQUENCY_RANK[frequency_of(o.period)],
+            time_order(o.period),
         )
     )
+    # A series is one frequency: a half-year is never "the previous period" of a year.
     for obs in observations:
-        series[(obs.indicator_id, obs.area_id, obs.dimension)].append(obs)
+        series[(obs.indicator_id, obs.area_id, obs.dimension, frequency_of(obs.period))].append(
+            obs
+        )
     fresh = indicator_freshness({rows[-1].indicator for rows in series.values()})
     lines = [_series_lines(rows, then.get(key), fresh) for key, rows in series.items()]
     return lines, fresh.health

@@ -7,6 +7,9 @@ Pure functions from data frames to figures. The projection point comes in the fr
 from __future__ import annotations
 
 import datetime as dt
+import math
+from collections.abc import Hashable, Mapping
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -117,49 +120,73 @@ def _all_positive(frame: pd.DataFrame) -> bool:
     return bool(len(frame)) and bool((frame["value"] >= 0).all())
 
 
-def progress_ratio(value: float, target: float, higher_is_better: bool) -> float | None:
-    """How far the latest value is toward the target, 1.0 meaning met.
-
-    For "lower is better" KPIs (PUE, rank) the ratio is target / value, so beating the target
-    also reads above 1.0.
-    """
-    if higher_is_better:
-        return value / target if target else None
-    return target / value if value else None
-
-
 def kpi_progress(frame: pd.DataFrame) -> go.Figure:
-    """Bullet-style bars: share of this year's target reached, one row per KPI.
+    """Bullet-style bars: the share of the way from baseline to this year's target, per KPI.
 
-    Rows: name, value, target, unit, ratio (see `progress_ratio`), rag (status colour of the
-    KPI's projection), target_year. The 100 % line is the target.
+    Rows: name, value, target, unit, ratio (``policy.status.target_progress``: 0 at the
+    baseline, 100 % at the target, below 0 when the KPI moved away from it), rag (status
+    colour of the KPI's projection), target_year, and optionally baseline and
+    higher_is_better. The label states the direction ("越低越好") and the baseline, so a
+    lower-is-better KPI is never read as "nearly there" because its value is close to its
+    target. A KPI with no honest measure (a lower-is-better one without a baseline, short of
+    its target) gets an empty bar that says so.
     """
     frame = frame.iloc[::-1]  # plotly draws the first category at the bottom
-    ratios = [min(float(r) * 100, 150.0) if pd.notna(r) else 0.0 for r in frame["ratio"]]
-    texts = [
-        f"{_fmt(v)} / {_fmt(t)} {u}".strip()
-        for v, t, u in zip(frame["value"], frame["target"], frame["unit"], strict=True)
+    if "higher_is_better" not in frame:
+        frame = frame.assign(higher_is_better=True, baseline=None)
+    ratios = [
+        max(min(float(r) * 100, 150.0), -50.0) if pd.notna(r) else 0.0 for r in frame["ratio"]
     ]
+    texts = [_progress_text(row) for row in frame.to_dict("records")]
     fig = go.Figure(
         go.Bar(
-            x=ratios,
+            # A bar of no length draws no text: a hair's width keeps "no progress" readable.
+            x=[r if r else 0.5 for r in ratios],
             y=list(frame["name"]),
             orientation="h",
             marker={"color": [STATUS_COLOURS.get(r, NO_RAG) for r in frame["rag"]]},
             text=texts,
-            textposition="auto",
+            # A short bar (no progress, or moved away) still says what it is: text beside it.
+            textposition=["inside" if x >= 60 else "outside" for x in ratios],
+            cliponaxis=False,
             insidetextanchor="start",
-            customdata=list(frame["target_year"]),
+            customdata=[[y, r] for y, r in zip(frame["target_year"], ratios, strict=True)],
             hovertemplate="%{y}<br>%{text}<br>"
-            + _("完成 %{customdata} 年目标的 %{x:.0f}%")
+            + _("自基期至 %{customdata[0]} 年目标已走完 %{customdata[1]:.0f}%")
             + "<extra></extra>",
             meta="progress",
         )
     )
+    fig.add_vline(x=0, line={"color": "#9aa5b1", "width": 1})
     fig.add_vline(x=100, line={"color": "#1d2733", "width": 2})
     fig.update_xaxes(
-        range=[0, 150], ticksuffix="%", title={"text": _("完成本年度目标的比例")}, fixedrange=True
+        range=[-50, 150],
+        ticksuffix="%",
+        title={"text": _("自基期至本年度目标已走完的距离（100% 为达标）")},
+        fixedrange=True,
     )
     fig.update_yaxes(automargin=True, fixedrange=True)
     fig.update_layout(height=max(220, 46 * len(frame) + 80), showlegend=False, bargap=0.35)
     return apply_theme(fig)
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _progress_text(row: Mapping[Hashable, Any]) -> str:
+    """ "越低越好 · 0.5 / 目标 0.48 元/度（基期 0.5）": the direction, value, target and start."""
+    unit = str(row.get("unit") or "")
+    direction = _("越高越好") if row.get("higher_is_better", True) else _("越低越好")
+    base = row.get("baseline")
+    text = _("%(direction)s · %(value)s / 目标 %(target)s %(unit)s") % {
+        "direction": direction,
+        "value": _fmt(float(row["value"])),
+        "target": _fmt(float(row["target"])),
+        "unit": unit,
+    }
+    if base is not None and not _missing(base):
+        text += _("（基期 %(base)s）") % {"base": _fmt(float(base))}
+    if _missing(row.get("ratio")):
+        text += _("：无基期，无法衡量进度")
+    return text.strip()

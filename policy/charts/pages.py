@@ -29,7 +29,7 @@ from ..selectors.dashboard import (
     ProjectRow,
 )
 from ..selectors.investment import InvestmentFigures
-from ..status import RAG_ORDER
+from ..status import RAG_ORDER, target_progress
 from .investment import (
     completion_bars,
     funding_bars,
@@ -39,7 +39,7 @@ from .investment import (
     month_frame,
     months_summary,
 )
-from .kpi import kpi_progress, kpi_trajectory, progress_ratio
+from .kpi import kpi_progress, kpi_trajectory
 from .maps import hubs_map, prefecture_choropleth
 from .program import milestone_completion, milestone_gantt, status_bars
 
@@ -81,12 +81,29 @@ def progress_frame(kpis: Sequence[KpiSeries]) -> pd.DataFrame:
                 "value": value,
                 "target": target[1],
                 "unit": series.unit,
-                "ratio": progress_ratio(value, target[1], series.higher_is_better),
+                "ratio": target_progress(
+                    value,
+                    target[1],
+                    series.baseline[1] if series.baseline else None,
+                    series.higher_is_better,
+                ),
                 "rag": series.rag,
                 "target_year": target[0].year,
+                "baseline": series.baseline[1] if series.baseline else None,
+                "higher_is_better": series.higher_is_better,
             }
         )
-    columns = ["name", "value", "target", "unit", "ratio", "rag", "target_year"]
+    columns = [
+        "name",
+        "value",
+        "target",
+        "unit",
+        "ratio",
+        "rag",
+        "target_year",
+        "baseline",
+        "higher_is_better",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -307,7 +324,12 @@ def overview_charts(overview: Overview) -> list[dict[str, Any]]:
     progress = progress_frame(overview.headline_kpis)
     if len(progress):
         charts.append(
-            memo_chart("fig-kpi-progress", _("重点指标完成本年度目标情况"), progress, kpi_progress)
+            memo_chart(
+                "fig-kpi-progress",
+                _("重点指标：自基期至本年度目标的进度"),
+                progress,
+                kpi_progress,
+            )
         )
     return charts
 

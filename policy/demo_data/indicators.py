@@ -177,7 +177,9 @@ INDICATORS: list[dict[str, Any]] = [
         name_en="China accelerated-server market",
         unit="亿美元",
         category="supply_chain",
-        frequency="H",
+        # The annual total is the headline; the sheet also has first halves, which the page
+        # draws as a series of their own (and says so).
+        frequency="A",
         confidence="medium",
         confidence_note="IDC 经二手来源",
         decimals=0,

@@ -60,6 +60,22 @@ class Kpi(models.Model):
     frequency = models.CharField(
         _("报送频率"), max_length=1, choices=KpiFrequency.choices, default=KpiFrequency.ANNUAL
     )
+    min_value = models.DecimalField(
+        _("合理下限"),
+        max_digits=20,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=_("填报值低于此值时须确认（数据质量的范围规则）"),
+    )
+    max_value = models.DecimalField(
+        _("合理上限"),
+        max_digits=20,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=_("填报值高于此值时须确认（数据质量的范围规则）"),
+    )
     definition = models.TextField(_("统计口径"), blank=True)
     definition_version = models.PositiveSmallIntegerField(_("口径版本"), default=1)
     source_note = models.CharField(_("资料来源"), max_length=400, blank=True)

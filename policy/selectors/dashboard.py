@@ -120,6 +120,10 @@ class KpiSeries:
 def kpi_series(kpi: Kpi, row: KpiStatus | None, trajectory: Trajectory | None = None) -> KpiSeries:
     """A KPI as pages and charts show it, from its stored row (and its trajectory, if any)."""
     trajectory = trajectory or Trajectory()
+    baseline = trajectory.baseline
+    if baseline is None and kpi.baseline_value is not None and kpi.baseline_date is not None:
+        # The KPI row carries it: progress bars need it even where no trajectory is drawn.
+        baseline = (kpi.baseline_date, float(kpi.baseline_value))
     owner = kpi.project if kpi.project_id else kpi.initiative
     latest = None
     year_target = None
@@ -132,7 +136,7 @@ def kpi_series(kpi: Kpi, row: KpiStatus | None, trajectory: Trajectory | None = 
         name=kpi.display_name(),
         unit=kpi.unit,
         higher_is_better=kpi.direction == "higher",
-        baseline=trajectory.baseline,
+        baseline=baseline,
         targets=trajectory.targets,
         values=trajectory.values,
         projection=row_projection(row),

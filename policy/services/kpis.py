@@ -13,6 +13,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from indicators.quality import unit_hint
+
 from ..exceptions import ConflictError, PermissionDeniedError, ValidationFailed
 from ..models import Kpi, KpiValue, ReviewState
 from ..permissions import user_scope
@@ -88,18 +90,46 @@ def require_plausible(
     if confirmed or previous is None or not is_implausible_jump(value, previous):
         return
     message = _(
-        "数值 %(value)s 是上一期 %(previous)s 的十倍以上（或十分之一以下），"
+        "数值 %(value)s 是上一期 %(previous)s 的十倍以上（或十分之一以下），%(hint)s，"
         "请核对单位（如万与亿、P 与 T）；确认无误请勾选“确认数值无误”后再提交。"
-    ) % {"value": shown[0], "previous": shown[1]}
+    ) % {
+        "value": shown[0],
+        "previous": shown[1],
+        "hint": unit_hint(float(value) / float(previous)),
+    }
     raise NeedsConfirmation(message, fields={field: [message]})
 
 
 def _check_jump(kpi: Kpi, value: Decimal, period_end: dt.date, confirmed: bool) -> None:
-    previous = _previous_value(kpi, period_end)
-    if previous is None:
+    """The data-quality rules of the ingestion at owner entry: the jump rule against the
+    previous period and the KPI's plausible range. Either asks for confirmation."""
+    if confirmed:
         return
-    shown = (f"{_plain(value)} {kpi.unit}", f"{_plain(previous)} {kpi.unit}")
-    require_plausible(value, previous, confirmed=confirmed, shown=shown)
+    previous = _previous_value(kpi, period_end)
+    if previous is not None and is_implausible_jump(value, previous):
+        ratio = float(value) / float(previous)
+        message = _(
+            "数值 %(value)s %(unit)s 是上一期 %(previous)s %(unit)s 的十倍以上（或十分之一以下），"
+            "%(hint)s，请核对单位（如万与亿、P 与 T）；确认无误请勾选“确认数值无误”后再提交。"
+        ) % {
+            "value": _plain(value),
+            "previous": _plain(previous),
+            "unit": kpi.unit,
+            "hint": unit_hint(ratio),
+        }
+        raise NeedsConfirmation(message, fields={"value": [message]})
+    low, high = kpi.min_value, kpi.max_value
+    if (low is not None and value < low) or (high is not None and value > high):
+        message = _(
+            "数值 %(value)s %(unit)s 超出该指标的合理范围 %(low)s … %(high)s；"
+            "确认无误请勾选“确认数值无误”后再提交。"
+        ) % {
+            "value": _plain(value),
+            "unit": kpi.unit,
+            "low": "" if low is None else _plain(low),
+            "high": "" if high is None else _plain(high),
+        }
+        raise NeedsConfirmation(message, fields={"value": [message]})
 
 
 def kpi_value_record(

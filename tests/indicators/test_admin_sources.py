@@ -78,6 +78,8 @@ def test_a_formula_with_code_or_unknown_names_is_refused_in_the_admin(
         "confidence": "medium",
         "decimals": 1,
         "order": 0,
+        "jump_factor": 10,  # the form's initial values
+        "publication_lag_days": 180,
         "formula": "__import__('os').system('id')",
     }
     response = admin_client_.post(url, data)

@@ -46,17 +46,17 @@ def _snapshot() -> tuple[list, int]:
 
 def test_a_file_import_prints_one_summary_line_and_a_rerun_is_all_unchanged() -> None:
     out, _ = _ingest("--kind", "csv", "--file", str(PRICE), "--mapping", MAPPING)
-    assert out == "inserted=5 updated=0 unchanged=0 rejected=0\n"
+    assert out == "inserted=5 updated=0 unchanged=0 rejected=0 flagged=0\n"
 
     out, _ = _ingest("--kind", "csv", "--file", str(PRICE), "--mapping", MAPPING)
-    assert out == "inserted=0 updated=0 unchanged=5 rejected=0\n"
+    assert out == "inserted=0 updated=0 unchanged=5 rejected=0 flagged=0\n"
     assert IngestionRun.objects.filter(trigger="command").count() == 2
 
 
 def test_dry_run_counts_and_leaves_the_database_as_it_was() -> None:
     before = _snapshot()
     out, _ = _ingest("--kind", "csv", "--file", str(PRICE), "--mapping", MAPPING, "--dry-run")
-    assert out == "dry run: inserted=5 updated=0 unchanged=0 rejected=0\n"
+    assert out == "dry run: inserted=5 updated=0 unchanged=0 rejected=0 flagged=0\n"
     assert _snapshot() == before
 
 
@@ -126,7 +126,7 @@ def test_large_inputs_show_progress(tmp_path) -> None:
     path = tmp_path / "big.csv"
     path.write_text("\n".join(lines), encoding="utf-8")
     out, err = _ingest("--kind", "csv", "--file", str(path))
-    assert out == "inserted=6000 updated=0 unchanged=0 rejected=0\n"
+    assert out == "inserted=6000 updated=0 unchanged=0 rejected=0 flagged=0\n"
     # Not a terminal: plain lines (rows, rows/s), the last one at 100 %, no carriage returns.
     lines = err.splitlines()
     assert "\r" not in err

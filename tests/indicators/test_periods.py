@@ -3,7 +3,13 @@ import datetime
 import pytest
 
 from indicators.exceptions import ConnectorError
-from indicators.periods import Period, parse_period
+from indicators.periods import (
+    Period,
+    frequency_expression,
+    frequency_of,
+    parse_period,
+    time_order,
+)
 
 
 @pytest.mark.parametrize(
@@ -96,3 +102,52 @@ def test_period_end_is_its_last_day(raw, end):
 def test_periods_of_one_frequency_sort_chronologically():
     months = [parse_period(m) for m in ("2023-11", "2023年2月", "202312", "2023M1")]
     assert [p.code for p in sorted(months)] == ["2023-01", "2023-02", "2023-11", "2023-12"]
+
+
+@pytest.mark.parametrize("raw", ["2023年1-6月", "2023年1—6月", "2023年1～6月累计", "2023-YTD06"])
+def test_a_running_total_from_january_is_its_own_frequency(raw):
+    period = parse_period(raw)
+    assert (period.code, period.freq) == ("2023-YTD06", "C")
+    assert (period.start, period.end) == (datetime.date(2023, 1, 1), datetime.date(2023, 6, 30))
+
+
+def test_a_running_total_must_start_in_january():
+    with pytest.raises(ConnectorError):
+        parse_period("2023年4-6月")
+
+
+def test_periods_of_any_frequency_sort_in_true_time_order():
+    codes = ["2024", "2023-H1", "2023-Q4", "2023", "2023-YTD06", "2022"]
+    assert sorted(codes, key=time_order) == [
+        "2022",
+        "2023-YTD06",
+        "2023-H1",
+        "2023",
+        "2023-Q4",
+        "2024",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("code", "freq"),
+    [
+        ("2023", "A"),
+        ("2023-YTD06", "C"),
+        ("2023-H2", "H"),
+        ("2023-Q3", "Q"),
+        ("2023-06", "M"),
+        ("2023-06-15", "D"),
+    ],
+)
+def test_the_database_tells_the_frequency_of_a_code_as_python_does(code, freq, db):
+    from indicators.models import Indicator, Observation
+    from policy.models import Region
+
+    indicator = Indicator.objects.create(code="x", name_zh="x", unit="P")
+    area = Region.objects.create(code="X1", name_zh="x", level="country")
+    start = parse_period(code).start
+    Observation.objects.create(
+        indicator=indicator, area=area, period=code, period_start=start, value=1
+    )
+    stored = Observation.objects.annotate(fq=frequency_expression()).get()
+    assert stored.fq == frequency_of(code) == freq

@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from indicators.exceptions import ConnectorError, IngestionError
-from indicators.models import Indicator, IngestionRun, Observation, RunStatus, Source
+from indicators.models import (
+    Indicator,
+    IngestionRun,
+    Observation,
+    QualityFlag,
+    RunStatus,
+    Source,
+)
 from indicators.services import IngestRequest, ingest, source_ingest
 from policy.models import Region
 
@@ -125,12 +132,25 @@ def test_a_wrong_unit_names_the_units_and_the_fix(price_indicator) -> None:
     assert run.rejected == 5
 
 
-def test_a_value_outside_the_plausible_range_is_rejected(price_indicator) -> None:
+def test_a_value_outside_the_plausible_range_is_rejected_where_the_source_refuses_it(
+    price_indicator,
+) -> None:
     with pytest.raises(ConnectorError):
-        ingest(_request(PRICE_CSV.replace(b"0,61", b"61")))
+        ingest(_request(PRICE_CSV.replace(b"0,61", b"61"), refuse=frozenset({"range"})))
 
     run = _assert_nothing_written()
     assert 'value 61 of "elec-price-idc" outside 0 … 5 (row 5)' in run.error
+    assert 'this source refuses the "range" rule' in run.error
+
+
+def test_a_value_outside_the_plausible_range_is_kept_and_flagged(price_indicator) -> None:
+    run = ingest(_request(PRICE_CSV.replace(b"0,61", b"61")))
+
+    assert (run.status, run.inserted, run.flagged) == (RunStatus.SUCCEEDED, 5, 1)
+    flag = QualityFlag.objects.get(rule="range")
+    assert (flag.value, flag.observation.period) == (61, "2023-Q4")
+    # 61 after 0.58 is also a hundredfold jump: one value, two rules.
+    assert QualityFlag.objects.filter(observation=flag.observation, rule="jump").exists()
 
 
 def test_duplicate_keys_are_rejected_with_their_rows(price_indicator) -> None:

@@ -89,9 +89,10 @@ def test_monthly_chinese_briefing_from_demo_data(demo: None, tmp_path: Path) -> 
     for initiative in Initiative.objects.all():
         assert _flat(initiative.name_zh) in flat, initiative.name_zh
     # Figures from the demo data: Sichuan compute 22,000 P (2025) vs 28,000 P target (2026),
-    # i.e. 79 % of target; electricity price 0.5 yuan/kWh; 20 tracked projects.
+    # from a baseline of 5,500 P: 73 % of the way (#15: not "79 % of target"); electricity
+    # price 0.5 yuan/kWh; 20 tracked projects.
     assert "四川算力总规模22,000P" in flat
-    assert "目标28,000P的79%" in flat
+    assert "目标28,000P已走完73%（越高越好）" in flat
     assert "共跟踪项目20个" in flat
     # The October completion and an overdue milestone with its owner (seeded owner 甲).
     assert "60个部门数据接入" in flat

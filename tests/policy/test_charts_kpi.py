@@ -8,8 +8,8 @@ import json
 import pandas as pd
 import pytest
 
-from policy.charts.kpi import kpi_progress, kpi_trajectory, progress_ratio
-from policy.status import KpiFact, project_kpi
+from policy.charts.kpi import kpi_progress, kpi_trajectory
+from policy.status import KpiFact, project_kpi, target_progress
 
 TODAY = dt.date(2026, 11, 25)
 
@@ -52,10 +52,46 @@ def test_trajectory_without_values_has_no_projection_and_no_urls() -> None:
     assert "http" not in json.dumps(fig.to_plotly_json(), default=str)
 
 
-def test_progress_ratio_reads_above_one_when_a_lower_is_better_kpi_beats_its_target() -> None:
-    assert progress_ratio(50, 100, higher_is_better=True) == 0.5
-    assert progress_ratio(1.2, 1.3, higher_is_better=False) == pytest.approx(1.0833, abs=1e-3)
-    assert progress_ratio(0, 0, higher_is_better=True) is None
+def test_progress_is_the_distance_from_baseline_to_target_whichever_way_the_kpi_points() -> None:
+    # Average power price: 0.50 against 0.48 from a baseline of 0.50 is no progress at all
+    # (it used to read 96 % "of target").
+    assert target_progress(0.50, 0.48, 0.50, higher_is_better=False) == pytest.approx(0)
+    assert target_progress(0.49, 0.48, 0.50, higher_is_better=False) == pytest.approx(0.5)
+    assert target_progress(0.46, 0.48, 0.50, higher_is_better=False) == pytest.approx(2)
+    assert target_progress(0.55, 0.48, 0.50, higher_is_better=False) == pytest.approx(-2.5)
+    # PUE 1.45 -> 1.3, now 1.2: met and beyond.
+    assert target_progress(1.2, 1.3, 1.45, higher_is_better=False) == pytest.approx(5 / 3)
+    assert target_progress(50, 100, None, higher_is_better=True) == 0.5
+    assert target_progress(300, 1000, 256, higher_is_better=True) == pytest.approx(44 / 744)
+    assert target_progress(0, 0, None, higher_is_better=True) is None
+    # Lower-is-better without a baseline: nothing honest to draw unless the target is met.
+    assert target_progress(0.5, 0.48, None, higher_is_better=False) is None
+    assert target_progress(0.47, 0.48, None, higher_is_better=False) == 1.0
+    # A target that allows a rise from the baseline (0.52 after 0.50): met or not.
+    assert target_progress(0.51, 0.52, 0.50, higher_is_better=False) == 1.0
+    assert target_progress(0.53, 0.52, 0.50, higher_is_better=False) == 0.0
+
+
+def test_a_lower_is_better_bar_states_its_direction_and_baseline() -> None:
+    rows = pd.DataFrame(
+        [
+            {
+                "name": "电价",
+                "value": 0.5,
+                "target": 0.48,
+                "unit": "元/度",
+                "ratio": target_progress(0.5, 0.48, 0.5, higher_is_better=False),
+                "rag": "amber",
+                "target_year": 2026,
+                "baseline": 0.5,
+                "higher_is_better": False,
+            }
+        ]
+    )
+    bar = kpi_progress(rows).data[0]
+    assert [c[1] for c in bar.customdata] == [0.0]  # no progress (drawn a hair wide)
+    assert bar.textposition[0] == "outside"
+    assert bar.text[0] == "越低越好 · 0.5 / 目标 0.48 元/度（基期 0.5）"
 
 
 def test_progress_bars_are_coloured_by_status_and_capped() -> None:
@@ -87,7 +123,7 @@ def test_progress_bars_are_coloured_by_status_and_capped() -> None:
     assert list(bar.y) == ["乙", "甲"]
     assert list(bar.x) == [150.0, 50.0]
     assert list(bar.marker.color) == ["#2e7d32", "#c62828"]
-    assert "50 / 100 P" in bar.text
+    assert "越高越好 · 50 / 目标 100 P" in bar.text
 
 
 def test_amounts_read_in_chinese_units_and_in_english_words() -> None:

@@ -4,9 +4,10 @@
     manage.py ingest --kind KIND (--file PATH | --url URL) [--indicator CODE] [--area CODE]
                      [--mapping JSON] [--create-missing] [--dry-run]
 
-Prints one summary line ``inserted=N updated=N unchanged=N rejected=N``. On bad input it exits
-non-zero with the service's message and the database is exactly as before: no observation and
-no run row is kept (the scheduled task, unlike the command, keeps failed runs in the log).
+Prints one summary line ``inserted=N updated=N unchanged=N rejected=N flagged=N`` (flagged: values
+kept but marked doubtful by a data-quality rule). On bad input it exits non-zero with the
+service's message and the database is exactly as before: no observation and no run row is
+kept (the scheduled task, unlike the command, keeps failed runs in the log).
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ class Command(BaseCommand):
         prefix = _("试运行：") if opts["dry_run"] else ""
         self.stdout.write(
             f"{prefix}inserted={run.inserted} updated={run.updated} "
-            f"unchanged={run.unchanged} rejected={run.rejected}"
+            f"unchanged={run.unchanged} rejected={run.rejected} flagged={run.flagged}"
         )
 
     def _run(self, opts: dict[str, Any]) -> Any:

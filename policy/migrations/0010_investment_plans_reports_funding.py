@@ -31,7 +31,7 @@ def unseed_sources(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("policy", "0008_api_token_expiry_read_only"),
+        ("policy", "0009_kpi_plausible_range"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
