@@ -15,7 +15,10 @@ from .exceptions import PolicyError
 from .models import (
     ApiToken,
     Evidence,
+    FundingSource,
     Initiative,
+    InvestmentPlan,
+    InvestmentReport,
     Kpi,
     KpiTarget,
     KpiValue,
@@ -23,6 +26,7 @@ from .models import (
     Milestone,
     MilestoneUpdate,
     Project,
+    ProjectFunding,
     Region,
     WorkerPing,
 )
@@ -138,6 +142,9 @@ class ProjectAdmin(AuditedAdmin):
     list_filter = ["initiative", "phase", "region"]
     search_fields = ["code", "name_zh", "name_en", "owner_org"]
     inlines = [MembershipInline, MilestoneInline]
+    # Completed investment is reported month by month (InvestmentReport) and summed by the
+    # read model; the old static field would be a second, diverging figure.
+    exclude = ["actual_investment_yuan"]
 
 
 @admin.register(Membership)
@@ -171,6 +178,33 @@ class KpiAdmin(AuditedAdmin):
 class KpiValueAdmin(AuditedAdmin):
     list_display = ["kpi", "period", "value", "approved_value", "state", "entered_by"]
     list_filter = ["state", "kpi__initiative"]
+
+
+@admin.register(FundingSource)
+class FundingSourceAdmin(ReadModelAdmin):
+    """The list of funding channels: the admin adds channels or retires them (kept on rows);
+    a renamed channel is renamed in the projects' stored funding splits at once."""
+
+    list_display = ["code", "name_zh", "name_en", "order", "is_active"]
+    list_editable = ["order", "is_active"]
+
+
+@admin.register(InvestmentPlan)
+class InvestmentPlanAdmin(AuditedAdmin):
+    list_display = ["project", "year", "quarter", "amount_yuan"]
+    list_filter = ["year", "project__initiative"]
+
+
+@admin.register(InvestmentReport)
+class InvestmentReportAdmin(AuditedAdmin):
+    list_display = ["project", "period", "entered_as", "amount_yuan", "approved_amount_yuan"]
+    list_filter = ["state", "year", "project__initiative"]
+
+
+@admin.register(ProjectFunding)
+class ProjectFundingAdmin(AuditedAdmin):
+    list_display = ["project", "source", "planned_yuan", "arrived_yuan"]
+    list_filter = ["source", "project__initiative"]
 
 
 @admin.register(WorkerPing)

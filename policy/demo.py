@@ -20,21 +20,29 @@ from indicators.periods import parse_period
 from indicators.services import derived_recompute, source_ingest
 
 from .demo_data.indicators import INDICATORS
+from .demo_data.investment import INVESTMENT, LAST_YEAR_COMPLETION, MONTH_WEIGHTS
 from .demo_data.projects import DEMO_NOTE, KPIS, LEADS, OWNERS, PROJECTS
 from .demo_data.sources import SOURCES
 from .demo_data.workflow import KPI_EVENTS, MILESTONE_EVENTS, REVIEW_DELAY_DAYS
+from .investment import Entry, derive_year, due_month
 from .models import (
+    FundingSource,
     Initiative,
+    InvestmentPlan,
+    InvestmentReport,
     Kpi,
     KpiTarget,
     KpiValue,
     Membership,
     Milestone,
     Project,
+    ProjectFunding,
     Region,
+    ReviewState,
     Role,
 )
 from .readmodel import rebuild_all
+from .services.investment import investment_report_record
 from .services.kpis import kpi_value_approve, kpi_value_record
 from .services.milestones import (
     milestone_record_progress,
@@ -42,6 +50,7 @@ from .services.milestones import (
     milestone_update_return,
 )
 from .types import User
+from .validators import period_bounds
 
 DEMO_USERS = [
     # username, groups, full name, is_staff/superuser
@@ -343,6 +352,146 @@ def _seed_workflow(
             report.note("kpi value", created=True)
 
 
+WAN = Decimal(10_000)
+
+
+def _wan(yuan: Decimal) -> Decimal:
+    """Yuan as 万元 to two decimals (officials' precision), for the services' input."""
+    return (yuan / WAN).quantize(Decimal("0.01"))
+
+
+def _cumulative_shares(pace: float) -> list[float]:
+    total = sum(MONTH_WEIGHTS)
+    running, shares = 0.0, []
+    for weight in MONTH_WEIGHTS:
+        running += weight
+        shares.append(pace * running / total)
+    return shares
+
+
+def _seed_year(
+    project: Project,
+    year: int,
+    months: list[int],
+    data: dict[str, Any],
+    actors: tuple[User, User],
+    report: SeedReport,
+    pending_from: int = 13,
+) -> None:
+    """Plan and monthly reports of one year.
+
+    Like the seeded KPI values, the approved history is written directly (checked with
+    `derive_year`, the rule the services apply); months from `pending_from` on are submitted
+    through the service by the owner (the second actor) and wait for review.
+    """
+    admin, owner = actors
+    total = project.planned_investment_yuan or Decimal(0)
+    plan = (total * Decimal(str(data["year_share"]))).quantize(Decimal(1))
+    values = {"amount_yuan": plan, "note": DEMO_NOTE}
+    _upsert(
+        InvestmentPlan,
+        {"project": project, "year": year, "quarter": None},
+        values,
+        report,
+        "investment plan",
+    )
+    shares = _cumulative_shares(float(data["pace"]))
+    existing = set(
+        InvestmentReport.objects.filter(project=project, year=year).values_list("month", flat=True)
+    )
+    rows, entries, previous, now = [], [], Decimal(0), timezone.now()
+    pending: list[tuple[int, str, Decimal]] = []
+    for month in months:
+        cumulative = _wan(plan * Decimal(str(shares[month - 1]))) * WAN
+        monthly, previous = cumulative - previous, cumulative
+        kind = "monthly" if data["entry"] == "monthly" else "cumulative"
+        amount = monthly if kind == "monthly" else cumulative
+        if month in existing:
+            continue
+        if month >= pending_from:
+            pending.append((month, kind, amount))
+            continue
+        entries.append(Entry(month, kind, amount))
+        rows.append(
+            InvestmentReport(
+                project=project,
+                period=f"{year}-{month:02d}",
+                year=year,
+                month=month,
+                period_end=period_bounds("M", f"{year}-{month:02d}")[1],  # type: ignore[index]
+                entered_as=kind,
+                amount_yuan=amount,
+                entered_unit="wan",
+                comment=DEMO_NOTE,
+                state=ReviewState.APPROVED,
+                approved_as=kind,
+                approved_amount_yuan=amount,
+                entered_by=admin,
+                reviewed_by=admin,
+                reviewed_at=now,
+            )
+        )
+    derive_year(entries)  # the demo's months obey the rule the services apply
+    InvestmentReport.objects.bulk_create(rows)
+    report.count("investment report", len(rows), 0)
+    for month, kind, amount in pending:
+        investment_report_record(
+            actor=owner,
+            project_id=project.pk,
+            period=f"{year}-{month:02d}",
+            amount=_wan(amount),
+            entered_as=kind,
+            comment=DEMO_NOTE,
+            confirm_jump=True,
+        )
+        report.note("investment report", created=True)
+
+
+def _seed_funding(project: Project, data: dict[str, Any], report: SeedReport) -> None:
+    total = project.planned_investment_yuan or Decimal(0)
+    sources = {s.code: s for s in FundingSource.objects.all()}
+    for code, share, arrived in data["funding"]:
+        planned = _wan(total * Decimal(str(share))) * WAN
+        values = {
+            "planned_yuan": planned,
+            "arrived_yuan": _wan(planned * Decimal(str(arrived))) * WAN,
+            "note": DEMO_NOTE,
+        }
+        _upsert(
+            ProjectFunding,
+            {"project": project, "source": sources[code]},
+            values,
+            report,
+            "funding",
+        )
+
+
+def _seed_investment(
+    users: dict[str, User], projects: dict[str, Project], report: SeedReport
+) -> None:
+    """Plans, monthly completions and funding of the demo projects (演示数据): last year by
+    quarter, this year month by month up to the last month due, and — on owners' projects —
+    the month after, reported early and waiting for review."""
+    today = timezone.localdate()
+    owners = {code: users[name] for name, codes in OWNERS.items() for code in codes}
+    admin = users["admin"]
+    for code, data in INVESTMENT.items():
+        project = projects[code]
+        # Seeded once: a later run (days or months on) leaves the demo's figures — and what
+        # people did with them — alone, like the scripted workflow.
+        if project.planned_investment_yuan is None or project.investment_plans.exists():
+            continue
+        last_year = {**data, "pace": LAST_YEAR_COMPLETION, "entry": "cumulative"}
+        _seed_year(project, today.year - 1, [3, 6, 9, 12], last_year, (admin, admin), report)
+        due = due_month(today, 10)
+        months = list(range(1, due + 1))
+        if code in owners and due + 1 < today.month:
+            months.append(due + 1)
+        actors = (admin, owners.get(code, admin))
+        _seed_year(project, today.year, months, data, actors, report, due + 1)
+        _seed_funding(project, data, report)
+
+
 def _seed_indicators(report: SeedReport) -> None:
     regions = {r.code: r for r in Region.objects.all()}
     for order, data in enumerate(INDICATORS):
@@ -408,6 +557,7 @@ def demo_seed(*, password: str) -> SeedReport:
     _seed_memberships(users, projects, report)
     _seed_kpis(users, projects, report)
     _seed_workflow(users, projects, report)
+    _seed_investment(users, projects, report)
     _seed_indicators(report)
     _seed_sources(report)
     # The seed writes records directly (not through the services): compute every stored

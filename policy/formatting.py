@@ -53,3 +53,10 @@ def signed(value: float | str | None, decimals: int | str | None = 1) -> str:
     if text.strip("0.,") == "":
         return text
     return ("+" if float(value) > 0 else "−") + text
+
+
+def percent(fraction: float | str | None, decimals: int | str | None = 0) -> str:
+    """A fraction as a percentage: 0.305 → "31%"; "—" when unknown (a template passes "")."""
+    if fraction is None or fraction == "":
+        return "—"
+    return f"{number(float(fraction) * 100, decimals)}%"

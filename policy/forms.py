@@ -12,7 +12,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .exceptions import PolicyError
-from .models import MilestoneStatus
+from .models import AmountUnit, InvestmentEntry, MilestoneStatus
 from .validators import NARRATIVE_MAX_LENGTH, REVIEW_NOTE_MAX_LENGTH
 
 TOO_LONG = _("内容过长：最多 %(limit_value)d 个字符，当前 %(show_value)d 个。")
@@ -91,6 +91,38 @@ class MilestoneProgressForm(ChineseForm):
 class KpiValueForm(ChineseForm):
     period = forms.CharField(label=_("期间"), max_length=10)
     value = forms.DecimalField(label=_("数值"), max_digits=20, decimal_places=4)
+    comment = forms.CharField(
+        label=_("说明"),
+        required=False,
+        max_length=NARRATIVE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": TOO_LONG},
+    )
+    confirm_jump = forms.BooleanField(
+        label=_("确认数值无误（与上一期相差十倍以上时需要勾选）"), required=False
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class InvestmentReportForm(ChineseForm):
+    """A month's completed investment: the figure as entered, in 万元 or 亿元 (the service
+    converts, checks it against the year's other months and derives the other figure)."""
+
+    period = forms.CharField(label=_("月份"), max_length=7, help_text=_("如 2026-06"))
+    entered_as = forms.ChoiceField(
+        label=_("填报口径"),
+        choices=InvestmentEntry.choices,
+        initial=InvestmentEntry.CUMULATIVE,
+        widget=forms.RadioSelect,
+        help_text=_("填写其中一个，另一个由系统推算：当月完成 = 本月累计 − 上月累计。"),
+    )
+    amount = forms.DecimalField(
+        label=_("完成投资"),
+        max_digits=24,
+        decimal_places=8,
+        error_messages={"invalid": _("请填写数字金额，如 1234.5。")},
+    )
+    unit = forms.ChoiceField(label=_("单位"), choices=AmountUnit.choices, initial=AmountUnit.WAN)
     comment = forms.CharField(
         label=_("说明"),
         required=False,

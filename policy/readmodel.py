@@ -27,9 +27,11 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from celery import shared_task
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -37,9 +39,21 @@ from django.utils import timezone
 from indicators.models import Observation
 from indicators.periods import parse_period
 
+from .investment import (
+    DerivationError,
+    Entry,
+    MonthFigure,
+    derive_year,
+    due_month,
+    monthly_plan,
+    year_progress,
+)
 from .models import (
+    FundingSource,
     Initiative,
     InitiativeStatus,
+    InvestmentPlan,
+    InvestmentReport,
     Kpi,
     KpiStatus,
     KpiTarget,
@@ -47,12 +61,14 @@ from .models import (
     Milestone,
     MilestoneStatus,
     Project,
+    ProjectFunding,
     ProjectStatus,
     StatusChange,
 )
 from .revision import program_changed
 from .status import (
     RAGS,
+    InvestmentFact,
     KpiFact,
     MilestoneFact,
     Projection,
@@ -61,6 +77,7 @@ from .status import (
     Status,
     Thresholds,
     initiative_status,
+    investment_rag,
     project_kpi,
     project_status,
     projection_rag,
@@ -206,6 +223,150 @@ def _milestones(project_ids: Sequence[int]) -> dict[int, list[MilestoneRecord]]:
     return rows
 
 
+@dataclass
+class InvestmentRecords:
+    """A project's investment records: plans by (year, quarter), approved entries by year,
+    funding rows (JSON-ready)."""
+
+    total_plan: Decimal | None = None
+    plans: dict[tuple[int, int | None], Decimal] = field(default_factory=dict)
+    notes: dict[int, str] = field(default_factory=dict)  # the year plans' notes
+    entries: dict[int, list[Entry]] = field(default_factory=lambda: defaultdict(list))
+    funding: list[dict[str, Any]] = field(default_factory=list)
+
+
+def money(value: Decimal | None) -> str | None:
+    """A stored amount as the JSON string the read model keeps (exact, two decimals)."""
+    return None if value is None else f"{value:.2f}"
+
+
+def _investment(
+    project_ids: Sequence[int], until: dt.date | None = None
+) -> dict[int, InvestmentRecords]:
+    """Plans, approved monthly reports (of months ended by `until`, if given) and funding of
+    the projects. Four queries."""
+    ids = list(project_ids)
+    reports = InvestmentReport.objects.filter(
+        project_id__in=ids, approved_amount_yuan__isnull=False
+    )
+    if until is not None:
+        reports = reports.filter(period_end__lte=until)
+    records: dict[int, InvestmentRecords] = defaultdict(InvestmentRecords)
+    for pk, total in Project.objects.filter(pk__in=ids).values_list(
+        "pk", "planned_investment_yuan"
+    ):
+        records[pk].total_plan = total
+    for pk, year, quarter, amount, note in InvestmentPlan.objects.filter(
+        project_id__in=ids
+    ).values_list("project_id", "year", "quarter", "amount_yuan", "note"):
+        records[pk].plans[(year, quarter)] = amount
+        if quarter is None:
+            records[pk].notes[year] = note
+    for pk, year, month, kind, approved in reports.order_by("year", "month").values_list(
+        "project_id", "year", "month", "approved_as", "approved_amount_yuan"
+    ):
+        if approved is not None:
+            records[pk].entries[year].append(Entry(month, kind, approved))
+    for pk, code, name_zh, name_en, planned, arrived in (
+        ProjectFunding.objects.filter(project_id__in=ids)
+        .order_by("source__order", "source__code")
+        .values_list(
+            "project_id",
+            "source__code",
+            "source__name_zh",
+            "source__name_en",
+            "planned_yuan",
+            "arrived_yuan",
+        )
+    ):
+        records[pk].funding.append(
+            {
+                "code": code,
+                "name_zh": name_zh,
+                "name_en": name_en,
+                "planned": money(planned),
+                "arrived": money(arrived),
+            }
+        )
+    return records
+
+
+def _derived(entries: Sequence[Entry]) -> list[MonthFigure] | None:
+    """The approved months derived; None when they do not derive (the services refuse such
+    approvals, so only a hand edit in the database gets here)."""
+    try:
+        return derive_year(entries)
+    except DerivationError:
+        return None
+
+
+def _investment_payload(
+    records: InvestmentRecords, today: dt.date, limits: Thresholds
+) -> tuple[Payload, InvestmentFact | None]:
+    year = today.year
+    plan = records.plans.get((year, None))
+    quarters = {q: a for (y, q), a in records.plans.items() if y == year and q is not None}
+    months = _derived(records.entries.get(year, [])) or []
+    total = Decimal(0)
+    for entries in records.entries.values():
+        derived = _derived(entries)
+        total += derived[-1].cumulative if derived else Decimal(0)
+    spread = monthly_plan(plan, quarters) if plan is not None else None
+    by_month = {m.month: m for m in months}
+    rows = []
+    plan_cumulative = Decimal(0)
+    for month in range(1, 13):
+        plan_cumulative += spread[month - 1] if spread else Decimal(0)
+        figure = by_month.get(month)
+        rows.append(
+            {
+                "month": month,
+                "monthly": money(figure.monthly) if figure else None,
+                "cumulative": money(figure.cumulative) if figure else None,
+                "covers": figure.covers if figure else 0,
+                "plan_cumulative": money(plan_cumulative) if spread else None,
+            }
+        )
+    progress = year_progress(year, plan, months, today, settings.INVESTMENT_REPORT_DUE_DAY)
+    fact = None
+    if progress is not None:
+        fact = InvestmentFact(
+            year=year,
+            month=progress.month,
+            through_month=progress.through_month,
+            plan=money(progress.plan) or "0",
+            completed=money(progress.completed) or "0",
+            rate=progress.rate,
+            elapsed=progress.elapsed,
+        )
+    payload = {
+        "invest_year": year,
+        "invest_plan_yuan": plan,
+        "invest_completed_yuan": months[-1].cumulative if months else None,
+        "invest_through_month": months[-1].month if months else None,
+        "invest_month": progress.month if progress else None,
+        "invest_rate": progress.rate if progress else None,
+        "invest_elapsed": progress.elapsed if progress else None,
+        "invest_rag": investment_rag(fact, limits),
+        "invest_note": records.notes.get(year, ""),
+        "invest_total_plan_yuan": records.total_plan,
+        "invest_completed_total_yuan": total if records.entries else None,
+        "invest_months": rows if (months or spread) else [],
+        "funding": records.funding,
+    }
+    return payload, fact
+
+
+def investment_at(cutoff: dt.date) -> dict[int, Payload]:
+    """Every project's investment figures as of a past cut-off (briefings for an earlier
+    period): the same derivation over the approved reports of months ended by then, with the
+    plans and funding as recorded now. Five queries; nothing is stored."""
+    ids = list(Project.objects.values_list("pk", flat=True))
+    limits = Thresholds.from_settings()
+    records = _investment(ids, until=cutoff)
+    return {pk: _investment_payload(records[pk], cutoff, limits)[0] for pk in ids}
+
+
 # --- Computing rows -------------------------------------------------------------------------
 
 
@@ -264,7 +425,7 @@ class Computed:
 
 
 def _compute_projects(project_ids: Sequence[int], today: dt.date, limits: Thresholds) -> Computed:
-    """Rows of the projects and of their KPIs. Five queries (six with indicator-linked KPIs)."""
+    """Rows of the projects and of their KPIs. Nine queries (ten with indicator-linked KPIs)."""
     projects = list(
         Project.objects.filter(pk__in=list(project_ids)).values_list(
             "pk", "initiative_id", "code", "name_zh", "name_en"
@@ -274,6 +435,7 @@ def _compute_projects(project_ids: Sequence[int], today: dt.date, limits: Thresh
     milestones = _milestones(ids)
     kpis = _kpis(Q(project_id__in=ids))
     trajectories = load_trajectories(kpis)
+    investment = _investment(ids)
     facts: dict[int, list[KpiFact]] = defaultdict(list)
     result = Computed()
     for kpi in kpis:
@@ -282,11 +444,13 @@ def _compute_projects(project_ids: Sequence[int], today: dt.date, limits: Thresh
         result.kpis[kpi.pk] = _kpi_payload(kpi, fact, today, limits)
     for pk, initiative_id, code, name_zh, name_en in projects:
         mine = milestones[pk]
+        invest, invest_fact = _investment_payload(investment[pk], today, limits)
         status = project_status(
             [MilestoneFact(m.title_zh, m.due_date, m.is_open, m.title_en) for m in mine],
             facts[pk],
             today,
             limits,
+            invest_fact,
         )
         nxt = next((m for m in mine if m.is_open), None)
         result.projects[pk] = ProjectResult(
@@ -301,6 +465,7 @@ def _compute_projects(project_ids: Sequence[int], today: dt.date, limits: Thresh
                 "next_milestone_title_zh": nxt.title_zh if nxt else "",
                 "next_milestone_title_en": nxt.title_en if nxt else "",
                 "next_milestone_due": nxt.due_date if nxt else None,
+                **invest,
                 "as_of": today,
             },
             code=code,
@@ -318,6 +483,8 @@ class ProjectInput:
     name: tuple[str, str]
     status: Status
     milestones_by_state: dict[str, int]
+    invest_plan: Decimal | None = None
+    invest_completed: Decimal | None = None
 
 
 def _stored_project_inputs(initiative_ids: Sequence[int]) -> list[ProjectInput]:
@@ -328,6 +495,8 @@ def _stored_project_inputs(initiative_ids: Sequence[int]) -> list[ProjectInput]:
             (row.project.name_zh, row.project.name_en),
             Status(Rag(row.rag), tuple(Reason.from_json(r) for r in row.reasons), row.as_of),
             row.milestones_by_state,
+            row.invest_plan_yuan,
+            row.invest_completed_yuan,
         )
         for row in ProjectStatus.objects.filter(initiative_id__in=list(initiative_ids))
         .select_related("project")
@@ -337,6 +506,8 @@ def _stored_project_inputs(initiative_ids: Sequence[int]) -> list[ProjectInput]:
             "reasons",
             "as_of",
             "milestones_by_state",
+            "invest_plan_yuan",
+            "invest_completed_yuan",
             "project__name_zh",
             "project__name_en",
             "project__code",
@@ -383,9 +554,22 @@ def _compute_initiatives(
             "project_count": len(mine),
             "projects_by_rag": _count(p.status.rag for p in mine),
             "milestones_by_state": dict(milestones),
+            **_investment_sums(mine, today),
             "as_of": today,
         }
     return rows, kpi_rows
+
+
+def _investment_sums(projects: Sequence[ProjectInput], today: dt.date) -> Payload:
+    """An initiative's plan and completion of the year: sums over its projects with a plan."""
+    plans = [(p.invest_plan, p.invest_completed) for p in projects if p.invest_plan is not None]
+    if not plans:
+        return {"invest_plan_yuan": None, "invest_completed_yuan": None, "invest_month": None}
+    return {
+        "invest_plan_yuan": sum((plan for plan, _done in plans if plan), Decimal(0)),
+        "invest_completed_yuan": sum((done for _plan, done in plans if done), Decimal(0)),
+        "invest_month": due_month(today, settings.INVESTMENT_REPORT_DUE_DAY),
+    }
 
 
 # --- Storing rows and history ---------------------------------------------------------------
@@ -400,8 +584,30 @@ PROJECT_FIELDS = (
     "next_milestone_title_zh",
     "next_milestone_title_en",
     "next_milestone_due",
+    "invest_year",
+    "invest_plan_yuan",
+    "invest_completed_yuan",
+    "invest_through_month",
+    "invest_month",
+    "invest_rate",
+    "invest_elapsed",
+    "invest_rag",
+    "invest_note",
+    "invest_total_plan_yuan",
+    "invest_completed_total_yuan",
+    "invest_months",
+    "funding",
 )
-INITIATIVE_FIELDS = ("rag", "reasons", "project_count", "projects_by_rag", "milestones_by_state")
+INITIATIVE_FIELDS = (
+    "rag",
+    "reasons",
+    "project_count",
+    "projects_by_rag",
+    "milestones_by_state",
+    "invest_plan_yuan",
+    "invest_completed_yuan",
+    "invest_month",
+)
 KPI_FIELDS = (
     "initiative_id",
     "project_id",
@@ -646,7 +852,8 @@ class Affected:
 
 
 def affected_by(obj: Any) -> Affected:
-    """What a project, milestone, KPI, KPI target or value, or initiative counts for.
+    """What a project, milestone, KPI, KPI target or value, investment plan, report or funding
+    row, or initiative counts for.
 
     For a record about to be changed or deleted, call it first (and again after a change: a
     milestone or KPI may have moved to another project).
@@ -665,6 +872,13 @@ def affected_by(obj: Any) -> Affected:
     if isinstance(obj, KpiTarget | KpiValue):
         owner = Kpi.objects.filter(pk=obj.kpi_id).first()
         return affected_by(owner) if owner else Affected()
+    if isinstance(obj, InvestmentPlan | InvestmentReport | ProjectFunding):
+        return Affected({obj.project_id}, set())
+    if isinstance(obj, FundingSource):  # its names are in the projects' stored splits
+        return Affected(
+            set(ProjectFunding.objects.filter(source=obj).values_list("project_id", flat=True)),
+            set(),
+        )
     return Affected()
 
 
@@ -759,7 +973,12 @@ def recompute(*, today: dt.date | None = None) -> Snapshot:
     computed = _compute_projects(list(Project.objects.values_list("pk", flat=True)), today, limits)
     inputs = [
         ProjectInput(
-            r.payload["initiative_id"], r.name, r.status, r.payload["milestones_by_state"]
+            r.payload["initiative_id"],
+            r.name,
+            r.status,
+            r.payload["milestones_by_state"],
+            r.payload["invest_plan_yuan"],
+            r.payload["invest_completed_yuan"],
         )
         for r in sorted(computed.projects.values(), key=lambda r: r.code)
     ]

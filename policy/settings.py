@@ -311,6 +311,11 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 # Project status (RAG) thresholds, see DESIGN.md "Status (RAG) rules".
 STATUS_AMBER_MAX_OVERDUE_DAYS = env_int("STATUS_AMBER_MAX_OVERDUE_DAYS", 30)
 STATUS_AMBER_MAX_KPI_SHORTFALL = env_float("STATUS_AMBER_MAX_KPI_SHORTFALL", 0.10)
+# Investment: completion behind the elapsed share of the year by more than 10 points → amber,
+# by more than 25 → red; a month's completion is due on this day of the next month.
+STATUS_INVESTMENT_AMBER_LAG = env_float("STATUS_INVESTMENT_AMBER_LAG", 0.10)
+STATUS_INVESTMENT_RED_LAG = env_float("STATUS_INVESTMENT_RED_LAG", 0.25)
+INVESTMENT_REPORT_DUE_DAY = env_int("INVESTMENT_REPORT_DUE_DAY", 10)
 
 # Evidence uploads (milestone attachments).
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)

@@ -47,10 +47,19 @@ RAGS = (Rag.RED, Rag.AMBER, Rag.GREEN, Rag.GREY)
 class Thresholds:
     amber_max_overdue_days: int = 30
     amber_max_kpi_shortfall: float = 0.10
+    # Investment: completion behind the elapsed share of the year by more than the first →
+    # amber, by more than the second → red (fractions: 0.10 is ten percentage points).
+    investment_amber_lag: float = 0.10
+    investment_red_lag: float = 0.25
 
     @classmethod
     def from_settings(cls) -> Thresholds:
-        return cls(settings.STATUS_AMBER_MAX_OVERDUE_DAYS, settings.STATUS_AMBER_MAX_KPI_SHORTFALL)
+        return cls(
+            settings.STATUS_AMBER_MAX_OVERDUE_DAYS,
+            settings.STATUS_AMBER_MAX_KPI_SHORTFALL,
+            settings.STATUS_INVESTMENT_AMBER_LAG,
+            settings.STATUS_INVESTMENT_RED_LAG,
+        )
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,23 @@ class KpiFact:
     values: Sequence[tuple[dt.date, float]]
     baseline: tuple[dt.date, float] | None = None
     name_en: str = ""
+
+
+@dataclass(frozen=True)
+class InvestmentFact:
+    """A project's investment of the year as the rule sees it (`policy.investment.year_progress`).
+
+    `month` is the month it is judged at, `through_month` the last approved month (0: none);
+    amounts in yuan as plain decimal strings, so the reason holds them exactly.
+    """
+
+    year: int
+    month: int
+    through_month: int
+    plan: str
+    completed: str
+    rate: float
+    elapsed: float
 
 
 @dataclass(frozen=True)
@@ -170,6 +196,8 @@ def _render_reason(reason: Reason, on: dt.date) -> str:
             "target": _fmt(p["target"]),
             "pct": p["shortfall"] * 100,
         }
+    if reason.code == "investment_behind":
+        return _investment_sentence(p)
     if reason.code == "projects":
         label = _("红灯") if p["level"] == "red" else _("黄灯")
         return _("%(count)d 个项目%(label)s：%(names)s%(more)s") % {
@@ -185,6 +213,66 @@ def _render_reason(reason: Reason, on: dt.date) -> str:
     if reason.code == "not_computed":
         return _("状态尚未计算，将在下一次刷新后显示")
     return reason.code  # a code this version does not know (written by a newer one)
+
+
+def _investment_sentence(p: Mapping[str, Any]) -> str:
+    from .formatting import yuan  # formatting imports nothing of ours; kept local all the same
+
+    numbers = {
+        "year": p["year"],
+        "month": p["month"],
+        "plan": yuan(p["plan"]),
+        "completed": yuan(p["completed"]),
+        "rate": p["rate"] * 100,
+        "elapsed": p["elapsed"] * 100,
+        "lag": (p["elapsed"] - p["rate"]) * 100,
+    }
+    if not p["through_month"]:
+        return (
+            _(
+                "%(year)d 年完成投资尚未填报（年度计划 %(plan)s，应报至 %(month)d 月，"
+                "时间进度 %(elapsed).0f%%）"
+            )
+            % numbers
+        )
+    return (
+        _(
+            "截至 %(year)d 年 %(month)d 月累计完成投资 %(completed)s，为年度计划 %(plan)s 的 "
+            "%(rate).0f%%，落后时间进度（%(elapsed).0f%%）%(lag).0f 个百分点"
+        )
+        % numbers
+    )
+
+
+def investment_rag(fact: InvestmentFact | None, limits: Thresholds) -> Rag:
+    """grey — no plan or nothing due yet; green — behind the elapsed share by at most the amber
+    lag; amber — by at most the red lag; red — further behind."""
+    if fact is None:
+        return Rag.GREY
+    lag = fact.elapsed - fact.rate
+    if lag <= limits.investment_amber_lag:
+        return Rag.GREEN
+    return Rag.AMBER if lag <= limits.investment_red_lag else Rag.RED
+
+
+def _investment_reasons(
+    fact: InvestmentFact | None, limits: Thresholds
+) -> tuple[Rag, list[Reason]]:
+    if fact is None:
+        return Rag.GREEN, []  # no plan, or nothing due yet: the rule has nothing to say
+    rag = investment_rag(fact, limits)
+    if rag == Rag.GREEN:
+        return rag, []
+    params = {
+        "year": fact.year,
+        "month": fact.month,
+        "through_month": fact.through_month,
+        "plan": fact.plan,
+        "completed": fact.completed,
+        "rate": fact.rate,
+        "elapsed": fact.elapsed,
+    }
+    return rag, [Reason("investment_behind", params)]
 
 
 def _linear_projection(points: Sequence[tuple[dt.date, float]], when: dt.date) -> float:
@@ -317,14 +405,18 @@ def project_status(
     kpis: Sequence[KpiFact],
     today: dt.date,
     limits: Thresholds | None = None,
+    investment: InvestmentFact | None = None,
 ) -> Status:
-    """Status of one project from its milestones and its project-level KPIs."""
+    """Status of one project from its milestones, its project-level KPIs and its investment."""
     limits = limits or Thresholds.from_settings()
-    if not milestones and not kpis:
+    if not milestones and not kpis and investment is None:
         return Status(Rag.GREY, as_of=today)
     m_rag, m_reasons = _milestone_reasons(milestones, today, limits)
     k_rag, k_reasons = _kpi_reasons(kpis, today, limits)
-    return Status(worst_rag([m_rag, k_rag]), tuple(m_reasons + k_reasons), today)
+    i_rag, i_reasons = _investment_reasons(investment, limits)
+    return Status(
+        worst_rag([m_rag, k_rag, i_rag]), tuple(m_reasons + k_reasons + i_reasons), today
+    )
 
 
 def _projects_rag(rags: Sequence[Rag]) -> Rag:

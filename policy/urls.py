@@ -17,6 +17,11 @@ policy_patterns = [
     path("projects/<int:pk>/", dashboard.project, name="project-detail"),
     path("search/", lists.search_view, name="search"),
     path("map/", dashboard.map_view, name="map"),
+    path(
+        "investment/download.<str:fmt>",
+        overview.investment_download,
+        name="investment-download",
+    ),
     path("system/", system.system, name="system"),
     path("work/", work.my_work_view, name="my-work"),
     path("milestones/<int:pk>/", work.milestone_detail, name="milestone-detail"),
@@ -29,6 +34,16 @@ policy_patterns = [
     path("kpis/<int:pk>/report/", work.kpi_value_edit, name="kpi-value-edit"),
     path("kpi-values/<int:pk>/review/", review.kpi_value_review, name="kpi-value-review"),
     path("review/batch/", review.review_batch, name="review-batch"),
+    path(
+        "projects/<int:pk>/investment/report/",
+        work.investment_report_edit,
+        name="investment-report",
+    ),
+    path(
+        "investment-reports/<int:pk>/review/",
+        work.investment_report_review,
+        name="investment-report-review",
+    ),
     path("evidence/<int:pk>/", work.evidence_download, name="evidence-download"),
     path("healthz/", health.healthz, name="healthz"),
     path("readyz/", health.readyz, name="readyz"),

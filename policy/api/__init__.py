@@ -13,6 +13,7 @@ from ..briefings.api import router as briefings_router
 from ..notifications.api import router as notifications_router
 from .auth import API_AUTH
 from .errors import ShapedNinjaAPI, install_error_handlers
+from .investment import router as investment_router
 from .parser import StrictParser
 from .program import router as program_router
 from .throttling import WriteThrottle
@@ -37,6 +38,7 @@ install_error_handlers(api)
 ROUTERS = {
     "program": program_router,
     "updates": work_router,
+    "investment": investment_router,
     "briefings": briefings_router,
     "analytics": analytics_router,
     "notifications": notifications_router,

@@ -146,7 +146,8 @@ def _project_out(project: Project, row: ProjectStatus | None) -> dict[str, Any]:
         "actual_start": project.actual_start,
         "actual_end": project.actual_end,
         "planned_investment_yuan": project.planned_investment_yuan,
-        "actual_investment_yuan": project.actual_investment_yuan,
+        # The approved monthly reports' total, from the read model (the project page's figure).
+        "actual_investment_yuan": row.invest_completed_total_yuan if row else None,
         "owners": sorted(u.username for u in project.owners.all()),
         "status": _status(stored_status(row), row.revision if row else 0),
     }

@@ -100,8 +100,10 @@ class ProjectOut(Schema):
     planned_end: dt.date | None
     actual_start: dt.date | None
     actual_end: dt.date | None
-    planned_investment_yuan: Decimal | None
-    actual_investment_yuan: Decimal | None
+    planned_investment_yuan: Decimal | None = Field(description="总投资（元）")
+    actual_investment_yuan: Decimal | None = Field(
+        description="累计完成投资（元）：已审核月度填报的合计，与项目页相同；明细见 /investment"
+    )
     owners: list[str] = Field(description="项目负责人用户名")
     status: StatusOut
 

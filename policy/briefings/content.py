@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from indicators.analytics.results import PowerBriefing
 
+from ..formatting import percent, yuan
 from ..i18n import english
 from ..status import Rag
 from .selectors import BriefingFacts, InitiativeSection, KpiLine
@@ -119,6 +120,7 @@ def executive_summary(facts: BriefingFacts) -> list[str]:
         kpi = section.headline_kpi
         if kpi is not None and kpi.latest is not None:
             sentences.append(_kpi_sentence(section, kpi))
+    sentences += investment_sentences(facts)
     sentences.append(
         _(
             "外部指标 %(n)d 个序列，较上期简报有新数据的 %(new)d 个，来源过期的 %(stale)d 个；"
@@ -133,6 +135,53 @@ def executive_summary(facts: BriefingFacts) -> list[str]:
         }
     )
     return sentences
+
+
+def investment_sentences(facts: BriefingFacts) -> list[str]:
+    """The year's plan, the approved completion and the projects behind the elapsed time."""
+    inv = facts.investment
+    if inv is None or inv.programme.plan is None:
+        return []
+    p = inv.programme
+    sentences = [
+        _(
+            "本年计划投资 %(plan)s，截至 %(month)s 月已审核完成 %(completed)s，完成率 "
+            "%(rate)s，时间进度 %(elapsed)s。"
+        )
+        % {
+            "plan": yuan(p.plan),
+            "month": p.month or "—",
+            "completed": yuan(p.completed),
+            "rate": percent(p.rate),
+            "elapsed": percent(p.elapsed),
+        }
+    ]
+    if inv.behind:
+        names = _("、").join(line.name for line in inv.behind[:5])
+        sentences.append(
+            _("投资完成落后时间进度的项目 %(n)d 个：%(names)s%(more)s。")
+            % {
+                "n": len(inv.behind),
+                "names": names,
+                "more": _("等") if len(inv.behind) > 5 else "",
+            }
+        )
+    return sentences
+
+
+def _investment_figures(facts: BriefingFacts) -> dict[str, Any] | None:
+    inv = facts.investment
+    if inv is None or inv.programme.plan is None:
+        return None
+    p = inv.programme
+    return {
+        "plan_yuan": str(p.plan),
+        "completed_yuan": str(p.completed),
+        "rate": p.rate,
+        "elapsed": p.elapsed,
+        "month": p.month,
+        "behind": [line.project.code for line in inv.behind],
+    }
 
 
 def power_sentences(power: PowerBriefing) -> list[str]:
@@ -229,4 +278,5 @@ def summary_figures(facts: BriefingFacts) -> dict[str, Any]:
         "stale_indicators": sorted({i.code for i in facts.stale_indicators}),
         "stale_sources": [s.name for s in facts.stale_sources],
         "power": _power_figures(facts.power),
+        "investment": _investment_figures(facts),
     }

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from indicators.analytics.charts import briefing_bars, cost_comparison_figure
 
+from ..charts.investment import completion_bars, initiative_frame
 from ..charts.kpi import kpi_progress
 from ..charts.pages import kpi_summary, kpi_trajectory_figure, progress_frame, status_frame
 from ..charts.program import status_bars
@@ -72,6 +73,10 @@ def briefing_figures(facts: BriefingFacts) -> dict[str, go.Figure]:
             figures[f"trajectory-{code}"] = kpi_trajectory_figure(
                 kpi.series, facts.as_of, show_title=False
             )
+    if facts.investment is not None:
+        frame = initiative_frame(facts.investment.initiatives)
+        if len(frame):
+            figures["investment"] = completion_bars(frame)
     if facts.power is not None and facts.power.lines:
         # The power-cost page's comparison chart, on the briefing's figures.
         # (Cities without a figure are named in the text beside it.)
@@ -83,7 +88,13 @@ def briefing_figures(facts: BriefingFacts) -> dict[str, go.Figure]:
 
 # Heights in the PDF as a share of the web page's: a printed page has less room than a screen,
 # and the 320 px trajectory would leave each initiative's milestone tables to the next page.
-EXPORT_HEIGHT = {"status": 0.75, "progress": 0.85, "trajectory": 0.78, "power": 0.8}
+EXPORT_HEIGHT = {
+    "status": 0.75,
+    "progress": 0.85,
+    "trajectory": 0.78,
+    "power": 0.8,
+    "investment": 0.8,
+}
 
 
 def export_figures(figures: dict[str, go.Figure]) -> dict[str, str]:
@@ -123,6 +134,7 @@ def briefing_context(facts: BriefingFacts, *, issued_on: dt.date) -> dict[str, A
         "sections": [_section(s, charts) for s in facts.initiatives],
         "late_days": settings.STATUS_AMBER_MAX_OVERDUE_DAYS,
         "power_chart": charts.get("power"),
+        "investment_chart": charts.get("investment"),
         "power_sentences": content.power_sentences(facts.power) if facts.power else [],
     }
 

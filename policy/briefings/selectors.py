@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Count, F, Min, Q, QuerySet, Window
 from django.db.models.expressions import RawSQL
@@ -39,6 +41,7 @@ from indicators.selectors import (
     with_flags,
 )
 
+from ..investment import due_month
 from ..models import (
     Initiative,
     InitiativeStatus,
@@ -55,6 +58,14 @@ from ..models import (
 from ..permissions import Scope, scoped_reader, user_scope
 from ..readmodel import Trajectory, change_status, load_trajectories
 from ..selectors.dashboard import KpiSeries, kpi_series
+from ..selectors.investment import (
+    InvestmentFigures,
+    ProjectInvestmentLine,
+    initiative_investment,
+    initiative_sums,
+    investment_lines,
+    program_investment,
+)
 from ..status import Rag, Reason, Status, target_progress
 from ..types import AnyUser, User
 from .models import Briefing, BriefingKind, BriefingStatus, BriefingSubscription
@@ -250,6 +261,15 @@ class ColourChange:
 
 
 @dataclass
+class InvestmentFacts:
+    """The year's investment as of the cut-off: programme, initiatives, the projects behind."""
+
+    programme: InvestmentFigures
+    initiatives: list[tuple[str, InvestmentFigures]]
+    behind: list[ProjectInvestmentLine]  # amber or red by the investment rule, worst first
+
+
+@dataclass
 class BriefingFacts:
     period: BriefingPeriod
     as_of: dt.date
@@ -260,6 +280,7 @@ class BriefingFacts:
     changes_since: dt.date | None = None  # the previous briefing period's cut-off
     colour_changes: list[ColourChange] = field(default_factory=list)
     power: PowerBriefing | None = None  # the monthly compute–power section
+    investment: InvestmentFacts | None = None
 
     @property
     def stale_indicators(self) -> list[IndicatorLine]:
@@ -689,7 +710,27 @@ def briefing_facts(period: BriefingPeriod) -> BriefingFacts:
         changes_since=previous_end,
         colour_changes=_colour_changes(previous_end, as_of),
         power=power,
+        investment=_investment_facts(initiatives, as_of),
     )
+
+
+def _investment_facts(initiatives: Sequence[Initiative], as_of: dt.date) -> InvestmentFacts:
+    """Stored rows when the cut-off is their day (the usual case: a briefing of the current
+    period), else derived as of the cut-off (`investment_lines(cutoff=...)`)."""
+    rows = [_row(i) for i in initiatives]
+    current = all(row is None or row.as_of <= as_of for row in rows)
+    lines = investment_lines(BRIEFING_READER, cutoff=as_of)
+    if current:
+        parts = {i.pk: initiative_investment(_row(i)) for i in initiatives}
+    else:
+        parts = initiative_sums(lines, due_month(as_of, settings.INVESTMENT_REPORT_DUE_DAY))
+    named = [(i.display_name(), parts.get(i.pk, InvestmentFigures())) for i in initiatives]
+    order = {Rag.RED: 0, Rag.AMBER: 1}
+    behind = sorted(
+        (line for line in lines if line.figures.rag in order),
+        key=lambda line: (order[Rag(line.figures.rag)], line.figures.rate or 0),
+    )
+    return InvestmentFacts(program_investment([f for _, f in named]), named, behind)
 
 
 def _row(initiative: Initiative) -> InitiativeStatus | None:

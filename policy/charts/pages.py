@@ -28,7 +28,17 @@ from ..selectors.dashboard import (
     Overview,
     ProjectRow,
 )
+from ..selectors.investment import InvestmentFigures
 from ..status import RAG_ORDER, target_progress
+from .investment import (
+    completion_bars,
+    funding_bars,
+    funding_frame,
+    initiative_frame,
+    investment_months,
+    month_frame,
+    months_summary,
+)
 from .kpi import kpi_progress, kpi_trajectory
 from .maps import hubs_map, prefecture_choropleth
 from .program import milestone_completion, milestone_gantt, status_bars
@@ -182,8 +192,12 @@ def map_frames(data: MapData, metric: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows = []
     for p in data.prefectures:
         if metric == "investment":
-            value = p.investment_yuan / 1e8 if p.investment_yuan is not None else None
-            label = yuan(p.investment_yuan) if p.investment_yuan is not None else None
+            done = p.invest_completed_yuan
+            value = float(done) / 1e8 if done is not None else None
+            label = yuan(done) if done is not None else None
+        elif metric == "invest_rate":
+            value = p.invest_rate
+            label = f"{number(value, 0)}%" if value is not None else None
         elif metric == "progress":
             value = p.progress
             label = f"{number(p.progress, 0)}%" if p.progress is not None else None
@@ -202,8 +216,14 @@ def map_frames(data: MapData, metric: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         if lon is None or lat is None:
             continue
         progress = f"{number(r.progress, 0)}%" if r.progress is not None else "—"
+        invest = ""
+        if r.investment.rate is not None:
+            invest = "<br>" + _("本年完成投资 %(done)s，完成率 %(rate)s%%") % {
+                "done": yuan(r.investment.completed or 0),
+                "rate": number(r.investment.rate * 100, 0),
+            }
         hover = (
-            f"<b>{r.name}</b><br>{r.region_name} · {_('进度')} {progress}"
+            f"<b>{r.name}</b><br>{r.region_name} · {_('进度')} {progress}{invest}"
             f"<br>{r.status.explanation}"
         )
         points.append(
@@ -291,6 +311,16 @@ def overview_charts(overview: Overview) -> list[dict[str, Any]]:
             milestone_completion,
         ),
     ]
+    invest = initiative_frame([(c.name, c.investment) for c in overview.cards])
+    if len(invest):
+        charts.append(
+            memo_chart(
+                "fig-investment",
+                _("各任务方向本年投资完成率与时间进度"),
+                invest,
+                completion_bars,
+            )
+        )
     progress = progress_frame(overview.headline_kpis)
     if len(progress):
         charts.append(
@@ -394,3 +424,22 @@ def location_chart(row: ProjectRow) -> dict[str, Any] | None:
     )
     fig.update_layout(height=300)
     return chart("fig-location", _("项目位置"), fig)
+
+
+def project_investment_charts(figures: InvestmentFigures) -> dict[str, dict[str, Any] | None]:
+    """The project page's (and briefing's) two charts, None where there is nothing to draw."""
+    months = month_frame(figures)
+    funding = funding_frame(figures)
+    return {
+        "months": chart(
+            "fig-investment-months",
+            _("%(year)s 年月度投资：计划与完成") % {"year": figures.year},
+            investment_months(months, year=figures.year),
+            summary=months_summary(figures),
+        )
+        if len(months)
+        else None,
+        "funding": chart("fig-funding", _("资金来源：计划与到位"), funding_bars(funding))
+        if len(funding)
+        else None,
+    }

@@ -4,6 +4,14 @@ The briefings' models are in policy/briefings/models.py (same `policy` app label
 """
 
 from .api import ApiToken
+from .investment import (
+    AmountUnit,
+    FundingSource,
+    InvestmentEntry,
+    InvestmentPlan,
+    InvestmentReport,
+    ProjectFunding,
+)
 from .kpi import Kpi, KpiDirection, KpiFrequency, KpiTarget, KpiValue, ReviewState
 from .milestone import Milestone, MilestoneStatus
 from .program import Initiative, Membership, Project, ProjectPhase, Role
@@ -19,10 +27,15 @@ from .submission import (
 from .system import WorkerPing
 
 __all__ = [
+    "AmountUnit",
     "ApiToken",
     "Evidence",
+    "FundingSource",
     "Initiative",
     "InitiativeStatus",
+    "InvestmentEntry",
+    "InvestmentPlan",
+    "InvestmentReport",
     "Kpi",
     "KpiDirection",
     "KpiFrequency",
@@ -35,6 +48,7 @@ __all__ = [
     "MilestoneUpdate",
     "PrivateMediaStorage",
     "Project",
+    "ProjectFunding",
     "ProjectPhase",
     "ProjectStatus",
     "Region",

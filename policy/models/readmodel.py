@@ -39,6 +39,31 @@ class ProjectStatus(models.Model):
     next_milestone_title_zh = models.CharField(max_length=200, blank=True)
     next_milestone_title_en = models.CharField(max_length=250, blank=True)
     next_milestone_due = models.DateField(null=True)
+    # Investment of the as-of year from approved reports (policy.investment), in yuan.
+    invest_year = models.PositiveSmallIntegerField(_("投资年度"), null=True)
+    invest_plan_yuan = models.DecimalField(
+        _("年度计划投资（元）"), max_digits=18, decimal_places=2, null=True
+    )
+    invest_completed_yuan = models.DecimalField(
+        _("年度累计完成投资（元）"), max_digits=18, decimal_places=2, null=True
+    )
+    invest_through_month = models.PositiveSmallIntegerField(_("已审核填报至（月）"), null=True)
+    invest_month = models.PositiveSmallIntegerField(_("考核月份"), null=True)
+    invest_rate = models.FloatField(_("年度投资完成率"), null=True)
+    invest_elapsed = models.FloatField(_("时间进度"), null=True)
+    # The investment rule's own colour (grey: no plan or nothing due), for sorting and maps.
+    invest_rag = models.CharField(_("投资状态"), max_length=5, choices=Rag.choices, default="grey")
+    invest_note = models.CharField(_("投资数据说明"), max_length=300, blank=True)
+    invest_total_plan_yuan = models.DecimalField(
+        _("总投资（元）"), max_digits=18, decimal_places=2, null=True
+    )
+    invest_completed_total_yuan = models.DecimalField(
+        _("累计完成投资（元）"), max_digits=18, decimal_places=2, null=True
+    )
+    # [{"month", "monthly", "cumulative", "plan_cumulative", "covers"}] of the as-of year.
+    invest_months = models.JSONField(_("月度投资"), default=list)
+    # [{"code", "name_zh", "name_en", "planned", "arrived"}] by source order.
+    funding = models.JSONField(_("资金来源"), default=list)
     as_of = models.DateField(_("计算日期"))
     revision = models.PositiveIntegerField(_("修订号"), default=1)
     computed_at = models.DateTimeField(_("计算时间"))
@@ -67,6 +92,14 @@ class InitiativeStatus(models.Model):
     project_count = models.PositiveIntegerField(_("项目数"), default=0)
     projects_by_rag = models.JSONField(_("项目状态分布"), default=dict)
     milestones_by_state = models.JSONField(_("里程碑分布"), default=dict)
+    # Sums over the projects with a plan for the as-of year (yuan), judged at `invest_month`.
+    invest_plan_yuan = models.DecimalField(
+        _("年度计划投资（元）"), max_digits=18, decimal_places=2, null=True
+    )
+    invest_completed_yuan = models.DecimalField(
+        _("年度累计完成投资（元）"), max_digits=18, decimal_places=2, null=True
+    )
+    invest_month = models.PositiveSmallIntegerField(_("考核月份"), null=True)
     as_of = models.DateField(_("计算日期"))
     revision = models.PositiveIntegerField(_("修订号"), default=1)
     computed_at = models.DateTimeField(_("计算时间"))
@@ -77,6 +110,17 @@ class InitiativeStatus(models.Model):
 
     def __str__(self) -> str:
         return f"{self.initiative_id}: {self.rag} ({self.as_of})"
+
+    @property
+    def invest_rate(self) -> float | None:
+        """Completion of the projects' year plans (their sums), as a fraction."""
+        if not self.invest_plan_yuan or self.invest_completed_yuan is None:
+            return None
+        return float(self.invest_completed_yuan / self.invest_plan_yuan)
+
+    @property
+    def invest_elapsed(self) -> float | None:
+        return self.invest_month / 12 if self.invest_month is not None else None
 
 
 class KpiStatus(models.Model):

@@ -14,6 +14,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q
@@ -44,6 +45,14 @@ from ..permissions import user_scope
 from ..readmodel import Trajectory, change_status, load_trajectories, row_projection
 from ..status import RAG_ORDER, Projection, Rag, Status
 from ..types import AnyUser
+from .investment import (
+    InvestmentFigures,
+    ReportRow,
+    initiative_investment,
+    investment_reports,
+    program_investment,
+    project_investment,
+)
 from .program import (
     initiative_status_row,
     is_stale,
@@ -181,6 +190,7 @@ class ProjectRow:
     # Submitted, not yet approved items; the figures above stay the approved ones.
     pending: PendingSummary = field(default_factory=PendingSummary)
     revision: int = 0
+    investment: InvestmentFigures = field(default_factory=InvestmentFigures)
 
     @property
     def as_of(self) -> dt.date | None:
@@ -211,6 +221,7 @@ def project_row(project: Project, owners: list[str] | None = None) -> ProjectRow
         owners=owners or [],
         region_name=project.region.display_name() if project.region else "",
         revision=row.revision if row else 0,
+        investment=project_investment(row),
     )
 
 
@@ -331,6 +342,7 @@ class InitiativeCard:
     project_count: int
     projects_by_rag: dict[str, int]
     milestones_by_state: dict[str, int]
+    investment: InvestmentFigures = field(default_factory=InvestmentFigures)
 
 
 @dataclass
@@ -341,6 +353,7 @@ class Overview:
     milestones_by_state: dict[str, int]
     headline_kpis: list[KpiSeries]
     stale: bool = False  # computed for an earlier day than today
+    investment: InvestmentFigures = field(default_factory=InvestmentFigures)
 
 
 def _card(initiative: Initiative) -> InitiativeCard:
@@ -353,6 +366,7 @@ def _card(initiative: Initiative) -> InitiativeCard:
         project_count=row.project_count if row else 0,
         projects_by_rag=dict(row.projects_by_rag) if row else {},
         milestones_by_state=dict(row.milestones_by_state) if row else {},
+        investment=initiative_investment(row),
     )
 
 
@@ -385,6 +399,7 @@ def program_overview(user: AnyUser) -> Overview | None:
         milestones_by_state=_sum_counts(c.milestones_by_state for c in cards),
         headline_kpis=sorted(headline, key=rank),
         stale=is_stale(day),
+        investment=program_investment([c.investment for c in cards]),
     )
 
 
@@ -507,6 +522,8 @@ class ProjectDetail:
     can_review: bool = False  # the user may approve or return this project's updates
     timeline: Timeline = field(default_factory=lambda: Timeline([], None))
     stale: bool = False
+    investment_reports: list[ReportRow] = field(default_factory=list)
+    can_report_investment: bool = False
 
     @property
     def pending_milestone_ids(self) -> set[int]:
@@ -584,8 +601,8 @@ def _related_figures(project: Project) -> list[RelatedFigure]:
 
 def project_detail(user: AnyUser, pk: int) -> ProjectDetail:
     """One project: facts, owners, milestones, KPIs, stored status, related indicators, its
-    status history and what waits for review. Twelve queries (thirteen with an indicator-linked
-    KPI).
+    status history, its latest investment reports and what waits for review. Thirteen queries
+    (fourteen with an indicator-linked KPI).
 
     Raises Http404 when the user may not see the project (see `project_get`).
     """
@@ -607,12 +624,14 @@ def project_detail(user: AnyUser, pk: int) -> ProjectDetail:
         can_review=user_scope(user).can_approve_for(project.initiative_id),
         timeline=status_timeline(changes),
         stale=is_stale(status.as_of),
+        investment_reports=investment_reports(project, limit=12),
+        can_report_investment=user_scope(user).can_write_project(project),
     )
 
 
 # --- Map ------------------------------------------------------------------------------------
 
-MAP_METRICS = ("projects", "investment", "progress", "capacity")
+MAP_METRICS = ("projects", "investment", "invest_rate", "progress", "capacity")
 
 
 @dataclass
@@ -620,9 +639,18 @@ class PrefectureFigures:
     adcode: str
     name: str
     projects: int
-    investment_yuan: float | None
+    investment_yuan: float | None  # planned investment (总投资) of its projects
     progress: float | None
     capacity_p: float | None
+    # This year's plan and approved completion of its projects with a plan (stored rows).
+    invest_plan_yuan: Decimal | None = None
+    invest_completed_yuan: Decimal | None = None
+
+    @property
+    def invest_rate(self) -> float | None:
+        if not self.invest_plan_yuan or self.invest_completed_yuan is None:
+            return None
+        return float(self.invest_completed_yuan / self.invest_plan_yuan) * 100
 
 
 @dataclass
@@ -660,6 +688,7 @@ def map_data(user: AnyUser) -> MapData:
         invest = [float(r.project.planned_investment_yuan or 0) for r in mine]
         progress = [r.progress for r in mine if r.progress is not None]
         caps = [capacity[r.project.pk] for r in mine if r.project.pk in capacity]
+        planned = [r.investment for r in mine if r.investment.plan is not None]
         figures.append(
             PrefectureFigures(
                 adcode=region.code,
@@ -668,6 +697,12 @@ def map_data(user: AnyUser) -> MapData:
                 investment_yuan=sum(invest) if mine else None,
                 progress=sum(progress) / len(progress) if progress else None,
                 capacity_p=sum(caps) if caps else None,
+                invest_plan_yuan=sum((f.plan or Decimal(0) for f in planned), Decimal(0))
+                if planned
+                else None,
+                invest_completed_yuan=sum((f.completed or Decimal(0) for f in planned), Decimal(0))
+                if planned
+                else None,
             )
         )
     clusters = list(Region.objects.filter(level=RegionLevel.CLUSTER).order_by("order", "code"))

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from ..models import (
     Evidence,
     Initiative,
+    InvestmentReport,
     Kpi,
     KpiTarget,
     KpiValue,
@@ -98,6 +99,15 @@ def kpi_value_get(user: AnyUser, pk: int) -> KpiValue:
     if row is None or not user_scope(user).can_read:
         raise Http404(_("指标填报不存在。"))
     kpi_get(user, row.kpi_id)
+    return row
+
+
+def investment_report_get(user: AnyUser, pk: int) -> InvestmentReport:
+    """A monthly investment report with its project, 404 unless the user may read it."""
+    row = InvestmentReport.objects.select_related("project").filter(pk=pk).first()
+    if row is None or not user_scope(user).can_read:
+        raise Http404(_("投资填报不存在。"))
+    row.project = project_get(user, row.project_id)
     return row
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from ..models import (
     Evidence,
+    InvestmentReport,
     Kpi,
     KpiValue,
     Milestone,
@@ -67,6 +68,8 @@ class MyWork:
     pending_updates: list[MilestoneUpdate] = field(default_factory=list)
     pending_values: list[KpiValue] = field(default_factory=list)
     due_soon_days: int = 7
+    returned_investment: list[InvestmentReport] = field(default_factory=list)
+    pending_investment: list[InvestmentReport] = field(default_factory=list)
     # The person's own submissions waiting for review, and those approved lately.
     my_pending_updates: list[MilestoneUpdate] = field(default_factory=list)
     my_pending_values: list[KpiValue] = field(default_factory=list)
@@ -195,6 +198,11 @@ def my_work(user: AnyUser, *, today: dt.date | None = None) -> MyWork:
             ).select_related("kpi", "reviewed_by")
         ),
         due_soon_days=days,
+        returned_investment=list(
+            InvestmentReport.objects.filter(
+                project_id__in=ids, state=ReviewState.RETURNED
+            ).select_related("project", "reviewed_by")
+        ),
     )
     work.kpis_to_report, work.kpis_waiting = _kpis_to_report(user, ids, today)
     _own_submissions(user, work, ids)
@@ -210,6 +218,13 @@ def my_work(user: AnyUser, *, today: dt.date | None = None) -> MyWork:
                 approvable_filter(user, "kpi__project__") | approvable_filter(user, "kpi__"),
                 state=ReviewState.SUBMITTED,
             ).select_related("kpi__project", "entered_by")
+        )
+        work.pending_investment = list(
+            InvestmentReport.objects.filter(
+                approvable_filter(user, "project__"), state=ReviewState.SUBMITTED
+            )
+            .select_related("project", "entered_by")
+            .order_by("project__code", "period_end")
         )
     return work
 
@@ -254,14 +269,15 @@ class PendingSummary:
 
     milestone_updates: int = 0
     kpi_values: int = 0
+    investment_reports: int = 0
 
     @property
     def total(self) -> int:
-        return self.milestone_updates + self.kpi_values
+        return self.milestone_updates + self.kpi_values + self.investment_reports
 
 
 def pending_by_project(project_ids: list[int]) -> dict[int, PendingSummary]:
-    """Pending (submitted, not yet approved) items per project. Two queries.
+    """Pending (submitted, not yet approved) items per project. Three queries.
 
     Dashboards keep showing approved values; this lets them add "N 项待审核" next to them.
     Projects with nothing pending are absent from the result.
@@ -280,9 +296,15 @@ def pending_by_project(project_ids: list[int]) -> dict[int, PendingSummary]:
         .annotate(n=Count("pk"))
         .values_list("kpi__project_id", "n")
     )
+    reports = dict(
+        InvestmentReport.objects.filter(project_id__in=project_ids, state=ReviewState.SUBMITTED)
+        .values_list("project_id")
+        .annotate(n=Count("pk"))
+        .values_list("project_id", "n")
+    )
     return {
-        pid: PendingSummary(updates.get(pid, 0), values.get(pid, 0))
-        for pid in set(updates) | set(values)
+        pid: PendingSummary(updates.get(pid, 0), values.get(pid, 0), reports.get(pid, 0))
+        for pid in set(updates) | set(values) | set(reports)
     }
 
 

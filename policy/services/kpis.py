@@ -78,6 +78,30 @@ def _plain(value: Decimal) -> str:
     return format(Decimal(value).normalize(), "f")
 
 
+def require_plausible(
+    value: Decimal,
+    previous: Decimal | None,
+    *,
+    confirmed: bool,
+    shown: tuple[str, str],
+    field: str = "value",
+) -> None:
+    """The tenfold rule of every reported figure: a value ten times (or a tenth of) the previous
+    period's raises NeedsConfirmation unless the person confirmed it. `shown` is the value and
+    the previous one as the message writes them (with their unit)."""
+    if confirmed or previous is None or not is_implausible_jump(value, previous):
+        return
+    message = _(
+        "数值 %(value)s 是上一期 %(previous)s 的十倍以上（或十分之一以下），%(hint)s，"
+        "请核对单位（如万与亿、P 与 T）；确认无误请勾选“确认数值无误”后再提交。"
+    ) % {
+        "value": shown[0],
+        "previous": shown[1],
+        "hint": unit_hint(float(value) / float(previous)),
+    }
+    raise NeedsConfirmation(message, fields={field: [message]})
+
+
 def _check_jump(kpi: Kpi, value: Decimal, period_end: dt.date, confirmed: bool) -> None:
     """The data-quality rules of the ingestion at owner entry: the jump rule against the
     previous period and the KPI's plausible range. Either asks for confirmation."""

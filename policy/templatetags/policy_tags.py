@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from ..formatting import number, signed, yuan
+from ..formatting import number, percent, signed, yuan
 from ..selectors.dashboard import KpiSeries
 from ..status import RAG_ORDER, Rag
 
@@ -23,6 +23,7 @@ register = template.Library()
 register.filter(yuan)
 register.filter(number)
 register.filter(signed)
+register.filter(percent)
 
 
 @register.simple_tag

@@ -10,7 +10,14 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from ..charts.pages import chart, gantt_chart, kpi_charts, location_chart, map_figures
+from ..charts.pages import (
+    chart,
+    gantt_chart,
+    kpi_charts,
+    location_chart,
+    map_figures,
+    project_investment_charts,
+)
 from ..models import Initiative
 from ..permissions import require_read
 from ..revision import cached_body
@@ -77,6 +84,7 @@ def project(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "kpi_charts": kpi_charts(detail.kpis, detail.today),
         "gantt": gantt_chart([row], row.milestones, detail.today),
         "location": location_chart(row),
+        "investment_charts": project_investment_charts(row.investment),
         "history_rows": project_history(request.user, row.project),
     }
     return render(request, "policy/project_detail.html", context)
@@ -85,7 +93,8 @@ def project(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def metric_labels() -> dict[str, str]:
     return {
         "projects": _("项目数"),
-        "investment": _("计划投资（亿元）"),
+        "investment": _("本年完成投资（亿元）"),
+        "invest_rate": _("本年投资完成率（%）"),
         "progress": _("平均进度（%）"),
         "capacity": _("项目算力（P）"),
     }

@@ -7,6 +7,7 @@ messages next to the fields (HTTP 200).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -18,23 +19,39 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ..downloads import private_file_response
 from ..exceptions import ConflictError, PermissionDeniedError, PolicyError
-from ..forms import KpiValueForm, MilestoneProgressForm, apply_service_errors
+from ..forms import (
+    InvestmentReportForm,
+    KpiValueForm,
+    MilestoneProgressForm,
+    ReviewForm,
+    apply_service_errors,
+)
+from ..investment import from_yuan
 from ..models import Milestone, MilestoneUpdate
 from ..permissions import require_read, user_scope
 from ..selectors.history import milestone_history
+from ..selectors.investment import investment_reports
 from ..selectors.records import (
     evidence_get,
+    investment_report_get,
     kpi_get,
     milestone_get,
+    project_get,
 )
 from ..selectors.work import kpi_values_recent, milestone_page, my_work
+from ..services.investment import (
+    investment_report_approve,
+    investment_report_record,
+    investment_report_return,
+)
 from ..services.kpis import (
     NeedsConfirmation,
     kpi_value_record,
@@ -244,3 +261,102 @@ def evidence_download(request: AuthenticatedRequest, pk: int) -> HttpResponseBas
         content_type=evidence.content_type,
         missing=_("该佐证材料的文件不在存储中。"),
     )
+
+
+def _report_initial(project_id: int, period: str, rows: list[Any]) -> dict[str, Any]:
+    existing = next((r.report for r in rows if r.period == period), None)
+    initial: dict[str, Any] = {"period": period, "version": existing and existing.version}
+    if existing:
+        initial.update(
+            entered_as=existing.entered_as,
+            unit=existing.entered_unit,
+            amount=from_yuan(existing.amount_yuan, existing.entered_unit),
+            comment=existing.comment,
+        )
+    return initial
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def investment_report_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Report a project's completed investment for a month (default: the last month)."""
+    project = project_get(request.user, pk, write=True)
+    today = timezone.localdate()
+    last_month = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    period = (request.POST.get("period") or request.GET.get("period") or last_month).strip()
+    recent = investment_reports(project)
+    needs_confirm = False
+    if request.method == "POST":
+        form = InvestmentReportForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                row = investment_report_record(
+                    actor=request.user,
+                    project_id=project.pk,
+                    period=data["period"],
+                    amount=data["amount"],
+                    unit=data["unit"],
+                    entered_as=data["entered_as"],
+                    comment=data["comment"],
+                    expected_version=data["version"],
+                    confirm_jump=data["confirm_jump"],
+                )
+            except PermissionDeniedError as exc:
+                raise _forbidden(exc) from exc
+            except PolicyError as exc:
+                needs_confirm = isinstance(exc, NeedsConfirmation)
+                apply_service_errors(form, exc)
+            else:
+                if row.state == "approved":
+                    messages.success(request, _("已保存（牵头部门直接填报，已记入变更记录）。"))
+                else:
+                    messages.success(
+                        request, _("已提交，等待牵头部门审核；审核通过前总览仍显示原数据。")
+                    )
+                return redirect(
+                    reverse("policy:project-detail", args=[project.pk]) + "#investment"
+                )
+    else:
+        form = InvestmentReportForm(initial=_report_initial(project.pk, period, recent))
+    context = {
+        "form": form,
+        "project": project,
+        "recent": recent,
+        "needs_confirm": needs_confirm,
+        "can_review": user_scope(request.user).can_approve_for(project.initiative_id),
+        "review_form": ReviewForm(),
+    }
+    return render(request, "policy/work/investment_form.html", context)
+
+
+@login_required
+@require_POST
+def investment_report_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A lead approves a submitted investment report or returns it with a reason."""
+    row = investment_report_get(request.user, pk)
+    form = ReviewForm(request.POST)
+    back = redirect("policy:investment-report", pk=row.project_id)
+    if not form.is_valid():
+        messages.error(request, _("请选择审核结果。"))
+        return back
+    version = form.cleaned_data["version"]
+    try:
+        if form.cleaned_data["decision"] == ReviewForm.APPROVE:
+            investment_report_approve(
+                actor=request.user, report_id=row.pk, expected_version=version
+            )
+            messages.success(request, _("已审核通过。"))
+        else:
+            investment_report_return(
+                actor=request.user,
+                report_id=row.pk,
+                reason=form.cleaned_data["reason"],
+                expected_version=version,
+            )
+            messages.success(request, _("已退回。"))
+    except PermissionDeniedError as exc:
+        raise _forbidden(exc) from exc
+    except PolicyError as exc:
+        messages.error(request, exc.message)
+    return back

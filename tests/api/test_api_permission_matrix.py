@@ -32,11 +32,14 @@ from indicators.models import Indicator, IngestionRun, Observation, RunStatus
 from policy.api import api
 from policy.briefings.models import Briefing
 from policy.models import (
+    InvestmentPlan,
+    InvestmentReport,
     Kpi,
     KpiValue,
     Milestone,
     MilestoneUpdate,
     Project,
+    ProjectFunding,
     Region,
     ReviewState,
 )
@@ -52,6 +55,7 @@ MODES = ("token", "session")
 EVERY_ROLE = frozenset({"official", "owner", "owner2", "lead", "lead2", "admin"})
 PROJECT_WRITERS = frozenset({"owner", "lead", "admin"})
 APPROVERS = frozenset({"lead", "admin"})
+YEAR = timezone.localdate().year
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 
@@ -80,6 +84,7 @@ class World:
     briefing: Briefing
     indicator: Indicator
     scenario: PowerScenario  # a saved power-cost what-if (the demo's power figures are in)
+    report: InvestmentReport  # January's completed investment, submitted by the owner
 
 
 @dataclass(frozen=True)
@@ -223,6 +228,57 @@ MATRIX: dict[str, Op] = {
         bad_body={"expected_version": 1},  # no reason
         stale=lambda w: {"reason": "口径不一致", "expected_version": w.value.version + 5},
     ),
+    "get_project_investment": Op(
+        url=lambda w: f"/api/v1/projects/{w.project.pk}/investment",
+        missing=lambda w: "/api/v1/projects/987654/investment",
+    ),
+    "submit_investment_report": Op(
+        url=lambda w: f"/api/v1/projects/{w.project.pk}/investment/reports",
+        allowed=PROJECT_WRITERS,
+        body=lambda w: {"period": f"{YEAR}-02", "amount": 300, "unit": "wan"},
+        missing=lambda w: "/api/v1/projects/987654/investment/reports",
+        bad_body={"period": "二月", "amount": "很多", "unit": "元"},
+        # January's row exists (version 1): revising it with version None is a stale write.
+        stale=lambda w: {"period": f"{YEAR}-01", "amount": 120, "expected_version": None},
+    ),
+    "approve_investment_report": Op(
+        url=lambda w: f"/api/v1/investment-reports/{w.report.pk}/approve",
+        allowed=APPROVERS,
+        body=lambda w: {"expected_version": w.report.version},
+        missing=lambda w: "/api/v1/investment-reports/987654/approve",
+        bad_body={"expected_version": "latest"},
+        stale=lambda w: {"expected_version": w.report.version + 5},
+    ),
+    "return_investment_report": Op(
+        url=lambda w: f"/api/v1/investment-reports/{w.report.pk}/return",
+        allowed=APPROVERS,
+        body=lambda w: {"reason": "请附统计报表", "expected_version": w.report.version},
+        missing=lambda w: "/api/v1/investment-reports/987654/return",
+        bad_body={"expected_version": 1},  # no reason
+        stale=lambda w: {"reason": "请附统计报表", "expected_version": w.report.version + 5},
+    ),
+    "set_investment_plan": Op(
+        url=lambda w: f"/api/v1/projects/{w.project.pk}/investment/plans",
+        allowed=APPROVERS,
+        body=lambda w: {"year": YEAR + 1, "amount": 2000},
+        missing=lambda w: "/api/v1/projects/987654/investment/plans",
+        bad_body={"year": "明年", "amount": -1},
+        # This year's plan exists (version 1): setting it with version None is stale.
+        stale=lambda w: {"year": YEAR, "amount": 900, "expected_version": None},
+    ),
+    "set_project_funding": Op(
+        url=lambda w: f"/api/v1/projects/{w.project.pk}/investment/funding",
+        allowed=APPROVERS,
+        body=lambda w: {"source": "ultra-long-bonds", "planned": 500, "arrived": 120},
+        missing=lambda w: "/api/v1/projects/987654/investment/funding",
+        bad_body={"source": "国债", "planned": "很多"},
+        stale=lambda w: {
+            "source": "special-bonds",
+            "planned": 1,
+            "arrived": 1,
+            "expected_version": None,
+        },
+    ),
 }
 
 
@@ -238,6 +294,11 @@ def world(
     outsider: Any,
     milestone: Milestone,
 ) -> World:
+    from policy.services.investment import (
+        funding_set,
+        investment_plan_set,
+        investment_report_record,
+    )
     from policy.services.kpis import kpi_value_record
     from policy.services.milestones import milestone_record_progress
 
@@ -293,6 +354,17 @@ def world(
         "lead2": other_lead,
         "admin": admin_user,
     }
+    investment_plan_set(actor=lead, project_id=project.pk, year=YEAR, amount=Decimal(1000))
+    funding_set(
+        actor=lead,
+        project_id=project.pk,
+        source_code="special-bonds",
+        planned=Decimal(400),
+        arrived=Decimal(100),
+    )
+    report = investment_report_record(
+        actor=owner, project_id=project.pk, period=f"{YEAR}-01", amount=Decimal(100)
+    )
     assert submitted.update is not None
     assert value.state == ReviewState.SUBMITTED
     notification_send(recipients=users.values(), kind="overdue", title="逾期提醒")
@@ -306,6 +378,7 @@ def world(
         briefing=briefing,
         indicator=indicator,
         scenario=scenario,
+        report=report,
     )
 
 
@@ -354,6 +427,10 @@ def fingerprint() -> tuple[Any, ...]:
         Milestone.history.count(),
         KpiValue.history.count(),
         list(Notification.objects.order_by("pk").values_list("pk", "read_at")),
+        list(InvestmentReport.objects.order_by("pk").values()),
+        list(InvestmentPlan.objects.order_by("pk").values()),
+        list(ProjectFunding.objects.order_by("pk").values()),
+        InvestmentReport.history.count(),
     )
 
 

@@ -90,7 +90,7 @@ def test_choosing_a_map_metric_recolours_the_map(demo: Any) -> None:
     page.select_option("#metric", "investment")
     page.wait_for_url("**/map/?metric=investment")
     render_all_charts(page)
-    assert "计划投资" in page.locator(".chart-block figcaption").first.inner_text()
+    assert "本年完成投资" in page.locator(".chart-block figcaption").first.inner_text()
 
 
 def test_the_project_table_sorts_by_progress(demo: Any) -> None:

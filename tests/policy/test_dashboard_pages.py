@@ -317,7 +317,8 @@ def test_map_draws_21_prefectures_with_project_points_and_the_national_clusters(
     ("metric", "label"),
     [
         ("projects", "项目数"),
-        ("investment", "计划投资（亿元）"),
+        ("investment", "本年完成投资（亿元）"),
+        ("invest_rate", "本年投资完成率（%）"),
         ("progress", "平均进度（%）"),
         ("capacity", "项目算力（P）"),
     ],

@@ -125,16 +125,18 @@ PAGES = {
 # Overview: initiatives with their status rows 1, headline KPIs with theirs 1, changes 2,
 # last briefing 1, key indicator figures 2.
 # Initiative: the initiative for its title and 404 (body cached) 1, then the initiative with
-# its row 1, projects with theirs 1, owners 1, milestones 1, pending counts 2, KPIs with their
-# rows 1, targets 1, values 1, status history 1.
-# Project: the project 1 and its row 1, owners 1, milestones 1, pending counts 2 and pending
-# updates 1, KPIs 1, targets 1, values 1, related indicators 1, status history 1, plus the
-# change history 6 (its evidence prefetch runs because submissions exist).
+# its row 1, projects with theirs 1, owners 1, milestones 1, pending counts 3 (milestone
+# updates, KPI values, investment reports), KPIs with their rows 1, targets 1, values 1,
+# status history 1. (Investment figures are on the stored rows already read.)
+# Project: the project 1 and its row 1, owners 1, milestones 1, pending counts 3 and pending
+# updates 1, KPIs 1, targets 1, values 1, related indicators 1, status history 1, latest
+# investment reports 1, plus the change history 6 (its evidence prefetch runs because
+# submissions exist).
 # Map: prefectures 1, projects with their rows 1, capacity from the KPI rows 1, clusters 1.
 EXPECTED = {
     "overview": 5 + 2 + 2 + 1 + 2,
-    "initiative": 5 + 1 + 10,
-    "project": 5 + 12 + 6,
+    "initiative": 5 + 1 + 11,
+    "project": 5 + 14 + 6,
     "map": 5 + 4,
 }
 

@@ -63,7 +63,7 @@ def test_the_initiative_table_counts_pending_items_next_to_approved_progress(
     kpi_value_record(actor=owner, kpi_id=kpi.pk, period="2025", value=Decimal(12))
     row = project_row(html(official_client, url), "测试智算中心")
     assert "2 项待审核" in row
-    assert "里程碑更新 1 项、指标填报 1 项待审核" in row
+    assert "里程碑更新 1 项、指标填报 1 项、投资填报 0 项待审核" in row
     assert "40%" in row  # the approved progress, not the proposed 90 %
     assert f'href="/projects/{project.pk}/#pending"' in row
 

@@ -1,7 +1,8 @@
 """The stored read model always equals a from-scratch recompute (hypothesis, stateful).
 
-Random sequences of the real services — owners submit milestone progress and KPI values,
-leads approve, return and edit directly, an admin changes a target (through the admin's own
+Random sequences of the real services — owners submit milestone progress, KPI values and
+monthly investment, leads approve, return and edit directly and set investment plans, an
+admin changes a target (through the admin's own
 refresh hooks), an ingestion run feeds a KPI that follows an indicator, and the calendar moves
 on (the nightly job runs) — and after every step every stored row (projects, initiatives,
 KPIs) must equal what `policy.readmodel.recompute` computes from the records alone. A step a
@@ -33,6 +34,7 @@ from indicators.services import IngestRequest, ingest
 from policy.exceptions import PolicyError
 from policy.models import (
     Initiative,
+    InvestmentReport,
     Kpi,
     KpiTarget,
     KpiValue,
@@ -52,6 +54,12 @@ from policy.readmodel import (
     refresh_affected,
     status_refresh_stale_task,
     stored,
+)
+from policy.services.investment import (
+    investment_plan_set,
+    investment_report_approve,
+    investment_report_record,
+    investment_report_return,
 )
 from policy.services.kpis import kpi_value_approve, kpi_value_record, kpi_value_return
 from policy.services.milestones import (
@@ -229,6 +237,53 @@ class ReadModelMachine(RuleBasedStateMachine):
                 kpi_value_return(actor=lead, value_id=row.pk, reason="口径不一致")
         except PolicyError:
             pass
+
+    @rule(
+        p=st.integers(0, 2),
+        month=st.integers(1, 6),
+        kind=st.sampled_from(["monthly", "cumulative"]),
+        amount=st.integers(0, 3000),
+        by_lead=st.booleans(),
+    )
+    def someone_reports_investment(
+        self, p: int, month: int, kind: str, amount: int, by_lead: bool
+    ) -> None:
+        project = self.w["projects"][p]
+        actor = self._lead_of(project.initiative_id) if by_lead else self.w["owner"]
+        row = InvestmentReport.objects.filter(project=project, month=month, year=2026).first()
+        with contextlib.suppress(PolicyError):
+            investment_report_record(
+                actor=actor,
+                project_id=project.pk,
+                period=f"2026-{month:02d}",
+                amount=Decimal(amount),
+                entered_as=kind,
+                expected_version=row.version if row else None,
+                confirm_jump=True,
+            )
+
+    @rule(approve=st.booleans())
+    def lead_reviews_investment(self, approve: bool) -> None:
+        row = InvestmentReport.objects.filter(state=ReviewState.SUBMITTED).order_by("pk").first()
+        if row is None:
+            return
+        lead = self._lead_of(row.project.initiative_id)
+        with contextlib.suppress(PolicyError):
+            if approve:
+                investment_report_approve(actor=lead, report_id=row.pk)
+            else:
+                investment_report_return(actor=lead, report_id=row.pk, reason="请附报表")
+
+    @rule(p=st.integers(0, 2), amount=st.integers(0, 20000))
+    def lead_sets_a_plan(self, p: int, amount: int) -> None:
+        project = self.w["projects"][p]
+        with contextlib.suppress(PolicyError):
+            investment_plan_set(
+                actor=self._lead_of(project.initiative_id),
+                project_id=project.pk,
+                year=2026,
+                amount=Decimal(amount),
+            )
 
     @rule(k=st.integers(0, 1), value=st.integers(1, 400))
     def admin_changes_a_target(self, k: int, value: int) -> None:

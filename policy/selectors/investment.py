@@ -1,0 +1,304 @@
+"""Investment as pages, charts, the API, exports and briefings show it: the stored read model.
+
+Every figure here is read from `ProjectStatus` / `InitiativeStatus` (written by
+`policy.readmodel` from approved reports); nothing is derived again. The programme total is
+the sum of the initiatives' stored sums. The reports themselves (pending ones, history) are
+read for the form and the project page only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from ..i18n import english
+from ..models import (
+    InitiativeStatus,
+    InvestmentPlan,
+    InvestmentReport,
+    Project,
+    ProjectFunding,
+    ProjectStatus,
+    ReviewState,
+)
+from ..status import Rag
+
+
+def _dec(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+@dataclass(frozen=True)
+class MonthRow:
+    month: int
+    monthly: Decimal | None
+    cumulative: Decimal | None
+    plan_cumulative: Decimal | None
+    covers: int
+
+
+@dataclass(frozen=True)
+class FundingRow:
+    code: str
+    name: str
+    planned: Decimal
+    arrived: Decimal
+
+    @property
+    def arrived_share(self) -> float | None:
+        return float(self.arrived / self.planned) if self.planned else None
+
+
+@dataclass
+class InvestmentFigures:
+    """A project's (or initiative's, or the programme's) investment of the as-of year."""
+
+    year: int | None = None
+    plan: Decimal | None = None
+    completed: Decimal | None = None
+    rate: float | None = None
+    elapsed: float | None = None
+    month: int | None = None  # the month completion is judged at
+    through_month: int | None = None  # last approved month
+    rag: str = Rag.GREY
+    note: str = ""
+    total_plan: Decimal | None = None
+    completed_total: Decimal | None = None
+    months: list[MonthRow] = field(default_factory=list)
+    funding: list[FundingRow] = field(default_factory=list)
+
+    @property
+    def has_plan(self) -> bool:
+        return self.plan is not None
+
+    @property
+    def lag_points(self) -> float | None:
+        """Percentage points behind the elapsed share (negative: ahead)."""
+        if self.rate is None or self.elapsed is None:
+            return None
+        return (self.elapsed - self.rate) * 100
+
+    @property
+    def rate_percent(self) -> float | None:
+        return self.rate * 100 if self.rate is not None else None
+
+    @property
+    def elapsed_percent(self) -> float | None:
+        return self.elapsed * 100 if self.elapsed is not None else None
+
+    @property
+    def funding_planned(self) -> Decimal:
+        return sum((f.planned for f in self.funding), Decimal(0))
+
+    @property
+    def funding_arrived(self) -> Decimal:
+        return sum((f.arrived for f in self.funding), Decimal(0))
+
+
+def project_investment(row: ProjectStatus | None) -> InvestmentFigures:
+    """The stored investment of a project (no query)."""
+    if row is None:
+        return InvestmentFigures()
+    en = english()
+    return InvestmentFigures(
+        year=row.invest_year,
+        plan=row.invest_plan_yuan,
+        completed=row.invest_completed_yuan,
+        rate=row.invest_rate,
+        elapsed=row.invest_elapsed,
+        month=row.invest_month,
+        through_month=row.invest_through_month,
+        rag=row.invest_rag,
+        note=row.invest_note,
+        total_plan=row.invest_total_plan_yuan,
+        completed_total=row.invest_completed_total_yuan,
+        months=[
+            MonthRow(
+                m["month"],
+                _dec(m["monthly"]),
+                _dec(m["cumulative"]),
+                _dec(m["plan_cumulative"]),
+                m["covers"],
+            )
+            for m in row.invest_months
+        ],
+        funding=[
+            FundingRow(
+                f["code"],
+                (f["name_en"] or f["name_zh"]) if en else f["name_zh"],
+                Decimal(f["planned"]),
+                Decimal(f["arrived"]),
+            )
+            for f in row.funding
+        ],
+    )
+
+
+def initiative_investment(row: InitiativeStatus | None) -> InvestmentFigures:
+    """The stored sums of an initiative's projects with a plan for the year (no query)."""
+    if row is None or row.invest_plan_yuan is None:
+        return InvestmentFigures(year=row.as_of.year if row else None)
+    return InvestmentFigures(
+        year=row.as_of.year,
+        plan=row.invest_plan_yuan,
+        completed=row.invest_completed_yuan,
+        rate=row.invest_rate,
+        elapsed=row.invest_elapsed,
+        month=row.invest_month,
+    )
+
+
+def program_investment(parts: Sequence[InvestmentFigures]) -> InvestmentFigures:
+    """The programme: the initiatives' stored sums added up (no query)."""
+    planned = [p for p in parts if p.plan is not None]
+    if not planned:
+        return InvestmentFigures(year=next((p.year for p in parts if p.year), None))
+    plan = sum((p.plan or Decimal(0) for p in planned), Decimal(0))
+    completed = sum((p.completed or Decimal(0) for p in planned), Decimal(0))
+    month = max(p.month or 0 for p in planned)
+    return InvestmentFigures(
+        year=planned[0].year,
+        plan=plan,
+        completed=completed,
+        rate=float(completed / plan) if plan else None,
+        elapsed=month / 12 if month else None,
+        month=month or None,
+    )
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """One month's report as the form and the project page list it (latest and approved)."""
+
+    report: InvestmentReport
+    period: str
+    kind_label: str
+    amount: Decimal
+    approved_amount: Decimal | None
+    state: str
+    state_label: str
+    entered_by: str
+    review_note: str
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == ReviewState.SUBMITTED
+
+
+def investment_reports(project: Project, *, limit: int = 24) -> list[ReportRow]:
+    """The project's latest monthly reports, newest first. One query."""
+    rows = []
+    for r in (
+        InvestmentReport.objects.filter(project=project)
+        .select_related("entered_by")
+        .order_by("-period_end")[:limit]
+    ):
+        who = r.entered_by
+        rows.append(
+            ReportRow(
+                report=r,
+                period=r.period,
+                kind_label=str(r.get_entered_as_display()),
+                amount=r.amount_yuan,
+                approved_amount=r.approved_amount_yuan,
+                state=r.state,
+                state_label=str(r.get_state_display()),
+                entered_by=(who.get_full_name() or who.get_username()) if who else "",
+                review_note=r.review_note,
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class ProjectInvestmentLine:
+    """One project's stored investment of the year, for tables, exports and briefings."""
+
+    project: Project
+    name: str
+    initiative_name: str
+    figures: InvestmentFigures
+    as_of: Any  # dt.date | None: the day the row was computed for
+
+
+def investment_lines(user: Any, *, cutoff: Any = None) -> list[ProjectInvestmentLine]:
+    """Every readable project with its stored investment, by initiative and code. One query.
+
+    With a `cutoff` before the stored rows' day (a briefing for an earlier period), the
+    figures are derived as of then by `policy.readmodel.investment_at` (five more queries).
+    """
+    from ..permissions import user_scope  # permissions import the models only
+    from ..readmodel import investment_at
+
+    if not user_scope(user).can_read:
+        return []
+    projects = list(
+        Project.objects.select_related("initiative", "status_row").order_by(
+            "initiative__order", "code"
+        )
+    )
+    days = [r.as_of for r in (_status_row(p) for p in projects) if r is not None]
+    past = investment_at(cutoff) if cutoff is not None and days and cutoff < min(days) else None
+    lines = []
+    for project in projects:
+        row = _status_row(project)
+        if past is not None:
+            row = ProjectStatus(project=project, as_of=cutoff, **past[project.pk])
+        lines.append(
+            ProjectInvestmentLine(
+                project=project,
+                name=project.display_name(),
+                initiative_name=project.initiative.display_name(),
+                figures=project_investment(row),
+                as_of=row.as_of if row else None,
+            )
+        )
+    return lines
+
+
+def _status_row(project: Project) -> ProjectStatus | None:
+    try:
+        return project.status_row
+    except ProjectStatus.DoesNotExist:
+        return None
+
+
+def initiative_sums(
+    lines: Sequence[ProjectInvestmentLine], month: int | None
+) -> dict[int, InvestmentFigures]:
+    """Each initiative's sums over its projects with a plan, judged at `month` — the stored
+    initiative rows' arithmetic (`policy.readmodel._investment_sums`), for a past cut-off."""
+    groups: dict[int, list[InvestmentFigures]] = {}
+    for line in lines:
+        groups.setdefault(line.project.initiative_id, []).append(line.figures)
+    result = {}
+    for initiative_id, parts in groups.items():
+        total = program_investment(parts)
+        total.month = month if total.plan is not None else None
+        total.elapsed = month / 12 if month and total.plan is not None else None
+        result[initiative_id] = total
+    return result
+
+
+@dataclass
+class InvestmentRecordVersions:
+    """What a client needs to write plans and funding: the records and their versions."""
+
+    plans: list[dict[str, Any]]
+    funding_versions: dict[str, int]
+
+
+def investment_records(project: Project) -> InvestmentRecordVersions:
+    """The project's plans and the versions of its funding rows. Two queries."""
+    plans: list[dict[str, Any]] = [
+        dict(row)
+        for row in InvestmentPlan.objects.filter(project=project)
+        .order_by("year", "quarter")
+        .values("year", "quarter", "amount_yuan", "note", "version")
+    ]
+    versions = dict(
+        ProjectFunding.objects.filter(project=project).values_list("source__code", "version")
+    )
+    return InvestmentRecordVersions(plans, versions)
