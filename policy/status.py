@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .i18n import english
+from .units import display_unit
 
 
 # A computed status colour (DESIGN.md "Status (RAG) rules"); grey means no data yet. Members
@@ -191,7 +192,7 @@ def _render_reason(reason: Reason, on: dt.date) -> str:
         ) % {
             "name": _pick(p["name_zh"], p["name_en"]),
             "date": p["date"],
-            "unit": p["unit"],
+            "unit": display_unit(p["unit"]),
             "projected": _fmt(p["projected"]),
             "target": _fmt(p["target"]),
             "pct": p["shortfall"] * 100,

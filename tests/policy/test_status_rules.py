@@ -142,3 +142,28 @@ def test_one_red_project_of_four_makes_the_initiative_amber_and_is_named() -> No
 def test_all_green_projects_and_no_kpis_is_green() -> None:
     green = project_status([_m("B", TODAY + dt.timedelta(days=9))], [], TODAY, LIMITS)
     assert initiative_status([("x", green), ("y", green)], [], TODAY, LIMITS).rag == "green"
+
+
+def test_a_kpi_sentence_gives_its_unit_in_the_readers_language() -> None:
+    from django.utils import translation
+
+    from policy.status import Reason
+
+    reason = Reason(
+        "kpi_shortfall",
+        {
+            "name_zh": "迁入研发单位",
+            "name_en": "R&D units relocated",
+            "date": "2026-12-31",
+            "unit": "家",
+            "projected": 26.65,
+            "target": 28.0,
+            "shortfall": 0.05,
+        },
+    )
+    on = dt.date(2026, 12, 1)
+    with translation.override("zh-hans"):
+        assert "26.65 家" in reason.text(on)
+    with translation.override("en"):
+        text = reason.text(on)
+    assert "26.65 companies" in text and "家" not in text
