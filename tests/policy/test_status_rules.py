@@ -166,4 +166,5 @@ def test_a_kpi_sentence_gives_its_unit_in_the_readers_language() -> None:
         assert "26.65 家" in reason.text(on)
     with translation.override("en"):
         text = reason.text(on)
-    assert "26.65 companies" in text and "家" not in text
+    assert "26.65 companies" in text
+    assert "家" not in text
