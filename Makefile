@@ -59,6 +59,8 @@ $(DATA_DIR)/secret_key:
 	$(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 	chmod 600 $@
 
+# (defined before `run`: make expands a rule's prerequisites when it reads the rule)
+PLOTLY_BASIC := node_modules/plotly.js-basic-dist-min/plotly-basic.min.js
 run: sysdeps venv messages $(DATA_DIR)/secret_key $(PLOTLY_BASIC)
 	SECRET_KEY_FILE=$(DATA_DIR)/secret_key $(BIN)/python manage.py migrate --noinput -v0
 	SECRET_KEY_FILE=$(DATA_DIR)/secret_key $(BIN)/python manage.py seed_demo
@@ -70,7 +72,6 @@ test: sysdeps-test venv-dev messages node_modules/axe-core/axe.min.js
 
 # plotly.js's partial bundle, the one npm package the pages load (policy/staticfiles.py); without
 # npm the app serves the plotly Python package's full bundle instead, so `make run` still works.
-PLOTLY_BASIC := node_modules/plotly.js-basic-dist-min/plotly-basic.min.js
 $(PLOTLY_BASIC): package.json package-lock.json
 	@if command -v npm >/dev/null; then \
 		npm ci --omit=dev --no-audit --no-fund --loglevel=error && touch $@; \
