@@ -123,8 +123,8 @@ def executive_summary(facts: BriefingFacts) -> list[str]:
     sentences += investment_sentences(facts)
     sentences.append(
         _(
-            "外部指标 %(n)d 个序列，较上期简报有新数据的 %(new)d 个，来源过期的 %(stale)d 个；"
-            "数据来源 %(sources)d 个，过期 %(old)d 个。"
+            "外部指标 %(n)d 个序列，较上期简报有新数据的 %(new)d 个，"
+            "来源过期或数据滞后的 %(stale)d 个；数据来源 %(sources)d 个，过期 %(old)d 个。"
         )
         % {
             "n": len(facts.indicators),

@@ -26,9 +26,12 @@ from indicators.analytics.selectors import power_briefing
 from indicators.models import Confidence, Indicator, IngestionRun, Observation, Source
 from indicators.periods import (
     FREQUENCY_RANK,
+    data_overdue,
+    data_period_text,
     frequency_expression,
     frequency_of,
     frequency_sql,
+    next_period_code,
     period_label,
     time_order,
 )
@@ -193,11 +196,21 @@ class IndicatorLine:
     prior_value: float | None
     freq_label: str = ""
     flag_text: str = ""  # a data-quality rule's comparison when the value is doubtful
+    # The next period should have been published by the cut-off (the indicator's publication
+    # lag, ``indicators.periods.data_overdue``): the figure may be out of date.
+    overdue: bool = False
+    lag_days: int = 0
+    expected_text: str = ""  # the period that should have been published ("2025 年数据")
+
+    @property
+    def source_stale(self) -> bool:
+        """The indicators app's rule: the delivering source (or a derived input's) is stale."""
+        return self.provenance.stale
 
     @property
     def is_stale(self) -> bool:
-        """The indicators app's rule: the delivering source (or a derived input's) is stale."""
-        return self.provenance.stale
+        """Out of date either way: the source stopped delivering, or the data is overdue."""
+        return self.provenance.stale or self.overdue
 
     @property
     def has_previous(self) -> bool:
@@ -491,14 +504,16 @@ def _milestones(
 
 
 def _series_lines(
-    rows: list[Observation], then: Observation | None, fresh: Freshness
+    rows: list[Observation], then: Observation | None, fresh: Freshness, as_of: dt.date
 ) -> IndicatorLine:
     """A series' last two observations (oldest first) and its value at the end of the previous
-    briefing period → its line, provenance by the indicators app."""
+    briefing period → its line, provenance by the indicators app; overdue as of the cut-off
+    by the indicator's publication lag (the rule of the overview's figure cards)."""
     last = rows[-1]
     shown = value_row_for(last, fresh)
     before = rows[-2] if len(rows) > 1 else None
     indicator = last.indicator
+    overdue = data_overdue(last.period, indicator.publication_lag_days, as_of)
     return IndicatorLine(
         code=indicator.code,
         name=indicator.display_name(),
@@ -515,6 +530,9 @@ def _series_lines(
         previous_value=then.value if then else None,
         prior_period=period_label(before.period) if before else None,
         prior_value=before.value if before else None,
+        overdue=overdue,
+        lag_days=indicator.publication_lag_days,
+        expected_text=data_period_text(next_period_code(last.period)) if overdue else "",
     )
 
 
@@ -582,9 +600,11 @@ def _indicators(
     sources; each series' value at the end of the previous period; source health), seven when
     a derived indicator is among them (its inputs' freshness). The database picks the rows
     (`_latest`): at provincial scale there are two million observations and a briefing
-    needs two or three of each series. Staleness is the indicators
-    app's rule, judged now: it says whether the pipeline behind a figure is still delivering,
-    which is what a reader of any briefing, old or new, needs to know.
+    needs two or three of each series. A source's staleness is the
+    indicators app's rule, judged now: it says whether the pipeline behind a figure is still
+    delivering, which is what a reader of any briefing, old or new, needs to know. Whether the
+    data itself is overdue (its next period should have been published, by the indicator's
+    publication lag) is judged on the cut-off, like everything else the briefing says.
     """
 
     latest = _latest
@@ -627,7 +647,7 @@ def _indicators(
             obs
         )
     fresh = indicator_freshness({rows[-1].indicator for rows in series.values()})
-    lines = [_series_lines(rows, then.get(key), fresh) for key, rows in series.items()]
+    lines = [_series_lines(rows, then.get(key), fresh, as_of) for key, rows in series.items()]
     return lines, fresh.health
 
 

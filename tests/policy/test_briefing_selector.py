@@ -215,3 +215,41 @@ def test_a_source_without_a_recent_success_is_listed_as_stale() -> None:
     assert by_name["过期来源"].health.last_good_at == long_ago
     assert by_name["过期来源"].health.last_run_at == when
     assert by_name["新鲜来源"].is_stale is False
+
+
+@pytest.mark.django_db
+def test_a_figure_whose_next_period_is_overdue_by_the_publication_lag_is_stale() -> None:
+    """Staleness of the data, not only of the source: judged on the cut-off with the
+    indicator's own publication lag (issue 15)."""
+    from indicators.models import Indicator
+
+    _series(["2026-05", "2026-06"], [1.0, 2.0], code="late")
+    _series(["2026-05", "2026-06"], [1.0, 2.0], code="slow")
+    Indicator.objects.filter(code="late").update(publication_lag_days=30)
+    Indicator.objects.filter(code="slow").update(publication_lag_days=120)
+    october = {i.code: i for i in briefing_facts(parse_period("monthly", "2026-10")).indicators}
+    # July 2026 ended on 31 July: due by 30 August with a 30-day lag, by 28 November with 120.
+    assert (october["late"].overdue, october["late"].is_stale) == (True, True)
+    assert october["late"].source_stale is False
+    assert october["late"].expected_text == "2026 年 7 月数据"
+    assert october["slow"].overdue is False
+    # The same figure was not yet overdue at the end of July (judged on the cut-off).
+    july = {i.code: i for i in briefing_facts(parse_period("monthly", "2026-07")).indicators}
+    assert july["late"].overdue is False
+    summary = executive_summary(briefing_facts(parse_period("monthly", "2026-10")))
+    assert any("来源过期或数据滞后的 1 个" in line for line in summary)
+
+
+@pytest.mark.django_db
+def test_the_briefing_says_which_release_is_overdue() -> None:
+    from django.template.loader import render_to_string
+
+    from indicators.models import Indicator
+    from policy.briefings.render import TEMPLATE, briefing_context
+
+    _series(["2026-05", "2026-06"], [1.0, 2.0], code="late")
+    Indicator.objects.filter(code="late").update(publication_lag_days=30)
+    facts = briefing_facts(parse_period("monthly", "2026-10"))
+    html = render_to_string(TEMPLATE, briefing_context(facts, issued_on=dt.date(2026, 11, 2)))
+    assert "数据滞后" in html
+    assert "按发布滞后 30 天计，应已有 2026 年 7 月数据" in html
