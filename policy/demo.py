@@ -15,11 +15,12 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from indicators.models import Indicator, Observation, RunStatus, Source
+from indicators.dataquality import consistency_evaluate
+from indicators.models import ConsistencyRule, Indicator, Observation, RunStatus, Source
 from indicators.periods import parse_period
 from indicators.services import derived_recompute, source_ingest
 
-from .demo_data.indicators import INDICATORS
+from .demo_data.indicators import CONSISTENCY_RULES, INDICATORS
 from .demo_data.investment import INVESTMENT, LAST_YEAR_COMPLETION, MONTH_WEIGHTS
 from .demo_data.projects import DEMO_NOTE, KPIS, LEADS, OWNERS, PROJECTS
 from .demo_data.sources import SOURCES
@@ -540,6 +541,22 @@ def _seed_sources(report: SeedReport) -> None:
     report.count("derived observation", derived["inserted"], derived["updated"])
 
 
+def _seed_consistency_rules(report: SeedReport) -> None:
+    """The demo's rules between series, then one evaluation of them: the sources above may
+    have been ingested before a rule existed (an earlier seed), so no ingestion judged it."""
+    indicators = {i.code: i for i in Indicator.objects.all()}
+    codes: set[str] = set()
+    for data in CONSISTENCY_RULES:
+        values = dict(data)
+        name = values.pop("name")
+        for side in ("left_indicator", "right_indicator"):
+            if side in values:
+                codes.add(values[side])
+                values[side] = indicators[values[side]]
+        _upsert(ConsistencyRule, {"name": name}, values, report, "consistency rule")
+    consistency_evaluate(codes, None)
+
+
 def _file_bytes(field: Any) -> bytes | None:
     try:
         with field.open("rb") as fh:
@@ -560,6 +577,7 @@ def demo_seed(*, password: str) -> SeedReport:
     _seed_investment(users, projects, report)
     _seed_indicators(report)
     _seed_sources(report)
+    _seed_consistency_rules(report)
     # The seed writes records directly (not through the services): compute every stored
     # status from them. Rows it did not change keep their revision; a status that moved only
     # with the calendar is the read model's business, not a change of the demo, so it is

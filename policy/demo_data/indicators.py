@@ -198,3 +198,25 @@ INDICATORS: list[dict[str, Any]] = [
         observations=[("CHN", "2023-H1", 10, "", "IDC via aibase.com")],
     ),
 ]
+
+# Consistency rules between the demo series (DHIS2-style validation rules, editable in the
+# admin): evaluated after every ingestion of either side. Sides name indicator codes.
+CONSISTENCY_RULES: list[dict[str, Any]] = [
+    dict(
+        name="中国加速服务器市场：上半年规模不超过全年",
+        left_indicator="cn-accel-server-market",
+        left_frequency="H",
+        operator="<=",
+        right_indicator="cn-accel-server-market",
+        right_frequency="A",
+    ),
+    dict(
+        # Shares are rounded to whole per cent: two points of tolerance.
+        name="HBM 各厂商市场份额之和不超过 100%",
+        left_indicator="hbm-market-share",
+        left_sum=True,
+        operator="<=",
+        right_constant=100,
+        right_factor=1.02,
+    ),
+]

@@ -277,3 +277,25 @@ def test_reseeding_keeps_what_people_did_in_the_demo() -> None:
     # The seed still owns milestones nobody worked on through the services.
     assert (untouched.status, untouched.percent_complete) == ("not_started", 0)
     assert output.strip() == "milestone: created 0, updated 1"
+
+
+@pytest.mark.django_db
+def test_the_demo_configures_consistency_rules_that_judge_its_series() -> None:
+    """Issue 15: rules between series are configured in the demo, hold on its data, and mark
+    a value that breaks one (H1 above the year) once the series changes."""
+    from indicators.dataquality import consistency_evaluate
+    from indicators.models import ConsistencyRule, Observation, QualityFlag
+
+    _seed()
+    rules = {r.name: r for r in ConsistencyRule.objects.filter(enabled=True)}
+    assert set(rules) == {
+        "中国加速服务器市场：上半年规模不超过全年",
+        "HBM 各厂商市场份额之和不超过 100%",
+    }
+    assert not QualityFlag.objects.filter(consistency_rule__isnull=False).exists()
+    half = Observation.objects.get(indicator__code="cn-accel-server-market", period="2023-H1")
+    assert half.value == pytest.approx(31.0)  # 亿美元; the year 2023 is 94
+    Observation.objects.filter(pk=half.pk).update(value=310.0)  # a slip: ten times too large
+    assert consistency_evaluate(["cn-accel-server-market"], None) == 1
+    flag = QualityFlag.objects.get(observation=half)
+    assert flag.consistency_rule == rules["中国加速服务器市场：上半年规模不超过全年"]
