@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from ..formatting import number, yuan
 from ..i18n import english
 from ..selectors.investment import InvestmentFigures
-from .theme import STATUS_COLOURS, apply_theme
+from .theme import STATUS_COLOURS, apply_theme, wrap_category_ticks
 
 BAR = "#1f5fa8"
 PLAN = "#6d4c41"
@@ -139,8 +139,9 @@ def funding_bars(frame: pd.DataFrame) -> go.Figure:
         xaxis={"title": unit, "tickformat": ",~f"},
         yaxis={"autorange": "reversed"},
         legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
-        margin={"l": 140, "t": 48},
+        margin={"t": 48},
     )
+    wrap_category_ticks(fig, names)
     return fig
 
 
@@ -188,8 +189,9 @@ def completion_bars(frame: pd.DataFrame) -> go.Figure:
         xaxis={"title": "%", "range": [0, max(110, float(frame["rate"].max() or 0) + 15)]},
         yaxis={"autorange": "reversed"},
         legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
-        margin={"l": 150, "t": 48},
+        margin={"t": 48},
     )
+    wrap_category_ticks(fig, list(frame["name"]))
     return fig
 
 

@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
 from ..status import Rag
-from .theme import STATUS_COLOURS, apply_theme
+from .theme import STATUS_COLOURS, apply_theme, wrap_category_ticks
 
 TRAJECTORY_KINDS = ("baseline", "target", "actual", "projection")
 TARGET_COLOUR = "#7b3fa0"
@@ -166,6 +166,7 @@ def kpi_progress(frame: pd.DataFrame) -> go.Figure:
         fixedrange=True,
     )
     fig.update_yaxes(automargin=True, fixedrange=True)
+    wrap_category_ticks(fig, list(frame["name"]))
     fig.update_layout(height=max(220, 46 * len(frame) + 80), showlegend=False, bargap=0.35)
     return apply_theme(fig)
 

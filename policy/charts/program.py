@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
 from ..status import Rag
-from .theme import STATUS_COLOURS, apply_theme
+from .theme import STATUS_COLOURS, apply_theme, wrap_category_ticks
 
 MS_PER_DAY = 86_400_000
 # Bars of the Gantt: the planned window, coloured by how the milestone went.
@@ -151,6 +151,7 @@ def status_bars(frame: pd.DataFrame) -> go.Figure:
     )
     fig.update_xaxes(title={"text": _("项目数")}, dtick=1, fixedrange=True)
     fig.update_yaxes(automargin=True, fixedrange=True)
+    wrap_category_ticks(fig, list(frame["name"]))
     return apply_theme(fig)
 
 
@@ -187,4 +188,5 @@ def milestone_completion(frame: pd.DataFrame) -> go.Figure:
     )
     fig.update_xaxes(title={"text": _("里程碑数")}, fixedrange=True)
     fig.update_yaxes(automargin=True, fixedrange=True)
+    wrap_category_ticks(fig, list(frame["name"]))
     return apply_theme(fig)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import plotly.graph_objects as go
 
 from ..i18n import language
@@ -33,3 +36,43 @@ def apply_theme(fig: go.Figure) -> go.Figure:
         meta={"lang": language()},
     )
     return fig
+
+
+def _width(char: str) -> int:
+    """Display width: CJK and full-width characters take two columns."""
+    return 2 if unicodedata.east_asian_width(char) in "WF" else 1
+
+
+def wrap_label(text: str, width: int = 26) -> str:
+    """A category label broken into lines of about ``width`` columns for a narrow axis.
+
+    Latin text breaks between words (a longer word keeps its own line); Chinese between any
+    two characters, never before closing punctuation.
+    """
+    tokens = re.findall(r"[A-Za-z0-9][\w.'’/–-]*[)）,，]?|\S|\s+", text)
+    lines: list[str] = []
+    line = ""
+    for token in tokens:
+        if token.isspace():
+            if line:
+                line += " "
+            continue
+        size = sum(_width(c) for c in (line + token).rstrip())
+        if line.strip() and size > width and token not in "）)，,、。；":
+            lines.append(line.rstrip())
+            line = ""
+        line += token
+    if line.strip():
+        lines.append(line.rstrip())
+    return "<br>".join(lines) or text
+
+
+def wrap_category_ticks(fig: go.Figure, names: list[str], width: int = 26) -> None:
+    """Show the y categories of a horizontal bar chart wrapped (the data keep full names,
+    so hover, tests and exports still see them): a phone-width chart cut them off. The
+    chart grows so that every row has room for its lines."""
+    wrapped = [wrap_label(name, width) for name in names]
+    lines = max((label.count("<br>") + 1 for label in wrapped), default=1)
+    fig.update_yaxes(tickmode="array", tickvals=names, ticktext=wrapped, automargin=True)
+    needed = 110 + len(names) * (17 * lines + 16)
+    fig.update_layout(height=max(fig.layout.height or 0, needed))
