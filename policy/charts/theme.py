@@ -49,19 +49,19 @@ def wrap_label(text: str, width: int = 26) -> str:
     Latin text breaks between words (a longer word keeps its own line); Chinese between any
     two characters, never before closing punctuation.
     """
-    tokens = re.findall(r"[A-Za-z0-9][\w.'’/–-]*[)）,，]?|\S|\s+", text)
+    pieces = re.findall(r"[A-Za-z0-9][A-Za-z0-9_.'’/–-]*[)）,，]?|\S|\s+", text)
     lines: list[str] = []
     line = ""
-    for token in tokens:
-        if token.isspace():
+    for piece in pieces:
+        if piece.isspace():
             if line:
                 line += " "
             continue
-        size = sum(_width(c) for c in (line + token).rstrip())
-        if line.strip() and size > width and token not in "）)，,、。；":
+        size = sum(_width(c) for c in (line + piece).rstrip())
+        if line.strip() and size > width and piece not in "）)，,、。；":
             lines.append(line.rstrip())
             line = ""
-        line += token
+        line += piece
     if line.strip():
         lines.append(line.rstrip())
     return "<br>".join(lines) or text
