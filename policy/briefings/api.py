@@ -6,15 +6,13 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import Http404
 from django.http.response import HttpResponseBase
-from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from ..api.errors import ONE_ERRORS, READ_ERRORS
 from ..api.pagination import PageIn, page_of
-from ..downloads import private_file_response
 from ..types import ApiRequest
+from .downloads import briefing_pdf_response
 from .models import Briefing, BriefingKind, BriefingLanguage, BriefingStatus
 from .selectors import briefing_get, briefing_list
 
@@ -115,12 +113,4 @@ def get_briefing(request: ApiRequest, briefing_id: int) -> dict[str, Any]:
     },
 )
 def download_briefing_pdf(request: ApiRequest, briefing_id: int) -> HttpResponseBase:
-    briefing = briefing_get(request.auth, briefing_id)
-    if not briefing.file:
-        raise Http404(_("这份简报还没有 PDF。"))
-    return private_file_response(
-        briefing.file,
-        filename=briefing.download_name,
-        content_type="application/pdf",
-        missing=_("这份简报的 PDF 文件不在存储中，请重新生成。"),
-    )
+    return briefing_pdf_response(briefing_get(request.auth, briefing_id))

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,10 +15,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from ..downloads import private_file_response
 from ..exceptions import PolicyError, QueueUnavailable
 from ..permissions import require_read, user_scope
 from ..types import AuthenticatedRequest
+from .downloads import briefing_pdf_response
 from .forms import BriefingGenerateForm, BriefingSubscriptionForm
 from .models import BriefingStatus
 from .selectors import briefing_get, briefing_subscription_get
@@ -98,16 +98,7 @@ def briefing_generate(request: AuthenticatedRequest) -> HttpResponse:
 def briefing_download(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     """The PDF as an attachment; 404 when it has not been generated (yet)."""
     require_read(request.user)
-    briefing = briefing_get(request.user, pk)
-    if not briefing.file:
-        raise Http404("This briefing has no PDF yet.")
-    # Removed from disk behind our back: a 404 that says to regenerate it.
-    return private_file_response(
-        briefing.file,
-        filename=briefing.download_name,
-        content_type="application/pdf",
-        missing=_("这份简报的 PDF 文件不在存储中，请重新生成。"),
-    )
+    return briefing_pdf_response(briefing_get(request.user, pk))
 
 
 @login_required
