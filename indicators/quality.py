@@ -125,11 +125,11 @@ def entry_flags(
     ``range_params`` adds to the range flag's params (e.g. which bound it is: ``bound``)."""
     flags: list[dict[str, Any]] = []
     if previous is not None and implausible_jump(value, previous, factor):
-        params = {"value": value, "previous": previous, "ratio": value / previous}
-        flags.append({"rule": "jump", "params": params})
+        jump = {"value": value, "previous": previous, "ratio": value / previous}
+        flags.append({"rule": "jump", "params": jump})
     if out_of_range(np.asarray([value], dtype=np.float64), low, high)[0]:
-        params = {"value": value, "low": low, "high": high, **(range_params or {})}
-        flags.append({"rule": "range", "params": params})
+        outside = {"value": value, "low": low, "high": high, **(range_params or {})}
+        flags.append({"rule": "range", "params": outside})
     outlier = outlier_of(value, history)
     if outlier is not None:
         flags.append({"rule": "outlier", "params": outlier})
@@ -206,12 +206,8 @@ def flag_text(rule: str, params: Mapping[str, Any]) -> str:
 
 
 def range_text(p: Mapping[str, Any]) -> str:
-    """The range rule of a month's completed investment, against the yardstick it exceeds."""
+    """The range rule of a month's completed investment against the project's total
+    investment (``bound`` "total", the only yardstick so far)."""
     unit = _(str(p["unit"])) if p.get("unit") else ""
     words = {"value": _num(p["value"], unit), "high": _num(p["high"], unit)}
-    if p["bound"] == "year_plan":
-        return (
-            _("当月完成 %(value)s 超过本年度计划投资 %(high)s，疑似把累计数当成当月数或单位填错")
-            % words
-        )
     return _("当月完成 %(value)s 超过项目总投资 %(high)s，疑似单位填错（万元与亿元）") % words

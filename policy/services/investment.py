@@ -150,34 +150,21 @@ def _derive_or_refuse(entries: list[Entry], year: int, field: str) -> list[Month
 WAN = Decimal(10_000)
 
 
-def _range_yardstick(project: Project, year: int) -> tuple[Decimal | None, str]:
-    """What no single month's completion should exceed: the year's plan if there is one,
-    else the project's total investment (总投资). In yuan, with the flag's ``bound``."""
-    plan = (
-        InvestmentPlan.objects.filter(project=project, year=year, quarter__isnull=True)
-        .values_list("amount_yuan", flat=True)
-        .first()
-    )
-    if plan:
-        return plan, "year_plan"
-    if project.planned_investment_yuan:
-        return project.planned_investment_yuan, "total"
-    return None, ""
-
-
 def _check_quality(
-    project: Project, year: int, months: list[MonthFigure], month: int, confirmed: bool
+    project: Project, months: list[MonthFigure], month: int, confirmed: bool
 ) -> list[dict[str, Any]]:
     """The data-quality rules at owner entry on the month's own completion (in 万元): jump
-    against the previous reported month, range against the year's plan (or the total
-    investment), outlier against the year's earlier months."""
+    against the previous reported month, outlier against the year's earlier months, and range:
+    one month cannot complete more than the project's whole total investment (总投资) — a
+    month above it is the cumulative of several years or 亿元 for 万元. (The year's plan is
+    no bound: plans are revised and a month may well beat a cautious one.)"""
     index = next(i for i, m in enumerate(months) if m.month == month)
-    high, bound = _range_yardstick(project, year)
+    total = project.planned_investment_yuan
     series = EntrySeries(
         history=[float(m.monthly / WAN) for m in months[:index]],
-        high=None if high is None else float(high / WAN),
+        high=float(total / WAN) if total else None,
         unit="万元",  # stored in the flag as a word: shown through the unit translations
-        range_params={"bound": bound} if bound else {},
+        range_params={"bound": "total"} if total else {},
     )
     return entry_quality_check(
         float(months[index].monthly / WAN), series, confirmed=confirmed, field_name="amount"
@@ -215,8 +202,8 @@ def investment_report_record(
     since 1 January (`entered_as`); the other is derived. Owners' reports wait for review; a
     lead's or admin's is approved at once. A cumulative below an earlier month's, or a
     monthly figure after an unreported month, is refused; a month breaking a data-quality rule
-    (ten times the previous month's, more than the year's plan or the total investment, an
-    outlier) needs `confirm_jump` and is then stored marked 存疑. `expected_version` as in
+    (ten times the previous month's, more than the project's total investment, an outlier)
+    needs `confirm_jump` and is then stored marked 存疑. `expected_version` as in
     `kpi_value_record`."""
     today = today or timezone.localdate()
     if entered_as not in (MONTHLY, CUMULATIVE):
@@ -240,7 +227,7 @@ def investment_report_record(
         months = _derive_or_refuse(
             _year_entries(rows, approved=False, replace=entry), year, "amount"
         )
-        flags = _check_quality(project, year, months, month, confirm_jump)
+        flags = _check_quality(project, months, month, confirm_jump)
         direct = user_scope(actor).can_approve_for(project.initiative_id)
         if direct:
             _derive_or_refuse(_year_entries(rows, approved=True, replace=entry), year, "amount")
