@@ -69,7 +69,9 @@ def test_a_later_plausible_revision_clears_the_flag(owner, lead, kpi) -> None:
     revised = report(owner, kpi, "2026-02", "110", expected_version=row.version)
     assert not revised.is_doubtful
     assert revised.quality_flags == []
-    statuses = list(revised.history.order_by("history_id").values_list("quality_status", flat=True))
+    statuses = list(
+        revised.history.order_by("history_id").values_list("quality_status", flat=True)
+    )
     assert statuses == [EntryFlagStatus.OPEN, EntryFlagStatus.NONE]
 
 
