@@ -97,7 +97,7 @@ def test_facts_take_a_fixed_number_of_queries(
         )
     _series(["2026-08", "2026-09", "2026-10"], [1.0, 2.0, 3.0], code="m-a")
     _series(["2024", "2025"], [1.0, 2.0], code="a-b")
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(19):
         facts = briefing_facts(period)
     assert len(facts.indicators) == 3
 
