@@ -81,6 +81,61 @@ def robust_z(
     return z.astype(np.float64)
 
 
+def level_and_spread(window: NDArray[np.float64]) -> tuple[float, float]:
+    """The median of ``window`` and its median absolute deviation, estimated as half the
+    interquartile range (the ingestion's rolling window does the same on whole columns)."""
+    q1, q3 = np.quantile(window, [0.25, 0.75])
+    return float(np.median(window)), float(q3 - q1) / 2
+
+
+def outlier_of(value: float, history: list[float]) -> dict[str, float] | None:
+    """The outlier rule for one value after ``history`` (earlier values, oldest first): the
+    ingestion's test on one row — far from the level of the last ``OUTLIER_MIN_POINTS``
+    values *and* reached by a change far outside their recent changes. Needs
+    ``OUTLIER_MIN_POINTS + 1`` earlier values (the changes need one more); None if not an
+    outlier, else the flag's params."""
+    w = OUTLIER_MIN_POINTS
+    if len(history) < w + 1:
+        return None
+    past = np.asarray(history[-(w + 1) :], dtype=np.float64)
+    median, mad = level_and_spread(past[1:])
+    z = robust_z(np.asarray([value]), np.asarray([median]), np.asarray([mad]))[0]
+    changes = np.diff(past)
+    change_median, change_mad = level_and_spread(changes)
+    z_change = robust_z(
+        np.asarray([value - past[-1]]), np.asarray([change_median]), np.asarray([change_mad])
+    )[0]
+    if abs(np.nan_to_num(z)) > OUTLIER_Z and abs(np.nan_to_num(z_change)) > OUTLIER_Z:
+        return {"value": float(value), "median": median, "z": float(z)}
+    return None
+
+
+def entry_flags(
+    value: float,
+    *,
+    previous: float | None,
+    history: list[float],
+    low: float | None = None,
+    high: float | None = None,
+    factor: float = JUMP_FACTOR,
+    range_params: Mapping[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Every rule one entered value breaks, as ``{"rule", "params"}`` (``flag_text`` words
+    them): jump against ``previous``, range ``low`` … ``high``, outlier after ``history``.
+    ``range_params`` adds to the range flag's params (e.g. which bound it is: ``bound``)."""
+    flags: list[dict[str, Any]] = []
+    if previous is not None and implausible_jump(value, previous, factor):
+        jump = {"value": value, "previous": previous, "ratio": value / previous}
+        flags.append({"rule": "jump", "params": jump})
+    if out_of_range(np.asarray([value], dtype=np.float64), low, high)[0]:
+        outside = {"value": value, "low": low, "high": high, **(range_params or {})}
+        flags.append({"rule": "range", "params": outside})
+    outlier = outlier_of(value, history)
+    if outlier is not None:
+        flags.append({"rule": "outlier", "params": outlier})
+    return flags
+
+
 def unit_hint(ratio: float) -> str:
     """What a jump of ``ratio`` usually is: the unit slip whose power of ten it matches."""
     if not ratio or not math.isfinite(ratio):
@@ -99,39 +154,47 @@ def unit_hint(ratio: float) -> str:
     return hints.get(power, _("疑似单位错误（相差 10 的 %(n)s 次方倍）") % {"n": power})
 
 
-def _num(value: Any) -> str:
-    return f"{float(value):g}"
+def _num(value: Any, unit: str = "") -> str:
+    number = float(value)
+    # Large amounts (investment in 万元) read better written out than as 1.2e+07.
+    text = f"{number:,.2f}".rstrip("0").rstrip(".") if abs(number) >= 1e6 else f"{number:g}"
+    return f"{text} {unit}" if unit else text
 
 
 def flag_text(rule: str, params: Mapping[str, Any]) -> str:
-    """A flag's comparison in the active language.
+    """A flag's comparison in the active language (``params["unit"]``, if any, follows
+    each amount).
 
     For example "较上期 0.6 增长 100 倍，疑似单位错误（分/元）".
     """
     p = params
+    # Units are stored as entered (万元, P, %); known Chinese ones are in the catalogue.
+    unit = _(str(p["unit"])) if p.get("unit") else ""
     if rule == "jump":
         ratio = float(p["ratio"])
         if ratio >= 1:
             return _("较上期 %(previous)s 增长 %(times)s 倍，%(hint)s") % {
-                "previous": _num(p["previous"]),
+                "previous": _num(p["previous"], unit),
                 "times": f"{ratio:.3g}",
                 "hint": unit_hint(ratio),
             }
         return _("较上期 %(previous)s 降至其 %(times)s 分之一，%(hint)s") % {
-            "previous": _num(p["previous"]),
+            "previous": _num(p["previous"], unit),
             "times": f"{1 / ratio:.3g}",
             "hint": unit_hint(ratio),
         }
+    if rule == "range" and p.get("bound"):
+        return range_text(p)
     if rule == "range":
         return _("数值 %(value)s 超出合理范围 %(low)s … %(high)s") % {
-            "value": _num(p["value"]),
+            "value": _num(p["value"], unit),
             "low": "" if p.get("low") is None else _num(p["low"]),
             "high": "" if p.get("high") is None else _num(p["high"]),
         }
     if rule == "outlier":
         return _(
             "远离该序列此前各期的水平：中位数 %(median)s，稳健 z 值 %(z)s（超过 %(limit)s 即存疑）"
-        ) % {"median": _num(p["median"]), "z": f"{float(p['z']):.1f}", "limit": OUTLIER_Z}
+        ) % {"median": _num(p["median"], unit), "z": f"{float(p['z']):.1f}", "limit": OUTLIER_Z}
     if rule == "consistency":
         return _("违反一致性规则“%(name)s”：%(left)s %(op)s %(right)s 不成立") % {
             "name": p["name"],
@@ -140,3 +203,11 @@ def flag_text(rule: str, params: Mapping[str, Any]) -> str:
             "right": _num(p["right"]),
         }
     return rule
+
+
+def range_text(p: Mapping[str, Any]) -> str:
+    """The range rule of a month's completed investment against the project's total
+    investment (``bound`` "total", the only yardstick so far)."""
+    unit = _(str(p["unit"])) if p.get("unit") else ""
+    words = {"value": _num(p["value"], unit), "high": _num(p["high"], unit)}
+    return _("当月完成 %(value)s 超过项目总投资 %(high)s，疑似单位填错（万元与亿元）") % words

@@ -11,9 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from policy.exceptions import PolicyError
+from policy.exceptions import PolicyError, ValidationFailed
 from policy.permissions import require_read
 from policy.revision import cached_body
+from policy.selectors.quality import entry_flag_list
+from policy.services.quality import ENTRY_KINDS, entry_flag_resolve
 from policy.types import AuthenticatedRequest
 
 from .charts import indicator_series_figure, series_frame
@@ -214,7 +216,8 @@ def run_payload(request: AuthenticatedRequest, pk: int) -> FileResponse:
 @login_required
 def quality(request: AuthenticatedRequest) -> HttpResponse:
     """Doubtful values: flags per indicator, filtered by indicator, rule and status, each open
-    one with the forms to confirm or correct it (admins and initiative leads)."""
+    one with the forms to confirm or correct it (admins and initiative leads); then the
+    owner-entered KPI values and investment reports marked 存疑, with the same filters."""
     require_read(request.user)
     if not can_review(request.user):
         raise PermissionDenied(_("只有管理员和任务方向负责人可以查看数据质量页。"))
@@ -231,11 +234,18 @@ def quality(request: AuthenticatedRequest) -> HttpResponse:
         rule=filters["rule"],
         status=filters["status"],
     )
+    # Owner-entered figures have no indicator: listed unless the page is narrowed to one.
+    entries = (
+        []
+        if filters["indicator"]
+        else entry_flag_list(request.user, rule=filters["rule"], status=filters["status"])
+    )
     return render(
         request,
         "indicators/quality.html",
         {
             "report": report,
+            "entries": entries,
             "filters": filters,
             "rules": QualityRule.choices,
             "statuses": FlagStatus.choices,
@@ -243,11 +253,38 @@ def quality(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
+def _resolve_entry(request: AuthenticatedRequest, kind: str, pk: int) -> str:
+    """Confirm an owner-entered value (a correction is a new entry through its form)."""
+    if request.POST.get("action", "") != "confirm":
+        raise ValidationFailed(
+            _("填报的数值请通过“重新填报”更正：新数值会再次经过数据质量检查并记入变更记录。")
+        )
+    version = request.POST.get("version", "")
+    row = entry_flag_resolve(
+        actor=request.user,
+        kind=kind,
+        pk=pk,
+        note=request.POST.get("note", ""),
+        expected_version=int(version) if version.isdigit() else None,
+    )
+    return str(row.get_quality_status_display())
+
+
 @login_required
 @require_POST
 def quality_resolve(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    """Confirm or correct one flagged value; back to the list with what happened."""
+    """Confirm or correct one flagged value; back to the list with what happened. With
+    ``kind`` (kpi, investment) the value is an owner entry, not an ingested observation."""
     require_read(request.user)
+    kind = request.POST.get("kind", "")
+    if kind in ENTRY_KINDS:
+        try:
+            state = _resolve_entry(request, kind, pk)
+        except PolicyError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _resolved(request, state))
+        return redirect("indicators:quality")
     raw = request.POST.get("value", "").strip().replace(",", "")
     value: float | None = None
     if raw:
@@ -267,12 +304,12 @@ def quality_resolve(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     except PolicyError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(
-            request,
-            _("已记录：%(state)s（%(who)s）")
-            % {
-                "state": flag.get_status_display(),
-                "who": request.user.get_full_name() or request.user.username,
-            },
-        )
+        messages.success(request, _resolved(request, str(flag.get_status_display())))
     return redirect("indicators:quality")
+
+
+def _resolved(request: AuthenticatedRequest, state: str) -> str:
+    return _("已记录：%(state)s（%(who)s）") % {
+        "state": state,
+        "who": request.user.get_full_name() or request.user.username,
+    }

@@ -174,10 +174,21 @@ class KpiAdmin(AuditedAdmin):
     inlines = [KpiTargetInline]
 
 
+# Data-quality flags are set by the owner-entry check and resolved on the data-quality page.
+QUALITY_FIELDS = [
+    "quality_flags",
+    "quality_status",
+    "quality_resolved_by",
+    "quality_resolved_at",
+    "quality_note",
+]
+
+
 @admin.register(KpiValue)
 class KpiValueAdmin(AuditedAdmin):
     list_display = ["kpi", "period", "value", "approved_value", "state", "entered_by"]
-    list_filter = ["state", "kpi__initiative"]
+    list_filter = ["state", "kpi__initiative", "quality_status"]
+    readonly_fields = QUALITY_FIELDS
 
 
 @admin.register(FundingSource)
@@ -198,7 +209,8 @@ class InvestmentPlanAdmin(AuditedAdmin):
 @admin.register(InvestmentReport)
 class InvestmentReportAdmin(AuditedAdmin):
     list_display = ["project", "period", "entered_as", "amount_yuan", "approved_amount_yuan"]
-    list_filter = ["state", "year", "project__initiative"]
+    list_filter = ["state", "year", "project__initiative", "quality_status"]
+    readonly_fields = QUALITY_FIELDS
 
 
 @admin.register(ProjectFunding)

@@ -160,6 +160,7 @@ def _investment_header() -> list[str]:
         _("到位资金（万元）"),
         _("计算日期"),
         _("说明"),
+        _("存疑月份（数据质量）"),
     ]
 
 
@@ -187,6 +188,10 @@ def _investment_rows(lines: Sequence[ProjectInvestmentLine]) -> list[list[object
                 _wan(f.funding_arrived) if f.funding else "",
                 line.as_of.isoformat() if line.as_of else "",
                 f.note,
+                _("；").join(
+                    _("%(what)s 存疑：%(text)s") % {"what": what, "text": text}
+                    for what, text in line.doubts
+                ),
             ]
         )
         out[-1] = [_safe(v) for v in out[-1]]

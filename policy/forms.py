@@ -99,7 +99,7 @@ class KpiValueForm(ChineseForm):
         error_messages={"max_length": TOO_LONG},
     )
     confirm_jump = forms.BooleanField(
-        label=_("确认数值无误（与上一期相差十倍以上时需要勾选）"), required=False
+        label=_("确认数值无误（违反数据质量规则时需要勾选，保存后标为存疑）"), required=False
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -131,7 +131,7 @@ class InvestmentReportForm(ChineseForm):
         error_messages={"max_length": TOO_LONG},
     )
     confirm_jump = forms.BooleanField(
-        label=_("确认数值无误（与上一期相差十倍以上时需要勾选）"), required=False
+        label=_("确认数值无误（违反数据质量规则时需要勾选，保存后标为存疑）"), required=False
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 

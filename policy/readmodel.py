@@ -49,6 +49,7 @@ from .investment import (
     year_progress,
 )
 from .models import (
+    EntryFlagStatus,
     FundingSource,
     Initiative,
     InitiativeStatus,
@@ -128,14 +129,17 @@ class Trajectory:
     baseline: Point | None = None
     targets: list[Point] = field(default_factory=list)
     values: list[Point] = field(default_factory=list)
+    # Approved values still marked 存疑 (owner-confirmed, not yet resolved): their flags.
+    doubts: dict[dt.date, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 def load_trajectories(kpis: Sequence[Kpi]) -> dict[int, Trajectory]:
-    """Trajectories of the KPIs: two queries (targets, approved values), three when one of
-    them follows an indicator (its observations)."""
+    """Trajectories of the KPIs: two queries (targets, approved values, with the flags of
+    those still 存疑), three when one of them follows an indicator (its observations)."""
     ids = [k.pk for k in kpis]
     targets: dict[int, list[Point]] = defaultdict(list)
     values: dict[int, list[Point]] = defaultdict(list)
+    doubts: dict[int, dict[dt.date, list[dict[str, Any]]]] = defaultdict(dict)
     if ids:
         for kpi_id, when, value in (
             KpiTarget.objects.filter(kpi_id__in=ids)
@@ -144,20 +148,31 @@ def load_trajectories(kpis: Sequence[Kpi]) -> dict[int, Trajectory]:
         ):
             targets[kpi_id].append((when, float(value)))
         manual = [k.pk for k in kpis if not k.indicator_id]
-        for kpi_id, when, approved in (
+        for kpi_id, when, approved, entered, quality, flags in (
             KpiValue.objects.filter(kpi_id__in=manual, approved_value__isnull=False)
             .order_by("period_end")
-            .values_list("kpi_id", "period_end", "approved_value")
+            .values_list(
+                "kpi_id",
+                "period_end",
+                "approved_value",
+                "value",
+                "quality_status",
+                "quality_flags",
+            )
         ):
             if approved is not None:
                 values[kpi_id].append((when, float(approved)))
+                if quality == EntryFlagStatus.OPEN and approved == entered:
+                    doubts[kpi_id][when] = flags
         values.update(_observed_values([k for k in kpis if k.indicator_id]))
     result = {}
     for kpi in kpis:
         baseline = None
         if kpi.baseline_value is not None and kpi.baseline_date is not None:
             baseline = (kpi.baseline_date, float(kpi.baseline_value))
-        result[kpi.pk] = Trajectory(baseline, targets[kpi.pk], values[kpi.pk])
+        result[kpi.pk] = Trajectory(
+            baseline, targets[kpi.pk], values[kpi.pk], doubts.get(kpi.pk, {})
+        )
     return result
 
 

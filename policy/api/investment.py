@@ -34,7 +34,7 @@ from ..status import Rag
 from ..types import ApiRequest
 from ..validators import NARRATIVE_MAX_LENGTH, REVIEW_NOTE_MAX_LENGTH
 from .errors import ONE_ERRORS, WRITE_ERRORS
-from .schemas import NO_NUL
+from .schemas import NO_NUL, QUALITY_DESCRIPTION, quality_out
 from .work import StrictIn, refusals
 
 router = Router(tags=["investment"])
@@ -55,8 +55,9 @@ def exact(value: float) -> Decimal:
 REPORT_RULES = (
     "period 为 2026-06 这样的月份且已开始；entered_as 为 monthly（当月完成）或 cumulative"
     "（自年初累计），另一个由系统推算；累计数低于此前月份、或上月未填报时按 monthly 填报，"
-    "均被拒绝并说明原因；当月完成为上月十倍以上（或十分之一以下）时返回 "
-    'code=needs_confirmation，须带 "confirm_jump": true 重新提交。'
+    "均被拒绝并说明原因；当月完成为上月十倍以上（或十分之一以下）、超过项目总投资"
+    "或远离此前各月水平时返回 code=needs_confirmation，须带 "
+    '"confirm_jump": true 重新提交，该月保存后标为存疑（quality 字段）。'
 )
 REPORT_CONFLICT = "该月填报在您读取后已被修改：重新读取后用新的 expected_version 再提交。"
 
@@ -97,6 +98,8 @@ class InvestmentReportOut(Schema):
     comment: str
     review_note: str
     version: int
+    quality: str | None = Field(None, description=QUALITY_DESCRIPTION)
+    quality_rules: list[str] = Field(default_factory=list, description="存疑所违反的规则代码")
 
 
 class InvestmentOut(Schema):
@@ -172,6 +175,7 @@ def report_out(row: InvestmentReport) -> dict[str, Any]:
         "comment": row.comment,
         "review_note": row.review_note,
         "version": row.version,
+        **quality_out(row),
     }
 
 

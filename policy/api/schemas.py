@@ -15,6 +15,7 @@ from ninja import Field, Schema
 from pydantic import BeforeValidator
 
 from ..models import (
+    EntryQuality,
     KpiDirection,
     KpiFrequency,
     KpiValue,
@@ -146,6 +147,20 @@ class KpiTargetOut(Schema):
     value: Decimal
 
 
+QUALITY_DESCRIPTION = (
+    "最新填报值违反数据质量规则（跳变、合理范围、离群值）且填报人确认后保存时的说明："
+    "该值保留但标为存疑，不应当作事实引用，直至数据质量核查确认；无则为空"
+)
+
+
+def quality_out(row: EntryQuality) -> dict[str, Any]:
+    """The flag of an owner-entered figure as the API shows it (as observations' `quality`)."""
+    return {
+        "quality": row.quality_text if row.is_doubtful else None,
+        "quality_rules": row.quality_rules if row.is_doubtful else [],
+    }
+
+
 class KpiValueOut(Schema):
     id: int
     period: str
@@ -155,6 +170,11 @@ class KpiValueOut(Schema):
     state: ReviewState = Field(description="审核状态")
     comment: str
     version: int
+    quality: str | None = Field(
+        None,
+        description=QUALITY_DESCRIPTION,
+    )
+    quality_rules: list[str] = Field(default_factory=list, description="存疑所违反的规则代码")
 
 
 class KpiOut(Schema):
@@ -240,4 +260,5 @@ def kpi_value_out(row: KpiValue) -> dict[str, Any]:
         "state": row.state,
         "comment": row.comment,
         "version": row.version,
+        **quality_out(row),
     }

@@ -62,8 +62,9 @@ REVIEW_CONFLICT = "该申请已被处理，或里程碑在提交后已被修改�
 KPI_RULES = (
     "period 须符合该指标的报送频率（年度 2025、半年 2025-H1、季度 2025-Q3、月度 2025-06）且"
     "该期已开始；单位为 % 时 value 须在 0–100 之间，其他单位不能为负；外部自动采集的指标不能"
-    "手工填报；value 为上一期十倍以上（或十分之一以下）时返回 code=needs_confirmation，须带 "
-    '"confirm_jump": true 重新提交。'
+    "手工填报；value 违反数据质量规则（为上一期十倍以上或十分之一以下、超出指标的合理范围、"
+    "远离此前各期的水平）时返回 code=needs_confirmation，须带 "
+    '"confirm_jump": true 重新提交，该值保存后标为存疑（quality 字段）。'
 )
 KPI_CONFLICT = "该期数值在您读取后已被修改：重新读取后用新的 expected_version 再提交。"
 
@@ -116,7 +117,9 @@ class KpiValueIn(StrictIn):
     expected_version: int | None = Field(
         None, ge=1, le=2**31, description="该期已有数值时读取到的 version；新填报为空"
     )
-    confirm_jump: bool = Field(False, description="数值为上一期十倍以上时，需确认后才能保存")
+    confirm_jump: bool = Field(
+        False, description="数值违反数据质量规则时，需确认后才能保存（保存后标为存疑）"
+    )
 
 
 class KpiReviewIn(StrictIn):

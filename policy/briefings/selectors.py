@@ -138,6 +138,11 @@ class KpiLine:
     source_note: str
     series: KpiSeries  # the trajectory as of the period end, for the dashboards' charts
 
+    @property
+    def latest_doubt(self) -> str:
+        """The 存疑 comparison of the latest value ("" when it breaks no rule)."""
+        return self.series.doubts.get(self.latest_date, "") if self.latest_date else ""
+
 
 @dataclass
 class MilestoneLine:
@@ -280,6 +285,8 @@ class InvestmentFacts:
     programme: InvestmentFigures
     initiatives: list[tuple[str, InvestmentFigures]]
     behind: list[ProjectInvestmentLine]  # amber or red by the investment rule, worst first
+    # Projects whose approved months of the year include one still marked 存疑.
+    doubtful: list[ProjectInvestmentLine] = field(default_factory=list)
 
 
 @dataclass
@@ -374,7 +381,10 @@ def _kpi_row_at(kpi: Kpi, entry: StatusChange | None, day: dt.date) -> KpiStatus
 def _cut(trajectory: Trajectory, as_of: dt.date) -> Trajectory:
     """The trajectory as of `as_of`: values of later periods did not exist on that day."""
     return Trajectory(
-        trajectory.baseline, trajectory.targets, [v for v in trajectory.values if v[0] <= as_of]
+        trajectory.baseline,
+        trajectory.targets,
+        [v for v in trajectory.values if v[0] <= as_of],
+        {when: flags for when, flags in trajectory.doubts.items() if when <= as_of},
     )
 
 
@@ -750,7 +760,12 @@ def _investment_facts(initiatives: Sequence[Initiative], as_of: dt.date) -> Inve
         (line for line in lines if line.figures.rag in order),
         key=lambda line: (order[Rag(line.figures.rag)], line.figures.rate or 0),
     )
-    return InvestmentFacts(program_investment([f for _, f in named]), named, behind)
+    return InvestmentFacts(
+        program_investment([f for _, f in named]),
+        named,
+        behind,
+        [line for line in lines if line.doubts],
+    )
 
 
 def _row(initiative: Initiative) -> InitiativeStatus | None:

@@ -22,6 +22,7 @@ TRAJECTORY_KINDS = ("baseline", "target", "actual", "projection")
 TARGET_COLOUR = "#7b3fa0"
 NO_RAG = STATUS_COLOURS[Rag.GREY]
 ACTUAL_COLOUR = "#1f5fa8"
+DOUBT_COLOUR = "#c62828"  # as the indicator charts' doubtful values
 
 
 def _fmt(value: float) -> str:
@@ -38,7 +39,8 @@ def kpi_trajectory(
 ) -> go.Figure:
     """One KPI over time from rows (kind, date, value).
 
-    `kind` is one of TRAJECTORY_KINDS. The target trajectory starts at the baseline; the
+    `kind` is one of TRAJECTORY_KINDS; an optional `flag` column holds an actual value's
+    存疑 comparison (marked on the chart). The target trajectory starts at the baseline; the
     projection is drawn as a dotted line from the last actual value to the projected value at
     the target date. A vertical line marks today. Pages that caption the chart themselves
     pass `show_title=False`.
@@ -85,6 +87,26 @@ def kpi_trajectory(
                 marker={"size": 9},
                 hovertemplate="%{x|%Y-%m-%d}<br>" + _("实际") + " %{y:,}" + unit_suffix,
                 meta="actual",
+            )
+        )
+    doubtful = actual[actual["flag"].astype(bool)] if "flag" in actual else actual.iloc[:0]
+    if len(doubtful):
+        # Kept in the line (the projection and the status count it) but drawn apart as well,
+        # a hollow cross with the rule's comparison, as the indicator charts mark theirs.
+        fig.add_trace(
+            go.Scatter(
+                x=list(doubtful["date"]),
+                y=list(doubtful["value"]),
+                name=_("存疑"),
+                mode="markers",
+                marker={"symbol": "x-open", "size": 14, "color": DOUBT_COLOUR},
+                customdata=[f"<br>⚠ {t}" for t in doubtful["flag"]],
+                hovertemplate="%{x|%Y-%m-%d}<br>"
+                + _("存疑")
+                + " %{y:,}"
+                + unit_suffix
+                + "%{customdata}<extra></extra>",
+                meta="doubtful",
             )
         )
     projection = rows["projection"]

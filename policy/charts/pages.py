@@ -30,6 +30,7 @@ from ..selectors.dashboard import (
 )
 from ..selectors.investment import InvestmentFigures
 from ..status import RAG_ORDER, target_progress
+from ..units import display_unit
 from .investment import (
     completion_bars,
     funding_bars,
@@ -45,14 +46,16 @@ from .program import milestone_completion, milestone_gantt, status_bars
 
 
 def trajectory_frame(series: KpiSeries) -> pd.DataFrame:
+    """Rows (kind, date, value, flag): ``flag`` is the 存疑 comparison of an actual value."""
     rows = []
     if series.baseline:
-        rows.append(("baseline", *series.baseline))
-    rows += [("target", d, v) for d, v in series.targets]
-    rows += [("actual", d, v) for d, v in series.values]
+        rows.append(("baseline", *series.baseline, ""))
+    rows += [("target", d, v, "") for d, v in series.targets]
+    rows += [("actual", d, v, series.doubts.get(d, "")) for d, v in series.values]
     if series.projection:
-        rows.append(("projection", series.projection.target_date, series.projection.projected))
-    return pd.DataFrame(rows, columns=["kind", "date", "value"])
+        p = series.projection
+        rows.append(("projection", p.target_date, p.projected, ""))
+    return pd.DataFrame(rows, columns=["kind", "date", "value", "flag"])
 
 
 def kpi_trajectory_figure(
@@ -270,9 +273,22 @@ def figure_json(fig: go.Figure) -> dict[str, Any]:
     return plain
 
 
-def chart(chart_id: str, title: str, fig: go.Figure, summary: str = "") -> dict[str, Any]:
-    """What templates/policy/_chart.html needs: id, title, figure JSON and a text summary."""
-    return {"id": chart_id, "title": title, "figure": figure_json(fig), "summary": summary}
+def chart(
+    chart_id: str,
+    title: str,
+    fig: go.Figure,
+    summary: str = "",
+    doubts: Sequence[tuple[str, str]] = (),
+) -> dict[str, Any]:
+    """What templates/policy/_chart.html needs: id, title, figure JSON, a text summary and
+    the values it draws that are 存疑 ((what, comparison) pairs, listed beside the chart)."""
+    return {
+        "id": chart_id,
+        "title": title,
+        "figure": figure_json(fig),
+        "summary": summary,
+        "doubts": list(doubts),
+    }
 
 
 def memo_chart(
@@ -342,6 +358,11 @@ def kpi_charts(kpis: Sequence[KpiSeries], today: dt.date) -> list[dict[str, Any]
             k.name,
             kpi_trajectory_figure(k, today, show_title=False),
             summary=kpi_summary(k),
+            doubts=[
+                (f"{when:%Y-%m-%d} {number(value, 2)} {display_unit(k.unit)}", k.doubts[when])
+                for when, value in k.values
+                if when in k.doubts
+            ],
         )
         for k in kpis
         if k.targets or k.values
@@ -426,8 +447,11 @@ def location_chart(row: ProjectRow) -> dict[str, Any] | None:
     return chart("fig-location", _("项目位置"), fig)
 
 
-def project_investment_charts(figures: InvestmentFigures) -> dict[str, dict[str, Any] | None]:
-    """The project page's (and briefing's) two charts, None where there is nothing to draw."""
+def project_investment_charts(
+    figures: InvestmentFigures, doubts: Sequence[tuple[str, str]] = ()
+) -> dict[str, dict[str, Any] | None]:
+    """The project page's (and briefing's) two charts, None where there is nothing to draw;
+    ``doubts`` (``investment_doubts``) are listed beside the months chart as 存疑."""
     months = month_frame(figures)
     funding = funding_frame(figures)
     return {
@@ -436,6 +460,7 @@ def project_investment_charts(figures: InvestmentFigures) -> dict[str, dict[str,
             _("%(year)s 年月度投资：计划与完成") % {"year": figures.year},
             investment_months(months, year=figures.year),
             summary=months_summary(figures),
+            doubts=doubts,
         )
         if len(months)
         else None,

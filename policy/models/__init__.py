@@ -15,6 +15,7 @@ from .investment import (
 from .kpi import Kpi, KpiDirection, KpiFrequency, KpiTarget, KpiValue, ReviewState
 from .milestone import Milestone, MilestoneStatus
 from .program import Initiative, Membership, Project, ProjectPhase, Role
+from .quality import EntryFlagStatus, EntryQuality
 from .readmodel import InitiativeStatus, KpiStatus, ProjectStatus, StatusChange, StatusSubject
 from .region import Region, RegionLevel
 from .submission import (
@@ -29,6 +30,8 @@ from .system import WorkerPing
 __all__ = [
     "AmountUnit",
     "ApiToken",
+    "EntryFlagStatus",
+    "EntryQuality",
     "Evidence",
     "FundingSource",
     "Initiative",

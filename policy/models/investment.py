@@ -18,6 +18,7 @@ from simple_history.models import HistoricalRecords
 
 from ..i18n import english
 from .kpi import ReviewState
+from .quality import EntryFlagStatus, EntryQuality
 
 AMOUNT_DIGITS = 18  # up to 9,999,999,999,999,999.99 yuan: every project there is
 
@@ -109,7 +110,7 @@ class InvestmentPlan(models.Model):
         return f"{self.project} {when}: {self.amount_yuan}"
 
 
-class InvestmentReport(models.Model):
+class InvestmentReport(EntryQuality):
     """Completed investment of one project in one month, as reported (one row per month).
 
     `entered_as` says which figure `amount_yuan` is: the month's own completion or the
@@ -189,9 +190,25 @@ class InvestmentReport(models.Model):
                 condition=Q(month__gte=1, month__lte=12), name="investmentreport_month_1_12"
             ),
         ]
+        indexes = [
+            models.Index(
+                fields=["quality_status"],
+                condition=Q(quality_status=EntryFlagStatus.OPEN),
+                name="investmentreport_quality_open",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.project} {self.period}: {self.amount_yuan} ({self.entered_as})"
+
+    @property
+    def approved_is_doubtful(self) -> bool:
+        """The approved figure is the flagged entry (what dashboards show is 存疑)."""
+        return (
+            self.is_doubtful
+            and self.approved_amount_yuan == self.amount_yuan
+            and self.approved_as == self.entered_as
+        )
 
 
 class ProjectFunding(models.Model):

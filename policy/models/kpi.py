@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ..i18n import english
+from .quality import EntryFlagStatus, EntryQuality
 
 
 class KpiDirection(models.TextChoices):
@@ -169,7 +170,7 @@ class ReviewState(models.TextChoices):
     RETURNED = "returned", _("已退回")
 
 
-class KpiValue(models.Model):
+class KpiValue(EntryQuality):
     """The reported value of a KPI for one period (one row per KPI and period).
 
     `value` is the latest entry; `approved_value` the last value a lead approved. Dashboards
@@ -226,6 +227,18 @@ class KpiValue(models.Model):
                 name="kpivalue_approved_has_value",
             ),
         ]
+        indexes = [
+            models.Index(
+                fields=["quality_status"],
+                condition=Q(quality_status=EntryFlagStatus.OPEN),
+                name="kpivalue_quality_open",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.kpi} {self.period}: {self.value}"
+
+    @property
+    def approved_is_doubtful(self) -> bool:
+        """The approved figure is the flagged entry (what dashboards show is 存疑)."""
+        return self.is_doubtful and self.approved_value == self.value

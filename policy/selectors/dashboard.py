@@ -21,8 +21,10 @@ from django.db.models import Q
 from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from indicators.models import Observation
+from indicators.quality import flag_text
 
 from ..i18n import english
 from ..models import (
@@ -115,6 +117,9 @@ class KpiSeries:
     previous: float | None = None
     year_target: Point | None = None  # the as-of year's target (else the next, else the last)
     as_of: dt.date | None = None
+    # Approved values marked 存疑 (owner-confirmed against a data-quality rule): period end →
+    # the rules' comparison in the active language.
+    doubts: dict[dt.date, str] = field(default_factory=dict)
 
 
 def kpi_series(kpi: Kpi, row: KpiStatus | None, trajectory: Trajectory | None = None) -> KpiSeries:
@@ -146,6 +151,10 @@ def kpi_series(kpi: Kpi, row: KpiStatus | None, trajectory: Trajectory | None = 
         previous=row.previous_value if row is not None else None,
         year_target=year_target,
         as_of=row.as_of if row is not None else None,
+        doubts={
+            when: _("；").join(flag_text(f["rule"], f["params"]) for f in flags)
+            for when, flags in trajectory.doubts.items()
+        },
     )
 
 

@@ -19,6 +19,8 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from indicators.quality import flag_text
+
 from ..i18n import english
 from ..models import Kpi, KpiValue, Milestone, MilestoneUpdate, Project
 from ..services.common import parse_change_reason
@@ -84,8 +86,10 @@ def _tracked(model: type[models.Model]) -> list[models.Field[Any, Any]]:
 
 
 def _shown(f: models.Field[Any, Any], value: Any) -> str:
-    if value is None or value == "":
+    if value is None or value == "" or value == []:
         return "—"
+    if f.name == "quality_flags":  # a data-quality flag: its comparisons, not the JSON
+        return _("；").join(flag_text(x["rule"], x["params"]) for x in value)
     if f.choices:
         return str(dict(f.flatchoices).get(value, value))
     if f.name == "percent_complete":
@@ -105,7 +109,7 @@ def _diff(fields: list[models.Field[Any, Any]], old: Any, new: Any) -> tuple[Fie
     for f in fields:
         before = getattr(old, f.attname) if old is not None else None
         after = getattr(new, f.attname)
-        if before != after and not (old is None and after in (None, "")):
+        if before != after and not (old is None and after in (None, "", [])):
             changes.append(FieldChange(str(f.verbose_name), _shown(f, before), _shown(f, after)))
     return tuple(changes)
 

@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from ..formatting import yuan
 from ..i18n import english
 from ..models import (
+    EntryFlagStatus,
     InitiativeStatus,
     InvestmentPlan,
     InvestmentReport,
@@ -187,6 +189,15 @@ class ReportRow:
         return self.state == ReviewState.SUBMITTED
 
 
+def investment_doubts(rows: list[ReportRow], year: int | None) -> list[tuple[str, str]]:
+    """(what, comparison) of the year's approved months that are 存疑, oldest first."""
+    return [
+        (f"{r.period} {r.kind_label} {yuan(r.approved_amount)}", r.report.quality_text)
+        for r in reversed(rows)
+        if r.report.year == year and r.report.approved_is_doubtful
+    ]
+
+
 def investment_reports(project: Project, *, limit: int = 24) -> list[ReportRow]:
     """The project's latest monthly reports, newest first. One query."""
     rows = []
@@ -221,10 +232,13 @@ class ProjectInvestmentLine:
     initiative_name: str
     figures: InvestmentFigures
     as_of: Any  # dt.date | None: the day the row was computed for
+    # The year's approved months still 存疑: (what, comparison), oldest first.
+    doubts: list[tuple[str, str]] = field(default_factory=list)
 
 
 def investment_lines(user: Any, *, cutoff: Any = None) -> list[ProjectInvestmentLine]:
-    """Every readable project with its stored investment, by initiative and code. One query.
+    """Every readable project with its stored investment, by initiative and code, with the
+    approved months still marked 存疑. Two queries.
 
     With a `cutoff` before the stored rows' day (a briefing for an earlier period), the
     figures are derived as of then by `policy.readmodel.investment_at` (five more queries).
@@ -241,21 +255,40 @@ def investment_lines(user: Any, *, cutoff: Any = None) -> list[ProjectInvestment
     )
     days = [r.as_of for r in (_status_row(p) for p in projects) if r is not None]
     past = investment_at(cutoff) if cutoff is not None and days and cutoff < min(days) else None
+    doubtful = _doubtful_reports()
     lines = []
     for project in projects:
         row = _status_row(project)
         if past is not None:
             row = ProjectStatus(project=project, as_of=cutoff, **past[project.pk])
+        figures = project_investment(row)
         lines.append(
             ProjectInvestmentLine(
                 project=project,
                 name=project.display_name(),
                 initiative_name=project.initiative.display_name(),
-                figures=project_investment(row),
+                figures=figures,
                 as_of=row.as_of if row else None,
+                doubts=[
+                    (f"{r.period} {r.get_entered_as_display()} {yuan(r.approved_amount_yuan)}", t)
+                    for r, t in doubtful.get(project.pk, [])
+                    if r.year == figures.year and (cutoff is None or r.period_end <= cutoff)
+                ],
             )
         )
     return lines
+
+
+def _doubtful_reports() -> dict[int, list[tuple[InvestmentReport, str]]]:
+    """Approved monthly reports still marked 存疑, by project, oldest first. One query (on
+    the partial index of open flags)."""
+    found: dict[int, list[tuple[InvestmentReport, str]]] = {}
+    for r in InvestmentReport.objects.filter(
+        quality_status=EntryFlagStatus.OPEN, approved_amount_yuan__isnull=False
+    ).order_by("period_end"):
+        if r.approved_is_doubtful:
+            found.setdefault(r.project_id, []).append((r, r.quality_text))
+    return found
 
 
 def _status_row(project: Project) -> ProjectStatus | None:

@@ -3,16 +3,18 @@ leads and admins set plans, the total investment and the funding split.
 
 Follows `policy.services.kpis` step for step: the same permission rule for writing (a
 project's owners, its initiative's lead, admins), the same review states, history and
-version checks, the same tenfold rule (`require_plausible`), and the read model refreshed in
-the same transaction whenever an approved figure changes. A report is checked against the
-year's other reports with `policy.investment.derive_year` — before it is saved (latest
-figures) and before it is approved (approved figures) — so the stored series always derives.
+version checks, the same data-quality check (`policy.services.quality`), and the read model
+refreshed in the same transaction whenever an approved figure changes. A report is checked
+against the year's other reports with `policy.investment.derive_year` — before it is saved
+(latest figures) and before it is approved (approved figures) — so the stored series always
+derives.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -60,7 +62,7 @@ from .common import (
     require_project_write,
     save_with_history,
 )
-from .kpis import require_plausible
+from .quality import EntrySeries, entry_quality_check
 
 MAX_AMOUNT_YUAN = Decimal("9999999999999999.99")
 
@@ -145,18 +147,27 @@ def _derive_or_refuse(entries: list[Entry], year: int, field: str) -> list[Month
         raise ValidationFailed(message, fields={field: [message]}) from exc
 
 
-def _check_jump(months: list[MonthFigure], month: int, confirmed: bool) -> None:
-    """The month's own completion against the previous reported month's (the tenfold rule)."""
+WAN = Decimal(10_000)
+
+
+def _check_quality(
+    project: Project, months: list[MonthFigure], month: int, confirmed: bool
+) -> list[dict[str, Any]]:
+    """The data-quality rules at owner entry on the month's own completion (in 万元): jump
+    against the previous reported month, outlier against the year's earlier months, and range:
+    one month cannot complete more than the project's whole total investment (总投资) — a
+    month above it is the cumulative of several years or 亿元 for 万元. (The year's plan is
+    no bound: plans are revised and a month may well beat a cautious one.)"""
     index = next(i for i, m in enumerate(months) if m.month == month)
-    if index == 0:
-        return
-    current, previous = months[index].monthly, months[index - 1].monthly
-    require_plausible(
-        current,
-        previous,
-        confirmed=confirmed,
-        shown=(yuan(current), yuan(previous)),
-        field="amount",
+    total = project.planned_investment_yuan
+    series = EntrySeries(
+        history=[float(m.monthly / WAN) for m in months[:index]],
+        high=float(total / WAN) if total else None,
+        unit="万元",  # stored in the flag as a word: shown through the unit translations
+        range_params={"bound": "total"} if total else {},
+    )
+    return entry_quality_check(
+        float(months[index].monthly / WAN), series, confirmed=confirmed, field_name="amount"
     )
 
 
@@ -190,8 +201,10 @@ def investment_report_record(
     """Report the completed investment of one month: this month's figure or the cumulative
     since 1 January (`entered_as`); the other is derived. Owners' reports wait for review; a
     lead's or admin's is approved at once. A cumulative below an earlier month's, or a
-    monthly figure after an unreported month, is refused; a month ten times the previous one
-    needs `confirm_jump`. `expected_version` as in `kpi_value_record`."""
+    monthly figure after an unreported month, is refused; a month breaking a data-quality rule
+    (ten times the previous month's, more than the project's total investment, an outlier)
+    needs `confirm_jump` and is then stored marked 存疑. `expected_version` as in
+    `kpi_value_record`."""
     today = today or timezone.localdate()
     if entered_as not in (MONTHLY, CUMULATIVE):
         raise ValidationFailed(_("填报口径须为“当月完成”或“自年初累计”。"))
@@ -214,7 +227,7 @@ def investment_report_record(
         months = _derive_or_refuse(
             _year_entries(rows, approved=False, replace=entry), year, "amount"
         )
-        _check_jump(months, month, confirm_jump)
+        flags = _check_quality(project, months, month, confirm_jump)
         direct = user_scope(actor).can_approve_for(project.initiative_id)
         if direct:
             _derive_or_refuse(_year_entries(rows, approved=True, replace=entry), year, "amount")
@@ -224,6 +237,7 @@ def investment_report_record(
         row.comment = (comment or "").strip()
         row.entered_by = actor
         row.version += 1
+        row.set_quality(flags)
         if direct:
             _approve(row, actor)
         else:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from indicators.quality import unit_hint
+from indicators.quality import OUTLIER_MIN_POINTS
 
 from ..exceptions import ConflictError, PermissionDeniedError, ValidationFailed
 from ..models import Kpi, KpiValue, ReviewState
@@ -25,7 +26,6 @@ from ..types import User
 from ..validators import (
     NARRATIVE_MAX_LENGTH,
     REVIEW_NOTE_MAX_LENGTH,
-    is_implausible_jump,
     kpi_value_errors,
     period_bounds,
     text_length_errors,
@@ -39,12 +39,9 @@ from .common import (
     require_approver,
     save_with_history,
 )
+from .quality import EntrySeries, NeedsConfirmation, entry_quality_check
 
-
-class NeedsConfirmation(ValidationFailed):
-    """The value is possible but implausible; the person must confirm it explicitly."""
-
-    code = "needs_confirmation"
+__all__ = ["NeedsConfirmation"]  # raised here; the views and tests import it from this module
 
 
 def require_kpi_write(actor: User, kpi: Kpi) -> None:
@@ -60,78 +57,34 @@ def require_kpi_write(actor: User, kpi: Kpi) -> None:
         raise PermissionDeniedError(_("您没有填报指标“%(name)s”的权限。") % {"name": kpi.name_zh})
 
 
-def _previous_value(kpi: Kpi, period_end: dt.date) -> Decimal | None:
-    """The latest value of an earlier period (approved if there is one, else as entered)."""
-    row = (
+def _history(kpi: Kpi, period_end: dt.date) -> list[float]:
+    """The values of earlier periods, oldest first (approved where there is one, else as
+    entered), as many as the outlier rule looks at."""
+    rows = (
         KpiValue.objects.filter(kpi=kpi, period_end__lt=period_end)
         .order_by("-period_end")
-        .values_list("approved_value", "value")
-        .first()
+        .values_list("approved_value", "value")[: OUTLIER_MIN_POINTS + 1]
     )
-    if row is None:
-        return None
-    return row[0] if row[0] is not None else row[1]
+    return [float(a if a is not None else v) for a, v in reversed(rows)]
+
+
+def _check_quality(
+    kpi: Kpi, value: Decimal, period_end: dt.date, confirmed: bool
+) -> list[dict[str, Any]]:
+    """The data-quality rules at owner entry (``entry_quality_check``): jump against the
+    previous period, the KPI's plausible range, outlier against its earlier values."""
+    series = EntrySeries(
+        history=_history(kpi, period_end),
+        low=None if kpi.min_value is None else float(kpi.min_value),
+        high=None if kpi.max_value is None else float(kpi.max_value),
+        unit=kpi.unit,
+    )
+    return entry_quality_check(float(value), series, confirmed=confirmed)
 
 
 def _plain(value: Decimal) -> str:
     """130.0000 → "130", not "1.3E+2" (what Decimal.normalize() alone would print)."""
     return format(Decimal(value).normalize(), "f")
-
-
-def require_plausible(
-    value: Decimal,
-    previous: Decimal | None,
-    *,
-    confirmed: bool,
-    shown: tuple[str, str],
-    field: str = "value",
-) -> None:
-    """The tenfold rule of every reported figure: a value ten times (or a tenth of) the previous
-    period's raises NeedsConfirmation unless the person confirmed it. `shown` is the value and
-    the previous one as the message writes them (with their unit)."""
-    if confirmed or previous is None or not is_implausible_jump(value, previous):
-        return
-    message = _(
-        "数值 %(value)s 是上一期 %(previous)s 的十倍以上（或十分之一以下），%(hint)s，"
-        "请核对单位（如万与亿、P 与 T）；确认无误请勾选“确认数值无误”后再提交。"
-    ) % {
-        "value": shown[0],
-        "previous": shown[1],
-        "hint": unit_hint(float(value) / float(previous)),
-    }
-    raise NeedsConfirmation(message, fields={field: [message]})
-
-
-def _check_jump(kpi: Kpi, value: Decimal, period_end: dt.date, confirmed: bool) -> None:
-    """The data-quality rules of the ingestion at owner entry: the jump rule against the
-    previous period and the KPI's plausible range. Either asks for confirmation."""
-    if confirmed:
-        return
-    previous = _previous_value(kpi, period_end)
-    if previous is not None and is_implausible_jump(value, previous):
-        ratio = float(value) / float(previous)
-        message = _(
-            "数值 %(value)s %(unit)s 是上一期 %(previous)s %(unit)s 的十倍以上（或十分之一以下），"
-            "%(hint)s，请核对单位（如万与亿、P 与 T）；确认无误请勾选“确认数值无误”后再提交。"
-        ) % {
-            "value": _plain(value),
-            "previous": _plain(previous),
-            "unit": kpi.unit,
-            "hint": unit_hint(ratio),
-        }
-        raise NeedsConfirmation(message, fields={"value": [message]})
-    low, high = kpi.min_value, kpi.max_value
-    if (low is not None and value < low) or (high is not None and value > high):
-        message = _(
-            "数值 %(value)s %(unit)s 超出该指标的合理范围 %(low)s … %(high)s；"
-            "确认无误请勾选“确认数值无误”后再提交。"
-        ) % {
-            "value": _plain(value),
-            "unit": kpi.unit,
-            "low": "" if low is None else _plain(low),
-            "high": "" if high is None else _plain(high),
-        }
-        raise NeedsConfirmation(message, fields={"value": [message]})
 
 
 def kpi_value_record(
@@ -151,8 +104,9 @@ def kpi_value_record(
     `expected_version` is the version of the period's row the person saw (None when they saw
     no row); a mismatch raises ConflictError and changes nothing. Owners' values wait for
     review (`approved_value` keeps the last approved figure); a lead's or admin's value is
-    approved at once and recorded as a direct entry. A value ten times the previous period's
-    raises NeedsConfirmation unless `confirm_jump`.
+    approved at once and recorded as a direct entry. A value breaking a data-quality rule
+    (ten times the previous period's, outside the KPI's range, an outlier) raises
+    NeedsConfirmation unless `confirm_jump`; a confirmed one is stored marked 存疑.
     """
     today = today or timezone.localdate()
     period = period.strip()
@@ -175,7 +129,7 @@ def kpi_value_record(
         seen = row.version if row else None
         if seen != expected_version:
             raise _kpi_conflict(row)
-        _check_jump(kpi, value, period_end, confirm_jump)
+        flags = _check_quality(kpi, value, period_end, confirm_jump)
         direct = user_scope(actor).can_approve_for(kpi.owner_initiative_id)
         row = row or KpiValue(kpi=kpi, period=period, version=0)
         row.period_end = period_end
@@ -184,6 +138,7 @@ def kpi_value_record(
         row.entered_by = actor
         row.definition_version = kpi.definition_version
         row.version += 1
+        row.set_quality(flags)
         if direct:
             row.state = ReviewState.APPROVED
             row.approved_value = value

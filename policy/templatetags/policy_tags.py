@@ -14,6 +14,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from indicators.templatetags.indicators_tags import doubt_badge
+
 from ..formatting import number, percent, signed, yuan
 from ..selectors.dashboard import KpiSeries
 from ..status import RAG_ORDER, Rag
@@ -132,3 +134,24 @@ def unit(value: str | None) -> str:
     from ..units import display_unit
 
     return display_unit(value)
+
+
+@register.simple_tag
+def entry_doubt(row: Any, approved: bool = False) -> str:
+    """The 存疑 badge and comparison of an owner-entered figure (``EntryQuality``), as the
+    observations show theirs (``doubt_badge``). ``approved``: the figure shown is the approved
+    one, which is doubtful only when it is the flagged entry."""
+    if row is None:
+        return ""
+    doubtful = row.approved_is_doubtful if approved else row.is_doubtful
+    return doubt_badge(row.quality_text) if doubtful else ""
+
+
+@register.simple_tag
+def month_doubt(reports: Sequence[Any], year: int | None, month: int) -> str:
+    """The 存疑 badge of a month's approved completion, from the project's recent reports
+    (``ReportRow``s, already loaded: no query)."""
+    for r in reports or ():
+        if r.report.year == year and r.report.month == month:
+            return entry_doubt(r.report, approved=True)
+    return ""

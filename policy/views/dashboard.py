@@ -23,6 +23,7 @@ from ..permissions import require_read
 from ..revision import cached_body
 from ..selectors.dashboard import MAP_METRICS, initiative_detail, map_data, project_detail
 from ..selectors.history import project_history
+from ..selectors.investment import investment_doubts
 from ..types import AuthenticatedRequest
 
 INITIATIVE_PAGE_SIZE = 25
@@ -84,7 +85,9 @@ def project(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "kpi_charts": kpi_charts(detail.kpis, detail.today),
         "gantt": gantt_chart([row], row.milestones, detail.today),
         "location": location_chart(row),
-        "investment_charts": project_investment_charts(row.investment),
+        "investment_charts": project_investment_charts(
+            row.investment, investment_doubts(detail.investment_reports, row.investment.year)
+        ),
         "history_rows": project_history(request.user, row.project),
     }
     return render(request, "policy/project_detail.html", context)
