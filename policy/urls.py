@@ -41,7 +41,7 @@ policy_patterns = [
     ),
     path(
         "investment-reports/<int:pk>/review/",
-        work.investment_report_review,
+        review.investment_report_review,
         name="investment-report-review",
     ),
     path("evidence/<int:pk>/", work.evidence_download, name="evidence-download"),

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..i18n import english
+from ..investment import DerivationError, Entry, MonthFigure, derive_year
 from ..models import (
     InitiativeStatus,
     InvestmentPlan,
@@ -23,6 +24,7 @@ from ..models import (
     ProjectStatus,
     ReviewState,
 )
+from ..services.investment import derivation_message
 from ..status import Rag
 
 
@@ -210,6 +212,58 @@ def investment_reports(project: Project, *, limit: int = 24) -> list[ReportRow]:
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class ReportComparison:
+    """A report's month derived from the year's approved figures: as they stand (`approved`)
+    and as they would be were this report approved (`proposed`, None with `problem` when the
+    figures would not derive); the cumulative of the approved month before it."""
+
+    approved: MonthFigure | None
+    proposed: MonthFigure | None
+    problem: str
+    previous_month: int
+    previous_cumulative: Decimal
+
+
+def _month(entries: list[Entry], month: int) -> tuple[MonthFigure | None, list[MonthFigure]]:
+    try:
+        derived = derive_year(entries)
+    except DerivationError:
+        return None, []
+    return next((m for m in derived if m.month == month), None), derived
+
+
+def report_comparison(row: InvestmentReport) -> ReportComparison:
+    """What approving `row` changes, derived by `derive_year` as approval checks it. One query."""
+    others = [
+        Entry(month, kind, amount)
+        for month, kind, amount in InvestmentReport.objects.filter(
+            project_id=row.project_id, year=row.year, approved_amount_yuan__isnull=False
+        )
+        .exclude(pk=row.pk)
+        .values_list("month", "approved_as", "approved_amount_yuan")
+        if amount is not None
+    ]
+    mine = []
+    if row.approved_amount_yuan is not None:
+        mine = [Entry(row.month, row.approved_as, row.approved_amount_yuan)]
+    approved, _derived = _month(others + mine, row.month)
+    earlier = [m for m in _month(others, row.month)[1] if m.month < row.month]
+    problem = ""
+    try:
+        derived = derive_year([*others, Entry(row.month, row.entered_as, row.amount_yuan)])
+        proposed = next(m for m in derived if m.month == row.month)
+    except DerivationError as exc:
+        proposed, problem = None, derivation_message(exc, row.year)
+    return ReportComparison(
+        approved=approved,
+        proposed=proposed,
+        problem=problem,
+        previous_month=earlier[-1].month if earlier else 0,
+        previous_cumulative=earlier[-1].cumulative if earlier else Decimal(0),
+    )
 
 
 @dataclass(frozen=True)
