@@ -13,9 +13,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import F
+
 from ..i18n import english
 from ..investment import DerivationError, Entry, MonthFigure, derive_year
 from ..models import (
+    FundingSource,
     InitiativeStatus,
     InvestmentPlan,
     InvestmentReport,
@@ -356,3 +359,40 @@ def investment_records(project: Project) -> InvestmentRecordVersions:
         ProjectFunding.objects.filter(project=project).values_list("source__code", "version")
     )
     return InvestmentRecordVersions(plans, versions)
+
+
+@dataclass(frozen=True)
+class PlanPage:
+    """What the plans-and-funding form shows: the project's plans (by year, the year's plan
+    first), funding rows and the sources one may choose (active ones, and any in use)."""
+
+    plans: list[InvestmentPlan]
+    funding: list[ProjectFunding]
+    sources: list[tuple[str, str]]
+
+    def plan(self, year: int, quarter: int | None) -> InvestmentPlan | None:
+        return next((p for p in self.plans if (p.year, p.quarter) == (year, quarter)), None)
+
+    def funding_of(self, code: str) -> ProjectFunding | None:
+        return next((f for f in self.funding if f.source.code == code), None)
+
+
+def investment_plan_page(project: Project) -> PlanPage:
+    """The project's plans, funding rows and the funding sources. Three queries."""
+    plans = list(
+        InvestmentPlan.objects.filter(project=project).order_by(
+            "-year", F("quarter").asc(nulls_first=True)
+        )
+    )
+    funding = list(
+        ProjectFunding.objects.filter(project=project)
+        .select_related("source")
+        .order_by("source__order", "source__code")
+    )
+    used = {f.source_id for f in funding}
+    sources = [
+        (s.code, s.display_name())
+        for s in FundingSource.objects.all()
+        if s.is_active or s.pk in used
+    ]
+    return PlanPage(plans, funding, sources)

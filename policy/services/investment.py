@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..exceptions import ConflictError, ValidationFailed
+from ..exceptions import ConflictError, PermissionDeniedError, ValidationFailed
 from ..formatting import yuan
 from ..investment import (
     CUMULATIVE,
@@ -350,9 +350,15 @@ def investment_report_return(
         return row
 
 
-def _require_planner(actor: User, project: Project) -> None:
+def require_planner(actor: User, project: Project) -> None:
     """Plans and funding are the yardstick owners are judged by: leads and admins set them."""
-    require_approver(actor, project.initiative_id)
+    if not user_scope(actor).can_approve_for(project.initiative_id):
+        raise PermissionDeniedError(
+            _(
+                "投资计划、总投资和资金来源由所属任务方向的牵头部门或管理员设定；"
+                "项目负责人按月填报完成投资。"
+            )
+        )
 
 
 def investment_plan_set(
@@ -379,7 +385,7 @@ def investment_plan_set(
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project_id)
         require_project_write(actor, project)
-        _require_planner(actor, project)
+        require_planner(actor, project)
         plan = InvestmentPlan.objects.filter(project=project, year=year, quarter=quarter).first()
         if (plan.version if plan else None) != expected_version:
             raise ConflictError(
@@ -401,9 +407,11 @@ def investment_total_set(
     project_id: int,
     amount: Decimal,
     unit: str = AmountUnit.WAN,
+    expected_version: int | None = None,
     channel: str = "form",
 ) -> Project:
-    """Set a project's total planned investment (总投资, all years)."""
+    """Set a project's total planned investment (总投资, all years). `expected_version`, when
+    given, is the project's version the person saw; a mismatch is a conflict."""
     amount_yuan = _yuan(amount, unit, "amount")
     if amount_yuan != amount_yuan.to_integral():
         message = _("总投资以元为单位保存，请最多写到元。")
@@ -411,7 +419,16 @@ def investment_total_set(
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project_id)
         require_project_write(actor, project)
-        _require_planner(actor, project)
+        require_planner(actor, project)
+        if expected_version is not None and project.version != expected_version:
+            raise ConflictError(
+                _(
+                    "保存被拒绝：您打开页面后该项目已被修改（总投资现为 %(value)s），"
+                    "您的填写没有保存。请刷新后再改。"
+                )
+                % {"value": yuan(project.planned_investment_yuan)},
+                fields={"__all__": []},
+            )
         project.planned_investment_yuan = amount_yuan.quantize(Decimal(1))
         project.version += 1
         save_with_history(project, actor=actor, channel=channel, step=STEP_DIRECT)
@@ -437,7 +454,7 @@ def funding_set(
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project_id)
         require_project_write(actor, project)
-        _require_planner(actor, project)
+        require_planner(actor, project)
         source = FundingSource.objects.filter(code=source_code).first()
         if source is None:
             message = _("资金来源“%(code)s”不存在，请从列表中选择（管理员可在后台增加）。") % {
