@@ -3,7 +3,7 @@
 
 Reads simple_history's tables (who, when, old → new; channel and review step come from the
 change reason the services write as "<channel>:<step>") plus the owners' milestone
-submissions. Amounts are shown in 万元/亿元 (`policy.formatting.yuan`). Ten queries whatever
+submissions. Amounts are shown in 万元/亿元 (`policy.formatting.yuan`). Nine queries whatever
 the number of records.
 """
 
@@ -278,20 +278,27 @@ def _report_label(record: Any) -> str:
 
 
 def _investment_rows(project: Project, en: bool) -> list[HistoryRow]:
-    """Monthly reports (submitted, approved, returned, direct), plans and funding. Four queries."""
+    """Monthly reports (submitted, approved, returned, direct), plans and funding (with its
+    sources). Three queries."""
     reports = _ordered(InvestmentReport.history.filter(project_id=project.pk))
     rows = _history_rows(reports, str(_("月度完成投资")), _report_label, InvestmentReport)
     plans = _ordered(InvestmentPlan.history.filter(project_id=project.pk))
     rows += _history_rows(plans, str(_("投资计划")), _plan_label, InvestmentPlan)
-    names = {
-        pk: (name_en or name_zh) if en else name_zh
-        for pk, name_zh, name_en in FundingSource.objects.values_list("pk", "name_zh", "name_en")
-    }
-    funding = _ordered(ProjectFunding.history.filter(project_id=project.pk))
-    rows += _history_rows(
-        funding, str(_("资金来源")), lambda r: names.get(r.source_id, ""), ProjectFunding
+    funding = _ordered(ProjectFunding.history.filter(project_id=project.pk)).select_related(
+        "source"
     )
+    rows += _history_rows(funding, str(_("资金来源")), _source_label(en), ProjectFunding)
     return rows
+
+
+def _source_label(en: bool) -> Callable[[Any], str]:
+    def label(record: Any) -> str:
+        source: FundingSource | None = record.source
+        if source is None:  # pragma: no cover — sources are protected from deletion
+            return ""
+        return (source.name_en or source.name_zh) if en else source.name_zh
+
+    return label
 
 
 def project_history(user: AnyUser, project: Project) -> list[HistoryRow]:
@@ -299,8 +306,8 @@ def project_history(user: AnyUser, project: Project) -> list[HistoryRow]:
 
     Rows: when, who, object kind and label, channel (form/api/admin/system) and review step
     (提交审核/审核通过/退回修改/直接修改/新建/修改/删除) with field changes old → new.
-    Ten queries: scope check, project, milestone, KPI and KPI value history, submissions,
-    investment reports, plans, funding sources and funding history.
+    Nine queries: scope check, project, milestone, KPI and KPI value history, submissions,
+    and the history of investment reports, plans and funding (with its sources).
     """
     project_get(user, project.pk)
     return _rows(project)
