@@ -3,6 +3,7 @@ quarter plans and funding split in 万元/亿元 through the services; refusals 
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -11,7 +12,11 @@ from django.test import Client
 from django.utils import timezone
 
 from policy.models import InvestmentPlan, Project, ProjectFunding, ProjectStatus
-from policy.services.investment import funding_set, investment_plan_set
+from policy.services.investment import (
+    funding_set,
+    investment_plan_set,
+    investment_report_record,
+)
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -183,3 +188,23 @@ def test_total_and_funding_conflicts(
     ).content.decode()
     assert "保存被拒绝" in unseen
     assert ProjectFunding.objects.get(project=project).planned_yuan == Decimal("1000000.00")
+
+
+def test_the_plans_page_and_the_review_page_read_in_english(
+    project: Project, lead: Any, owner: Any, lead_client: Client
+) -> None:
+    investment_plan_set(actor=lead, project_id=project.pk, year=YEAR, amount=Decimal("1000"))
+    row = investment_report_record(
+        actor=owner, project_id=project.pk, period=f"{YEAR}-01", amount=Decimal("10")
+    )
+    lead_client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    names = {project.name_zh, project.initiative.name_zh, owner.get_full_name()}
+    for page in (url(project), f"/investment-reports/{row.pk}/review/"):
+        html = lead_client.get(page).content.decode()
+        main = html[html.index("<main") : html.index("</main>")]
+        for name in names:
+            main = main.replace(name, "")
+        # The units are named in Chinese too, as officials write them: "10k yuan (万元)".
+        assert set(re.findall(r"[\u4e00-\u9fff]+", main)) <= {"万元", "亿元"}, page
+    bad = lead_client.post(url(project), plan_post(amount="lots")).content.decode()
+    assert "Enter the amount as a number" in bad
