@@ -6,6 +6,7 @@ Forms never save (STYLE.md §5): views pass `cleaned_data` to a service and copy
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -15,6 +16,7 @@ from .exceptions import PolicyError
 from .models import AmountUnit, InvestmentEntry, MilestoneStatus
 from .validators import NARRATIVE_MAX_LENGTH, REVIEW_NOTE_MAX_LENGTH
 
+THOUSANDS = re.compile(r"-?\d{1,3}([,，]\d{3})+(\.\d+)?")
 TOO_LONG = _("内容过长：最多 %(limit_value)d 个字符，当前 %(show_value)d 个。")
 
 
@@ -123,6 +125,13 @@ class AmountField(forms.DecimalField):
         )
         kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
         super().__init__(*args, **kwargs)
+
+    def to_python(self, value: Any) -> Any:
+        # "1,234.5" (or with the full-width "，") as officials often write it; a comma
+        # anywhere else ("12,3.4") is a typo and stays an error.
+        if isinstance(value, str) and THOUSANDS.fullmatch(value.strip()):
+            value = re.sub("[,，]", "", value.strip())
+        return super().to_python(value)
 
 
 class InvestmentReportForm(ChineseForm):

@@ -208,3 +208,13 @@ def test_the_plans_page_and_the_review_page_read_in_english(
         assert set(re.findall(r"[\u4e00-\u9fff]+", main)) <= {"万元", "亿元"}, page
     bad = lead_client.post(url(project), plan_post(amount="lots")).content.decode()
     assert "Enter the amount as a number" in bad
+
+
+def test_thousands_separators_are_read_and_stray_commas_refused(
+    project: Project, lead_client: Client
+) -> None:
+    assert lead_client.post(url(project), plan_post(amount="1,234.5")).status_code == 302
+    plan = InvestmentPlan.objects.get(project=project, year=YEAR, quarter=None)
+    assert plan.amount_yuan == Decimal("12345000.00")
+    typo = lead_client.post(url(project), plan_post(amount="12,3.4", version="1"))
+    assert "请填写数字金额" in typo.content.decode()
