@@ -28,7 +28,7 @@ SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 APRIL = dt.datetime(2026, 4, 8, 10, 0, tzinfo=SHANGHAI)  # March reported, before the cut-off
 LATE = dt.datetime(2026, 5, 1, 0, 30, tzinfo=SHANGHAI)  # just after the cut-off (30 April)
 MAY = dt.datetime(2026, 5, 20, 10, 0, tzinfo=SHANGHAI)  # "today"
-WAN = 10_000
+WAN = Decimal(10_000)
 
 
 def report(actor: Any, project: Any, period: str, amount: str) -> InvestmentReport:
