@@ -15,6 +15,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,6 +41,7 @@ from ..models import (
     ProjectFunding,
     ReviewState,
 )
+from ..notifications.workflow import decision_notify, submission_notify
 from ..permissions import user_scope
 from ..readmodel import refresh_projects
 from ..types import User
@@ -242,7 +244,47 @@ def investment_report_record(
             ) from None
         if direct:
             refresh_projects([project.pk])
+        else:
+            _tell_leads(row, project, actor)
         return row
+
+
+def investment_review_link(row: InvestmentReport) -> str:
+    """Where a lead reviews this report (the shared review page)."""
+    return reverse("policy:investment-report-review", args=[row.pk])
+
+
+def _item(row: InvestmentReport, project: Project) -> str:
+    return _("%(project)s 完成投资 %(period)s") % {
+        "project": project.name_zh,
+        "period": row.period,
+    }
+
+
+def _tell_leads(row: InvestmentReport, project: Project, actor: User) -> None:
+    approved = yuan(row.approved_amount_yuan) if row.approved_amount_yuan is not None else "—"
+    submission_notify(
+        initiative_id=project.initiative_id,
+        submitter=actor,
+        item=_item(row, project),
+        project=project.name_zh,
+        changes=[
+            _("完成投资：%(old)s → %(new)s（%(kind)s）")
+            % {"old": approved, "new": yuan(row.amount_yuan), "kind": row.get_entered_as_display()}
+        ],
+        link=investment_review_link(row),
+    )
+
+
+def _tell_submitter(row: InvestmentReport, actor: User, *, approved: bool) -> None:
+    decision_notify(
+        submitter=row.entered_by,
+        reviewer=actor,
+        approved=approved,
+        item=_item(row, row.project),
+        reason="" if approved else row.review_note,
+        link=reverse("policy:investment-report", args=[row.project_id]) + f"?period={row.period}",
+    )
 
 
 def _approve(row: InvestmentReport, actor: User) -> None:
@@ -319,6 +361,7 @@ def investment_report_approve(
         row.version += 1
         save_with_history(row, actor=actor, channel=channel, step=STEP_APPROVED)
         refresh_projects([project_id])
+        _tell_submitter(row, actor, approved=True)
         return row
 
 
@@ -347,6 +390,7 @@ def investment_report_return(
         row.version += 1
         save_with_history(row, actor=actor, channel=channel, step=STEP_RETURNED)
         refresh_projects([row.project_id])
+        _tell_submitter(row, actor, approved=False)
         return row
 
 

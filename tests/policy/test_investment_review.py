@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from policy.models import InvestmentReport, Project, ReviewState
+from policy.notifications.models import Notification
 from policy.selectors.history import project_history
 from policy.services.investment import (
     funding_set,
@@ -183,3 +184,18 @@ def test_the_project_history_lists_reports_reviews_plans_funding_and_the_total(
     assert all(r.who for r in rows)
     body = lead_client.get(f"/projects/{project.pk}/").content.decode()
     assert re.search(r"计划投资</span>：<span[^>]*>1,000万元</span> → <span[^>]*>1,500万元", body)
+
+
+def test_leads_are_told_of_a_submission_and_owners_of_the_decision(
+    submitted: InvestmentReport, owner: Any, lead: Any, lead_client: Client
+) -> None:
+    told = Notification.objects.get(recipient=lead, kind="submitted")
+    assert told.link == url(submitted)
+    assert f"完成投资 {YEAR}-02" in told.title
+    assert "80万元" in told.body
+    lead_client.post(
+        url(submitted), {"decision": "return", "reason": "请附发票", "version": submitted.version}
+    )
+    returned = Notification.objects.get(recipient=owner, kind="returned")
+    assert "请附发票" in returned.body
+    assert returned.link.endswith(f"/investment/report/?period={YEAR}-02")
