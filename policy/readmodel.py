@@ -318,7 +318,7 @@ def _investment_recorded(
     """As `_investment`, but as the change history had it at the end of `cutoff`: the plans,
     totals and funding in force then, and the reports approved by then (of months ended by
     then) with the amount approved then — a later approval, revision or plan change does not
-    reach back. Eight queries."""
+    reach back. Nine queries."""
     moment = timezone.make_aware(dt.datetime.combine(cutoff + dt.timedelta(days=1), dt.time()))
     ids = list(project_ids)
     records: dict[int, InvestmentRecords] = defaultdict(InvestmentRecords)
@@ -417,7 +417,7 @@ def investment_at(cutoff: dt.date) -> dict[int, Payload]:
     """Every project's investment figures as of a past cut-off (briefings for an earlier
     period): the same derivation over the figures as recorded then — the plans, total and
     funding in force at the end of the cut-off day and the reports approved by then, with
-    the amounts approved then (`_investment_recorded`). Nine queries; nothing is stored."""
+    the amounts approved then (`_investment_recorded`). Ten queries; nothing is stored."""
     ids = list(Project.objects.values_list("pk", flat=True))
     limits = Thresholds.from_settings()
     records = _investment_recorded(ids, cutoff)

@@ -284,7 +284,7 @@ def investment_lines(user: Any, *, cutoff: Any = None) -> list[ProjectInvestment
     """Every readable project with its stored investment, by initiative and code. One query.
 
     With a `cutoff` before the stored rows' day (a briefing for an earlier period), the
-    figures are derived as recorded then by `policy.readmodel.investment_at` (nine more
+    figures are derived as recorded then by `policy.readmodel.investment_at` (ten more
     queries).
     """
     from ..permissions import user_scope  # permissions import the models only
