@@ -6,6 +6,7 @@ Forms never save (STYLE.md §5): views pass `cleaned_data` to a service and copy
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -15,6 +16,7 @@ from .exceptions import PolicyError
 from .models import AmountUnit, InvestmentEntry, MilestoneStatus
 from .validators import NARRATIVE_MAX_LENGTH, REVIEW_NOTE_MAX_LENGTH
 
+THOUSANDS = re.compile(r"-?\d{1,3}([,，]\d{3})+(\.\d+)?")
 TOO_LONG = _("内容过长：最多 %(limit_value)d 个字符，当前 %(show_value)d 个。")
 
 
@@ -104,6 +106,34 @@ class KpiValueForm(ChineseForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
+class AmountField(forms.DecimalField):
+    """An amount as officials write it, in the unit chosen next to it (万元 or 亿元). Only the
+    number is parsed here; its range and precision are the services' rules (`amount_errors`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_digits", 30)
+        kwargs.setdefault("decimal_places", 10)
+        kwargs.setdefault(
+            "error_messages",
+            {
+                "invalid": _("请填写数字金额，如 1234.5。"),
+                "required": _("请填写金额。"),
+                "max_digits": _("金额过大，请核对单位（万元与亿元）。"),
+                "max_decimal_places": _("小数位过多：金额最多写到分（0.01 元）。"),
+                "max_whole_digits": _("金额过大，请核对单位（万元与亿元）。"),
+            },
+        )
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value: Any) -> Any:
+        # "1,234.5" (or with the full-width "，") as officials often write it; a comma
+        # anywhere else ("12,3.4") is a typo and stays an error.
+        if isinstance(value, str) and THOUSANDS.fullmatch(value.strip()):
+            value = re.sub("[,，]", "", value.strip())
+        return super().to_python(value)
+
+
 class InvestmentReportForm(ChineseForm):
     """A month's completed investment: the figure as entered, in 万元 or 亿元 (the service
     converts, checks it against the year's other months and derives the other figure)."""
@@ -116,12 +146,7 @@ class InvestmentReportForm(ChineseForm):
         widget=forms.RadioSelect,
         help_text=_("填写其中一个，另一个由系统推算：当月完成 = 本月累计 − 上月累计。"),
     )
-    amount = forms.DecimalField(
-        label=_("完成投资"),
-        max_digits=24,
-        decimal_places=8,
-        error_messages={"invalid": _("请填写数字金额，如 1234.5。")},
-    )
+    amount = AmountField(label=_("完成投资"))
     unit = forms.ChoiceField(label=_("单位"), choices=AmountUnit.choices, initial=AmountUnit.WAN)
     comment = forms.CharField(
         label=_("说明"),
@@ -134,6 +159,78 @@ class InvestmentReportForm(ChineseForm):
         label=_("确认数值无误（违反数据质量规则时需要勾选，保存后标为存疑）"), required=False
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+QUARTER_CHOICES = [
+    ("", _("全年")),
+    ("1", _("第一季度")),
+    ("2", _("第二季度")),
+    ("3", _("第三季度")),
+    ("4", _("第四季度")),
+]
+
+
+class InvestmentTotalForm(ChineseForm):
+    """A project's total planned investment (总投资, all years)."""
+
+    action = forms.CharField(widget=forms.HiddenInput, initial="total")
+    amount = AmountField(label=_("总投资"))
+    unit = forms.ChoiceField(label=_("单位"), choices=AmountUnit.choices, initial=AmountUnit.YI)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class InvestmentPlanForm(ChineseForm):
+    """The planned investment of a year, or of one quarter of it."""
+
+    action = forms.CharField(widget=forms.HiddenInput, initial="plan")
+    year = forms.IntegerField(
+        label=_("年度"),
+        error_messages={"invalid": _("请填写年份，如 2026。"), "required": _("请填写年份。")},
+    )
+    quarter = forms.TypedChoiceField(
+        label=_("计划期间"),
+        choices=QUARTER_CHOICES,
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_("季度计划可选；四个季度都填写后，月度计划按季度分摊，否则按全年平均分摊。"),
+    )
+    amount = AmountField(label=_("计划投资"))
+    unit = forms.ChoiceField(label=_("单位"), choices=AmountUnit.choices, initial=AmountUnit.WAN)
+    note = forms.CharField(
+        label=_("说明"),
+        required=False,
+        max_length=300,
+        error_messages={"max_length": TOO_LONG},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class FundingForm(ChineseForm):
+    """How much of the project's money one source provides: planned and arrived (到位)."""
+
+    action = forms.CharField(widget=forms.HiddenInput, initial="funding")
+    # A select, but parsed as text: whether the source exists or is still in use is the
+    # service's rule (`funding_set`), with its message.
+    source = forms.CharField(
+        label=_("资金来源"),
+        widget=forms.Select,
+        error_messages={"required": _("请选择资金来源。")},
+    )
+    planned = AmountField(label=_("计划资金"))
+    arrived = AmountField(label=_("到位资金"), help_text=_("已到位的资金，尚未到位填 0。"))
+    unit = forms.ChoiceField(label=_("单位"), choices=AmountUnit.choices, initial=AmountUnit.WAN)
+    note = forms.CharField(
+        label=_("说明"),
+        required=False,
+        max_length=300,
+        error_messages={"max_length": TOO_LONG},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, sources: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["source"].widget.choices = [("", _("请选择")), *sources]
 
 
 class ReviewForm(ChineseForm):

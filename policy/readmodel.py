@@ -33,7 +33,8 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from indicators.models import Observation
@@ -255,17 +256,24 @@ def money(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.2f}"
 
 
-def _investment(
-    project_ids: Sequence[int], until: dt.date | None = None
-) -> dict[int, InvestmentRecords]:
-    """Plans, approved monthly reports (of months ended by `until`, if given) and funding of
-    the projects. Four queries."""
+def _funding_entry(
+    code: str, name_zh: str, name_en: str, planned: Decimal, arrived: Decimal
+) -> dict[str, Any]:
+    return {
+        "code": code,
+        "name_zh": name_zh,
+        "name_en": name_en,
+        "planned": money(planned),
+        "arrived": money(arrived),
+    }
+
+
+def _investment(project_ids: Sequence[int]) -> dict[int, InvestmentRecords]:
+    """Plans, approved monthly reports and funding of the projects. Four queries."""
     ids = list(project_ids)
     reports = InvestmentReport.objects.filter(
         project_id__in=ids, approved_amount_yuan__isnull=False
     )
-    if until is not None:
-        reports = reports.filter(period_end__lte=until)
     records: dict[int, InvestmentRecords] = defaultdict(InvestmentRecords)
     for pk, total in Project.objects.filter(pk__in=ids).values_list(
         "pk", "planned_investment_yuan"
@@ -294,14 +302,62 @@ def _investment(
             "arrived_yuan",
         )
     ):
-        records[pk].funding.append(
-            {
-                "code": code,
-                "name_zh": name_zh,
-                "name_en": name_en,
-                "planned": money(planned),
-                "arrived": money(arrived),
-            }
+        records[pk].funding.append(_funding_entry(code, name_zh, name_en, planned, arrived))
+    return records
+
+
+def _recorded(model: Any, where: Q, moment: dt.datetime, unrecorded: Q | None = None) -> list[Any]:
+    """Each object's history record in force at `moment` (objects deleted by then dropped),
+    plus the objects with no history at all (written by a bulk insert, as the demo's approved
+    months are) that match `unrecorded`. Two queries."""
+    in_force = (
+        model.history.filter(where, history_date__lt=moment)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("id")],
+                order_by=[F("history_date").desc(), F("history_id").desc()],
+            )
+        )
+        .filter(rank=1)
+    )
+    found = [r for r in in_force if r.history_type != "-"]
+    if unrecorded is not None:
+        found += model.objects.filter(where, unrecorded).exclude(pk__in=model.history.values("id"))
+    return found
+
+
+def _investment_recorded(
+    project_ids: Sequence[int], cutoff: dt.date
+) -> dict[int, InvestmentRecords]:
+    """As `_investment`, but as the change history had it at the end of `cutoff`: the plans,
+    totals and funding in force then, and the reports approved by then (of months ended by
+    then) with the amount approved then — a later approval, revision or plan change does not
+    reach back. Nine queries."""
+    moment = timezone.make_aware(dt.datetime.combine(cutoff + dt.timedelta(days=1), dt.time()))
+    ids = list(project_ids)
+    records: dict[int, InvestmentRecords] = defaultdict(InvestmentRecords)
+    for project in _recorded(Project, Q(id__in=ids), moment, Q()):
+        records[project.id].total_plan = project.planned_investment_yuan
+    for plan in _recorded(InvestmentPlan, Q(project_id__in=ids), moment, Q()):
+        records[plan.project_id].plans[(plan.year, plan.quarter)] = plan.amount_yuan
+        if plan.quarter is None:
+            records[plan.project_id].notes[plan.year] = plan.note
+    where = Q(project_id__in=ids, period_end__lte=cutoff)
+    reports = _recorded(InvestmentReport, where, moment, Q(reviewed_at__lt=moment))
+    for r in sorted(reports, key=lambda r: (r.year, r.month)):
+        if r.approved_amount_yuan is not None:
+            records[r.project_id].entries[r.year].append(
+                Entry(r.month, r.approved_as, r.approved_amount_yuan)
+            )
+    sources = {s.pk: s for s in FundingSource.objects.all()}
+    funding = _recorded(ProjectFunding, Q(project_id__in=ids), moment, Q())
+    for row in sorted(funding, key=lambda f: (sources[f.source_id].order, f.source_id)):
+        source = sources[row.source_id]
+        records[row.project_id].funding.append(
+            _funding_entry(
+                source.code, source.name_zh, source.name_en, row.planned_yuan, row.arrived_yuan
+            )
         )
     return records
 
@@ -374,11 +430,12 @@ def _investment_payload(
 
 def investment_at(cutoff: dt.date) -> dict[int, Payload]:
     """Every project's investment figures as of a past cut-off (briefings for an earlier
-    period): the same derivation over the approved reports of months ended by then, with the
-    plans and funding as recorded now. Five queries; nothing is stored."""
+    period): the same derivation over the figures as recorded then — the plans, total and
+    funding in force at the end of the cut-off day and the reports approved by then, with
+    the amounts approved then (`_investment_recorded`). Ten queries; nothing is stored."""
     ids = list(Project.objects.values_list("pk", flat=True))
     limits = Thresholds.from_settings()
-    records = _investment(ids, until=cutoff)
+    records = _investment_recorded(ids, cutoff)
     return {pk: _investment_payload(records[pk], cutoff, limits)[0] for pk in ids}
 
 

@@ -8,7 +8,7 @@ from django.urls import include, path
 
 from .api import api
 from .briefings import urls as briefing_urls
-from .views import dashboard, health, lists, overview, review, system, work
+from .views import dashboard, health, investment, lists, overview, review, system, work
 
 policy_patterns = [
     path("", overview.overview, name="overview"),
@@ -40,8 +40,13 @@ policy_patterns = [
         name="investment-report",
     ),
     path(
+        "projects/<int:pk>/investment/plans/",
+        investment.investment_plans_edit,
+        name="investment-plans",
+    ),
+    path(
         "investment-reports/<int:pk>/review/",
-        work.investment_report_review,
+        review.investment_report_review,
         name="investment-report-review",
     ),
     path("evidence/<int:pk>/", work.evidence_download, name="evidence-download"),

@@ -1,8 +1,10 @@
-"""Change history of a project: its own edits, milestones, KPIs and KPI values, and reviews.
+"""Change history of a project: its own edits, milestones, KPIs and KPI values, investment
+(monthly reports, plans, funding), and reviews.
 
 Reads simple_history's tables (who, when, old → new; channel and review step come from the
 change reason the services write as "<channel>:<step>") plus the owners' milestone
-submissions. Six queries whatever the number of records.
+submissions. Amounts are shown in 万元/亿元 (`policy.formatting.yuan`). Nine queries whatever
+the number of records.
 """
 
 from __future__ import annotations
@@ -21,14 +23,42 @@ from django.utils.translation import gettext_lazy
 
 from indicators.quality import flag_text
 
+from ..formatting import yuan
 from ..i18n import english
-from ..models import Kpi, KpiValue, Milestone, MilestoneUpdate, Project
+from ..models import (
+    FundingSource,
+    InvestmentPlan,
+    InvestmentReport,
+    Kpi,
+    KpiValue,
+    Milestone,
+    MilestoneUpdate,
+    Project,
+    ProjectFunding,
+)
 from ..services.common import parse_change_reason
 from ..services.milestones import PROGRESS_FIELDS
 from ..types import AnyUser, User
 from .records import kpi_get, project_get
 
 IGNORED = {"id", "version", "updated_at", "created_at", "entered_at", "reviewed_at"}
+# Fields that name the record (shown in its label) or repeat its month in other words.
+IDENTITY: dict[type[models.Model], set[str]] = {
+    InvestmentReport: {"period", "year", "month", "period_end"},
+    InvestmentPlan: {"year", "quarter"},
+}
+# Amounts are stored in yuan and shown in 万元/亿元: their labels drop the "（元）".
+AMOUNT_LABELS = {
+    "planned_investment_yuan": gettext_lazy("总投资"),
+    "actual_investment_yuan": gettext_lazy("完成投资"),
+    "approved_amount_yuan": gettext_lazy("已审核金额"),
+    "planned_yuan": gettext_lazy("计划资金"),
+    "arrived_yuan": gettext_lazy("到位资金"),
+}
+MODEL_AMOUNT_LABELS = {
+    InvestmentPlan: gettext_lazy("计划投资"),
+    InvestmentReport: gettext_lazy("填报金额"),
+}
 
 CHANNEL_LABELS = {
     "form": gettext_lazy("表单"),
@@ -78,11 +108,18 @@ def _who(user: User | None) -> str:
 
 
 def _tracked(model: type[models.Model]) -> list[models.Field[Any, Any]]:
+    skip = IGNORED | IDENTITY.get(model, set())
     return [
         f
         for f in model._meta.concrete_fields
-        if f.name not in IGNORED and not f.is_relation and not f.name.startswith("history_")
+        if f.name not in skip and not f.is_relation and not f.name.startswith("history_")
     ]
+
+
+def _label(f: models.Field[Any, Any]) -> str:
+    if f.name == "amount_yuan" and f.model in MODEL_AMOUNT_LABELS:
+        return str(MODEL_AMOUNT_LABELS[f.model])
+    return str(AMOUNT_LABELS.get(f.name, f.verbose_name))
 
 
 def _shown(f: models.Field[Any, Any], value: Any) -> str:
@@ -97,7 +134,7 @@ def _shown(f: models.Field[Any, Any], value: Any) -> str:
     if isinstance(value, bool):
         return str(_("是") if value else _("否"))
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
+        return yuan(value) if f.name.endswith("_yuan") else format(value.normalize(), "f")
     if isinstance(value, dt.date):
         return value.isoformat()
     text = str(value)
@@ -110,7 +147,7 @@ def _diff(fields: list[models.Field[Any, Any]], old: Any, new: Any) -> tuple[Fie
         before = getattr(old, f.attname) if old is not None else None
         after = getattr(new, f.attname)
         if before != after and not (old is None and after in (None, "", [])):
-            changes.append(FieldChange(str(f.verbose_name), _shown(f, before), _shown(f, after)))
+            changes.append(FieldChange(_label(f), _shown(f, before), _shown(f, after)))
     return tuple(changes)
 
 
@@ -228,8 +265,44 @@ def _rows(project: Project, *, milestone_id: int | None = None) -> list[HistoryR
             lambda r: f"{names.get(r.kpi_id, '')} {r.period}",
             KpiValue,
         )
+        rows += _investment_rows(project, en)
     rows.sort(key=lambda r: r.when, reverse=True)
     return rows
+
+
+def _plan_label(record: Any) -> str:
+    if record.quarter:
+        quarter = {"year": record.year, "quarter": record.quarter}
+        return _("%(year)d 年第 %(quarter)d 季度") % quarter
+    return _("%(year)d 年全年") % {"year": record.year}
+
+
+def _report_label(record: Any) -> str:
+    return _("完成投资 %(period)s") % {"period": record.period}
+
+
+def _investment_rows(project: Project, en: bool) -> list[HistoryRow]:
+    """Monthly reports (submitted, approved, returned, direct), plans and funding (with its
+    sources). Three queries."""
+    reports = _ordered(InvestmentReport.history.filter(project_id=project.pk))
+    rows = _history_rows(reports, str(_("月度完成投资")), _report_label, InvestmentReport)
+    plans = _ordered(InvestmentPlan.history.filter(project_id=project.pk))
+    rows += _history_rows(plans, str(_("投资计划")), _plan_label, InvestmentPlan)
+    funding = _ordered(ProjectFunding.history.filter(project_id=project.pk)).select_related(
+        "source"
+    )
+    rows += _history_rows(funding, str(_("资金来源")), _source_label(en), ProjectFunding)
+    return rows
+
+
+def _source_label(en: bool) -> Callable[[Any], str]:
+    def label(record: Any) -> str:
+        source: FundingSource | None = record.source
+        if source is None:  # pragma: no cover — sources are protected from deletion
+            return ""
+        return (source.name_en or source.name_zh) if en else source.name_zh
+
+    return label
 
 
 def project_history(user: AnyUser, project: Project) -> list[HistoryRow]:
@@ -237,7 +310,8 @@ def project_history(user: AnyUser, project: Project) -> list[HistoryRow]:
 
     Rows: when, who, object kind and label, channel (form/api/admin/system) and review step
     (提交审核/审核通过/退回修改/直接修改/新建/修改/删除) with field changes old → new.
-    Six queries: scope check, project, milestone, KPI and KPI value history, submissions.
+    Nine queries: scope check, project, milestone, KPI and KPI value history, submissions,
+    and the history of investment reports, plans and funding (with its sources).
     """
     project_get(user, project.pk)
     return _rows(project)
@@ -255,5 +329,14 @@ def kpi_value_history(user: AnyUser, row: KpiValue) -> list[HistoryRow]:
     name = kpi.display_name()
     records = _ordered(KpiValue.history.filter(id=row.pk))
     rows = _history_rows(records, str(_("指标填报值")), lambda r: f"{name} {r.period}", KpiValue)
+    rows.sort(key=lambda r: r.when, reverse=True)
+    return rows
+
+
+def investment_report_history(user: AnyUser, row: InvestmentReport) -> list[HistoryRow]:
+    """Every recorded step of one monthly investment report, newest first (404 if unreadable)."""
+    project_get(user, row.project_id)
+    records = _ordered(InvestmentReport.history.filter(id=row.pk))
+    rows = _history_rows(records, str(_("月度完成投资")), _report_label, InvestmentReport)
     rows.sort(key=lambda r: r.when, reverse=True)
     return rows

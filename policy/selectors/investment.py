@@ -13,10 +13,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import F
+
 from ..formatting import yuan
 from ..i18n import english
+from ..investment import DerivationError, Entry, MonthFigure, derive_year
 from ..models import (
     EntryFlagStatus,
+    FundingSource,
     InitiativeStatus,
     InvestmentPlan,
     InvestmentReport,
@@ -25,6 +29,7 @@ from ..models import (
     ProjectStatus,
     ReviewState,
 )
+from ..services.investment import derivation_message
 from ..status import Rag
 
 
@@ -224,6 +229,58 @@ def investment_reports(project: Project, *, limit: int = 24) -> list[ReportRow]:
 
 
 @dataclass(frozen=True)
+class ReportComparison:
+    """A report's month derived from the year's approved figures: as they stand (`approved`)
+    and as they would be were this report approved (`proposed`, None with `problem` when the
+    figures would not derive); the cumulative of the approved month before it."""
+
+    approved: MonthFigure | None
+    proposed: MonthFigure | None
+    problem: str
+    previous_month: int
+    previous_cumulative: Decimal
+
+
+def _month(entries: list[Entry], month: int) -> tuple[MonthFigure | None, list[MonthFigure]]:
+    try:
+        derived = derive_year(entries)
+    except DerivationError:
+        return None, []
+    return next((m for m in derived if m.month == month), None), derived
+
+
+def report_comparison(row: InvestmentReport) -> ReportComparison:
+    """What approving `row` changes, derived by `derive_year` as approval checks it. One query."""
+    others = [
+        Entry(month, kind, amount)
+        for month, kind, amount in InvestmentReport.objects.filter(
+            project_id=row.project_id, year=row.year, approved_amount_yuan__isnull=False
+        )
+        .exclude(pk=row.pk)
+        .values_list("month", "approved_as", "approved_amount_yuan")
+        if amount is not None
+    ]
+    mine = []
+    if row.approved_amount_yuan is not None:
+        mine = [Entry(row.month, row.approved_as, row.approved_amount_yuan)]
+    approved, _derived = _month(others + mine, row.month)
+    earlier = [m for m in _month(others, row.month)[1] if m.month < row.month]
+    problem = ""
+    try:
+        derived = derive_year([*others, Entry(row.month, row.entered_as, row.amount_yuan)])
+        proposed = next(m for m in derived if m.month == row.month)
+    except DerivationError as exc:
+        proposed, problem = None, derivation_message(exc, row.year)
+    return ReportComparison(
+        approved=approved,
+        proposed=proposed,
+        problem=problem,
+        previous_month=earlier[-1].month if earlier else 0,
+        previous_cumulative=earlier[-1].cumulative if earlier else Decimal(0),
+    )
+
+
+@dataclass(frozen=True)
 class ProjectInvestmentLine:
     """One project's stored investment of the year, for tables, exports and briefings."""
 
@@ -241,7 +298,8 @@ def investment_lines(user: Any, *, cutoff: Any = None) -> list[ProjectInvestment
     approved months still marked 存疑. Two queries.
 
     With a `cutoff` before the stored rows' day (a briefing for an earlier period), the
-    figures are derived as of then by `policy.readmodel.investment_at` (five more queries).
+    figures are derived as recorded then by `policy.readmodel.investment_at` (ten more
+    queries).
     """
     from ..permissions import user_scope  # permissions import the models only
     from ..readmodel import investment_at
@@ -335,3 +393,40 @@ def investment_records(project: Project) -> InvestmentRecordVersions:
         ProjectFunding.objects.filter(project=project).values_list("source__code", "version")
     )
     return InvestmentRecordVersions(plans, versions)
+
+
+@dataclass(frozen=True)
+class PlanPage:
+    """What the plans-and-funding form shows: the project's plans (by year, the year's plan
+    first), funding rows and the sources one may choose (active ones, and any in use)."""
+
+    plans: list[InvestmentPlan]
+    funding: list[ProjectFunding]
+    sources: list[tuple[str, str]]
+
+    def plan(self, year: int, quarter: int | None) -> InvestmentPlan | None:
+        return next((p for p in self.plans if (p.year, p.quarter) == (year, quarter)), None)
+
+    def funding_of(self, code: str) -> ProjectFunding | None:
+        return next((f for f in self.funding if f.source.code == code), None)
+
+
+def investment_plan_page(project: Project) -> PlanPage:
+    """The project's plans, funding rows and the funding sources. Three queries."""
+    plans = list(
+        InvestmentPlan.objects.filter(project=project).order_by(
+            "-year", F("quarter").asc(nulls_first=True)
+        )
+    )
+    funding = list(
+        ProjectFunding.objects.filter(project=project)
+        .select_related("source")
+        .order_by("source__order", "source__code")
+    )
+    used = {f.source_id for f in funding}
+    sources = [
+        (s.code, s.display_name())
+        for s in FundingSource.objects.all()
+        if s.is_active or s.pk in used
+    ]
+    return PlanPage(plans, funding, sources)

@@ -104,7 +104,7 @@ def kpi_value_get(user: AnyUser, pk: int) -> KpiValue:
 
 def investment_report_get(user: AnyUser, pk: int) -> InvestmentReport:
     """A monthly investment report with its project, 404 unless the user may read it."""
-    row = InvestmentReport.objects.select_related("project").filter(pk=pk).first()
+    row = InvestmentReport.objects.select_related("project", "entered_by").filter(pk=pk).first()
     if row is None or not user_scope(user).can_read:
         raise Http404(_("投资填报不存在。"))
     row.project = project_get(user, row.project_id)

@@ -78,6 +78,8 @@ class MyWork:
     # This period's values already submitted (so not "to report"), waiting for review.
     kpis_waiting: list[KpiToReport] = field(default_factory=list)
     recent_days: int = 14
+    # Projects whose plans and funding the person sets (leads' and admins').
+    plannable_project_ids: set[int] = field(default_factory=set)
 
     @property
     def has_submissions(self) -> bool:
@@ -207,6 +209,7 @@ def my_work(user: AnyUser, *, today: dt.date | None = None) -> MyWork:
     work.kpis_to_report, work.kpis_waiting = _kpis_to_report(user, ids, today)
     _own_submissions(user, work, ids)
     scope = user_scope(user)
+    work.plannable_project_ids = {p.pk for p in projects if scope.can_approve_for(p.initiative_id)}
     if scope.is_admin or scope.led_initiative_ids:
         work.pending_updates = list(
             MilestoneUpdate.objects.filter(

@@ -17,10 +17,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..exceptions import ConflictError, ValidationFailed
+from ..exceptions import ConflictError, PermissionDeniedError, ValidationFailed
 from ..formatting import yuan
 from ..investment import (
     CUMULATIVE,
@@ -42,6 +43,7 @@ from ..models import (
     ProjectFunding,
     ReviewState,
 )
+from ..notifications.workflow import decision_notify, submission_notify
 from ..permissions import user_scope
 from ..readmodel import refresh_projects
 from ..types import User
@@ -256,7 +258,47 @@ def investment_report_record(
             ) from None
         if direct:
             refresh_projects([project.pk])
+        else:
+            _tell_leads(row, project, actor)
         return row
+
+
+def investment_review_link(row: InvestmentReport) -> str:
+    """Where a lead reviews this report (the shared review page)."""
+    return reverse("policy:investment-report-review", args=[row.pk])
+
+
+def _item(row: InvestmentReport, project: Project) -> str:
+    return _("%(project)s 完成投资 %(period)s") % {
+        "project": project.name_zh,
+        "period": row.period,
+    }
+
+
+def _tell_leads(row: InvestmentReport, project: Project, actor: User) -> None:
+    approved = yuan(row.approved_amount_yuan) if row.approved_amount_yuan is not None else "—"
+    submission_notify(
+        initiative_id=project.initiative_id,
+        submitter=actor,
+        item=_item(row, project),
+        project=project.name_zh,
+        changes=[
+            _("完成投资：%(old)s → %(new)s（%(kind)s）")
+            % {"old": approved, "new": yuan(row.amount_yuan), "kind": row.get_entered_as_display()}
+        ],
+        link=investment_review_link(row),
+    )
+
+
+def _tell_submitter(row: InvestmentReport, actor: User, *, approved: bool) -> None:
+    decision_notify(
+        submitter=row.entered_by,
+        reviewer=actor,
+        approved=approved,
+        item=_item(row, row.project),
+        reason="" if approved else row.review_note,
+        link=reverse("policy:investment-report", args=[row.project_id]) + f"?period={row.period}",
+    )
 
 
 def _approve(row: InvestmentReport, actor: User) -> None:
@@ -333,6 +375,7 @@ def investment_report_approve(
         row.version += 1
         save_with_history(row, actor=actor, channel=channel, step=STEP_APPROVED)
         refresh_projects([project_id])
+        _tell_submitter(row, actor, approved=True)
         return row
 
 
@@ -361,12 +404,19 @@ def investment_report_return(
         row.version += 1
         save_with_history(row, actor=actor, channel=channel, step=STEP_RETURNED)
         refresh_projects([row.project_id])
+        _tell_submitter(row, actor, approved=False)
         return row
 
 
-def _require_planner(actor: User, project: Project) -> None:
+def require_planner(actor: User, project: Project) -> None:
     """Plans and funding are the yardstick owners are judged by: leads and admins set them."""
-    require_approver(actor, project.initiative_id)
+    if not user_scope(actor).can_approve_for(project.initiative_id):
+        raise PermissionDeniedError(
+            _(
+                "投资计划、总投资和资金来源由所属任务方向的牵头部门或管理员设定；"
+                "项目负责人按月填报完成投资。"
+            )
+        )
 
 
 def investment_plan_set(
@@ -393,7 +443,7 @@ def investment_plan_set(
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project_id)
         require_project_write(actor, project)
-        _require_planner(actor, project)
+        require_planner(actor, project)
         plan = InvestmentPlan.objects.filter(project=project, year=year, quarter=quarter).first()
         if (plan.version if plan else None) != expected_version:
             raise ConflictError(
@@ -415,9 +465,11 @@ def investment_total_set(
     project_id: int,
     amount: Decimal,
     unit: str = AmountUnit.WAN,
+    expected_version: int | None = None,
     channel: str = "form",
 ) -> Project:
-    """Set a project's total planned investment (总投资, all years)."""
+    """Set a project's total planned investment (总投资, all years). `expected_version`, when
+    given, is the project's version the person saw; a mismatch is a conflict."""
     amount_yuan = _yuan(amount, unit, "amount")
     if amount_yuan != amount_yuan.to_integral():
         message = _("总投资以元为单位保存，请最多写到元。")
@@ -425,7 +477,16 @@ def investment_total_set(
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project_id)
         require_project_write(actor, project)
-        _require_planner(actor, project)
+        require_planner(actor, project)
+        if expected_version is not None and project.version != expected_version:
+            raise ConflictError(
+                _(
+                    "保存被拒绝：您打开页面后该项目已被修改（总投资现为 %(value)s），"
+                    "您的填写没有保存。请刷新后再改。"
+                )
+                % {"value": yuan(project.planned_investment_yuan)},
+                fields={"__all__": []},
+            )
         project.planned_investment_yuan = amount_yuan.quantize(Decimal(1))
         project.version += 1
         save_with_history(project, actor=actor, channel=channel, step=STEP_DIRECT)
@@ -451,7 +512,7 @@ def funding_set(
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project_id)
         require_project_write(actor, project)
-        _require_planner(actor, project)
+        require_planner(actor, project)
         source = FundingSource.objects.filter(code=source_code).first()
         if source is None:
             message = _("资金来源“%(code)s”不存在，请从列表中选择（管理员可在后台增加）。") % {

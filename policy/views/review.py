@@ -21,12 +21,24 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ..exceptions import ConflictError, PermissionDeniedError, PolicyError
+from ..formatting import yuan
 from ..forms import ReviewForm, apply_service_errors
-from ..models import Kpi, KpiValue, MilestoneStatus, MilestoneUpdate, ReviewState, UpdateState
+from ..models import (
+    InvestmentEntry,
+    InvestmentReport,
+    Kpi,
+    KpiValue,
+    MilestoneStatus,
+    MilestoneUpdate,
+    ReviewState,
+    UpdateState,
+)
 from ..permissions import user_scope
-from ..selectors.history import kpi_value_history, milestone_history
-from ..selectors.records import kpi_value_get, milestone_update_get
+from ..selectors.history import investment_report_history, kpi_value_history, milestone_history
+from ..selectors.investment import report_comparison
+from ..selectors.records import investment_report_get, kpi_value_get, milestone_update_get
 from ..selectors.work import milestone_page
+from ..services.investment import investment_report_approve, investment_report_return
 from ..services.kpis import kpi_value_approve, kpi_value_return
 from ..services.milestones import (
     PROGRESS_FIELDS,
@@ -97,6 +109,36 @@ def _kpi_rows(row: KpiValue) -> list[Compared]:
         ),
         Compared(_("说明"), "—", row.comment or "—"),
     ]
+
+
+def _investment_rows(row: InvestmentReport) -> list[Compared]:
+    """Month, the figure as entered, and both derived figures: approved against proposed."""
+    compared = report_comparison(row)
+    before, after = compared.approved, compared.proposed
+    rows = [
+        Compared(_("月份"), row.period, row.period),
+        Compared(
+            _("填报口径"),
+            str(InvestmentEntry(row.approved_as).label) if row.approved_as else "—",
+            str(row.get_entered_as_display()),
+        ),
+        Compared(_("填报金额"), yuan(row.approved_amount_yuan), yuan(row.amount_yuan)),
+        Compared(
+            _("当月完成（推算）"),
+            yuan(before.monthly) if before else "—",
+            yuan(after.monthly) if after else compared.problem or "—",
+        ),
+        Compared(
+            _("自年初累计（推算）"),
+            yuan(before.cumulative) if before else "—",
+            yuan(after.cumulative) if after else compared.problem or "—",
+        ),
+    ]
+    if compared.previous_month:  # the month the derived monthly figure is the difference from
+        label = _("%(month)d 月累计（已审核）") % {"month": compared.previous_month}
+        shown = yuan(compared.previous_cumulative)
+        rows.append(Compared(label, shown, shown))
+    return [*rows, Compared(_("说明"), "—", row.comment or "—")]
 
 
 def _decide(
@@ -208,6 +250,50 @@ def kpi_value_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return render(request, "policy/work/review.html", context)
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def investment_report_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Review one submitted monthly investment report (the lead of its initiative, or an admin)."""
+    row = investment_report_get(request.user, pk)
+    project = row.project
+    if not user_scope(request.user).can_approve_for(project.initiative_id):
+        raise PermissionDenied(_("只有该任务方向的牵头部门或管理员可以审核。"))
+    form = ReviewForm(request.POST or None, initial={"version": row.version})
+    if request.method == "POST" and form.is_valid():
+        version = form.cleaned_data["version"]
+        done = _decide(
+            request,
+            form,
+            lambda: investment_report_approve(
+                actor=request.user, report_id=row.pk, expected_version=version
+            ),
+            lambda: investment_report_return(
+                actor=request.user,
+                report_id=row.pk,
+                reason=form.cleaned_data["reason"],
+                expected_version=version,
+            ),
+        )
+        if done:
+            messages.success(request, done)
+            return redirect("policy:my-work")
+    context = {
+        "kind": "investment",
+        "value": row,
+        "project": project,
+        "submitted_by": row.entered_by,
+        "submitted_at": row.entered_at,
+        "rows": _investment_rows(row),
+        "is_pending": row.state == ReviewState.SUBMITTED,
+        "state_label": row.get_state_display(),
+        "history_rows": investment_report_history(request.user, row),
+        "form": form,
+        "edit_url": reverse("policy:investment-report", args=[project.pk])
+        + f"?period={row.period}",
+    }
+    return render(request, "policy/work/review.html", context)
+
+
 def _batch_ids(values: list[str]) -> list[tuple[int, int | None]]:
     """ "pk" or "pk:version" strings from the checkboxes; anything else is skipped."""
     picked = []
@@ -242,6 +328,15 @@ def review_batch(request: AuthenticatedRequest) -> HttpResponse:
         try:
             row = kpi_value_get(request.user, pk)
             kpi_value_approve(actor=request.user, value_id=row.pk, expected_version=version)
+            approved += 1
+        except _REFUSALS as exc:
+            refused.append(_refusal(exc))
+    for pk, version in _batch_ids(request.POST.getlist("investment_report")):
+        try:
+            report = investment_report_get(request.user, pk)
+            investment_report_approve(
+                actor=request.user, report_id=report.pk, expected_version=version
+            )
             approved += 1
         except _REFUSALS as exc:
             refused.append(_refusal(exc))

@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from ..downloads import private_file_response
 from ..exceptions import ConflictError, PermissionDeniedError, PolicyError
@@ -31,7 +31,6 @@ from ..forms import (
     InvestmentReportForm,
     KpiValueForm,
     MilestoneProgressForm,
-    ReviewForm,
     apply_service_errors,
 )
 from ..investment import from_yuan
@@ -41,17 +40,12 @@ from ..selectors.history import milestone_history
 from ..selectors.investment import investment_reports
 from ..selectors.records import (
     evidence_get,
-    investment_report_get,
     kpi_get,
     milestone_get,
     project_get,
 )
 from ..selectors.work import kpi_values_recent, milestone_page, my_work
-from ..services.investment import (
-    investment_report_approve,
-    investment_report_record,
-    investment_report_return,
-)
+from ..services.investment import investment_report_record
 from ..services.kpis import (
     NeedsConfirmation,
     kpi_value_record,
@@ -325,38 +319,5 @@ def investment_report_edit(request: AuthenticatedRequest, pk: int) -> HttpRespon
         "recent": recent,
         "needs_confirm": needs_confirm,
         "can_review": user_scope(request.user).can_approve_for(project.initiative_id),
-        "review_form": ReviewForm(),
     }
     return render(request, "policy/work/investment_form.html", context)
-
-
-@login_required
-@require_POST
-def investment_report_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    """A lead approves a submitted investment report or returns it with a reason."""
-    row = investment_report_get(request.user, pk)
-    form = ReviewForm(request.POST)
-    back = redirect("policy:investment-report", pk=row.project_id)
-    if not form.is_valid():
-        messages.error(request, _("请选择审核结果。"))
-        return back
-    version = form.cleaned_data["version"]
-    try:
-        if form.cleaned_data["decision"] == ReviewForm.APPROVE:
-            investment_report_approve(
-                actor=request.user, report_id=row.pk, expected_version=version
-            )
-            messages.success(request, _("已审核通过。"))
-        else:
-            investment_report_return(
-                actor=request.user,
-                report_id=row.pk,
-                reason=form.cleaned_data["reason"],
-                expected_version=version,
-            )
-            messages.success(request, _("已退回。"))
-    except PermissionDeniedError as exc:
-        raise _forbidden(exc) from exc
-    except PolicyError as exc:
-        messages.error(request, exc.message)
-    return back

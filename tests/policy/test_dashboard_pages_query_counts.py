@@ -130,13 +130,13 @@ PAGES = {
 # status history 1. (Investment figures are on the stored rows already read.)
 # Project: the project 1 and its row 1, owners 1, milestones 1, pending counts 3 and pending
 # updates 1, KPIs 1, targets 1, values 1, related indicators 1, status history 1, latest
-# investment reports 1, plus the change history 6 (its evidence prefetch runs because
-# submissions exist).
+# investment reports 1, plus the change history 9 (its evidence prefetch runs because
+# submissions exist; investment reports, plans and funding history 3).
 # Map: prefectures 1, projects with their rows 1, capacity from the KPI rows 1, clusters 1.
 EXPECTED = {
     "overview": 5 + 2 + 2 + 1 + 2,
     "initiative": 5 + 1 + 11,
-    "project": 5 + 14 + 6,
+    "project": 5 + 14 + 9,
     "map": 5 + 4,
 }
 
