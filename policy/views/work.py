@@ -230,7 +230,8 @@ def kpi_value_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     else:
         initial: dict[str, Any] = {"period": period, "version": existing and existing.version}
         if existing:
-            initial.update(value=existing.value, comment=existing.comment)
+            # 4800, not the column's 4800.0000: the owner edits the figure they entered.
+            initial.update(value=existing.value.normalize() + 0, comment=existing.comment)
         form = KpiValueForm(initial=initial)
     scope = user_scope(request.user)
     context = {

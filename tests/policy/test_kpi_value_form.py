@@ -74,3 +74,11 @@ def test_my_work_lists_the_kpi_until_it_is_reported(owner_client, kpi) -> None:
     )
     section = owner_client.get("/work/").content.decode().split('id="kpis-to-report"')[1]
     assert "上线算力" not in section.split("</section>")[0]
+
+
+def test_reopening_a_period_shows_the_figure_as_entered(owner_client, kpi) -> None:
+    KpiValue.objects.create(
+        kpi=kpi, period="2026-Q1", period_end="2026-03-31", value=Decimal("4800"), version=1
+    )
+    body = owner_client.get(f"/kpis/{kpi.pk}/report/?period=2026-Q1").content.decode()
+    assert 'value="4800"' in body  # not the column's 4800.0000
