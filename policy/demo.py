@@ -400,7 +400,7 @@ def _seed_year(
     existing = set(
         InvestmentReport.objects.filter(project=project, year=year).values_list("month", flat=True)
     )
-    rows, entries, previous, now = [], [], Decimal(0), timezone.now()
+    rows, entries, previous = [], [], Decimal(0)
     pending: list[tuple[int, str, Decimal]] = []
     for month in months:
         cumulative = _wan(plan * Decimal(str(shares[month - 1]))) * WAN
@@ -429,7 +429,9 @@ def _seed_year(
                 approved_amount_yuan=amount,
                 entered_by=admin,
                 reviewed_by=admin,
-                reviewed_at=now,
+                # Reviewed some days after the month, as the KPI values are: a briefing for
+                # an earlier cut-off counts the months approved by then (the change history).
+                reviewed_at=_reviewed_at(period_bounds("M", f"{year}-{month:02d}")[1], None),  # type: ignore[index]
             )
         )
     derive_year(entries)  # the demo's months obey the rule the services apply
@@ -476,6 +478,7 @@ def _seed_investment(
     today = timezone.localdate()
     owners = {code: users[name] for name, codes in OWNERS.items() for code in codes}
     admin = users["admin"]
+    seeded: list[Project] = []
     for code, data in INVESTMENT.items():
         project = projects[code]
         # Seeded once: a later run (days or months on) leaves the demo's figures — and what
@@ -491,6 +494,26 @@ def _seed_investment(
         actors = (admin, owners.get(code, admin))
         _seed_year(project, today.year, months, data, actors, report, due + 1)
         _seed_funding(project, data, report)
+        seeded.append(project)
+    _backdate_plans(seeded, today.year)
+
+
+def _backdate_plans(projects: list[Project], year: int) -> None:
+    """Date the creation records of the projects just given a demo investment (their totals,
+    plans and funding) at the start of the year they plan (the rest on 1 January last year):
+    the change history then says they were in force all along, so a briefing for an earlier
+    cut-off (issue 19: figures as recorded then) shows the demo's investment, not nothing."""
+    ids = [p.pk for p in projects]
+    if not ids:
+        return
+    first = timezone.make_aware(dt.datetime(year - 1, 1, 1))
+    created = {"history_type": "+"}
+    Project.history.filter(id__in=ids, **created).update(history_date=first)
+    ProjectFunding.history.filter(project_id__in=ids, **created).update(history_date=first)
+    for plan_year in (year - 1, year):
+        InvestmentPlan.history.filter(project_id__in=ids, year=plan_year, **created).update(
+            history_date=timezone.make_aware(dt.datetime(plan_year, 1, 1))
+        )
 
 
 def _seed_indicators(report: SeedReport) -> None:

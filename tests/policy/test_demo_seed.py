@@ -299,3 +299,25 @@ def test_the_demo_configures_consistency_rules_that_judge_its_series() -> None:
     assert consistency_evaluate(["cn-accel-server-market"], None) == 1
     flag = QualityFlag.objects.get(observation=half)
     assert flag.consistency_rule == rules["中国加速服务器市场：上半年规模不超过全年"]
+
+
+@pytest.mark.django_db
+def test_last_months_briefing_of_a_fresh_demo_states_its_investment() -> None:
+    """A past cut-off reads investment as recorded then (issue 19): the demo's plans, totals
+    and funding are on record from the start of their year and its months were approved some
+    days after they ended, so November's briefing, made on 1 December, is not empty."""
+    from policy.briefings.periods import parse_period
+    from policy.briefings.selectors import briefing_facts
+
+    with time_machine.travel("2026-12-01 09:00 +0800", tick=True):
+        _seed()
+        november = briefing_facts(parse_period("monthly", "2026-11"))
+        current = briefing_facts(parse_period("monthly", "2026-12"))
+    assert november.investment is not None
+    programme = november.investment.programme
+    assert programme.plan is not None and programme.plan > 0
+    assert programme.completed is not None and programme.completed > 0
+    assert current.investment is not None
+    assert current.investment.programme.plan == programme.plan
+    # October's reports, approved only now, count today and not on 30 November.
+    assert current.investment.programme.completed > programme.completed
