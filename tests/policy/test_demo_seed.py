@@ -315,8 +315,10 @@ def test_last_months_briefing_of_a_fresh_demo_states_its_investment() -> None:
         current = briefing_facts(parse_period("monthly", "2026-12"))
     assert november.investment is not None
     programme = november.investment.programme
-    assert programme.plan is not None and programme.plan > 0
-    assert programme.completed is not None and programme.completed > 0
+    assert programme.plan is not None
+    assert programme.plan > 0
+    assert programme.completed is not None
+    assert programme.completed > 0
     assert current.investment is not None
     assert current.investment.programme.plan == programme.plan
     # October's reports, approved only now, count today and not on 30 November.
