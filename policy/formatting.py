@@ -39,6 +39,8 @@ def number(value: Decimal | float | int | None, decimals: int | str | None = 1) 
         return "—"
     places = int(decimals) if decimals not in (None, "") else 1
     text = f"{float(value):,.{places}f}"
+    if text.startswith("-") and not text.strip("-0.,"):
+        text = text[1:]  # -0.001 rounds to "0", not "-0"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
