@@ -56,7 +56,7 @@ def test_submission_and_return_reach_the_inbox(
     assert "请按年报口径" in item.inner_text()
     item.locator("h2 a").click()
     page.wait_for_url(f"**/kpis/{kpi.pk}/report/?period=2025")
-    assert page.input_value("input[name=value]") == "130.0000"
+    assert page.input_value("input[name=value]") == "130"
 
     page.goto(f"{page.live_url}/notifications/")
     page.uncheck("#email-setting input[name=email]")

@@ -90,7 +90,7 @@ def test_the_owner_hears_of_a_return_with_the_reason_and_a_link_to_rework_it(
     assert returned.link == reverse("policy:kpi-value-edit", args=[kpi.pk]) + "?period=2025"
     # The link opens the form starting from the returned proposal.
     form = client_for(owner).get(returned.link).content.decode()
-    assert 'value="130.0000"' in form
+    assert 'value="130"' in form  # as entered, not the column's 130.0000
     # The owner got an e-mail of it too (the lead one of the submission).
     subjects = {m.to[0]: m.subject for m in mail.outbox}
     assert "被退回" in subjects["owner@example.invalid"]
