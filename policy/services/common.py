@@ -10,7 +10,7 @@ from ..exceptions import PermissionDeniedError, ValidationFailed
 from ..models import Project
 from ..permissions import user_scope
 from ..types import User
-from ..validators import FieldErrors
+from ..validators import REVIEW_NOTE_MAX_LENGTH, FieldErrors, text_length_errors
 
 CHANNELS = ("form", "api", "admin")
 
@@ -68,3 +68,15 @@ def require_project_write(actor: User, project: Project) -> None:
 def require_approver(actor: User, initiative_id: int) -> None:
     if not user_scope(actor).can_approve_for(initiative_id):
         raise PermissionDeniedError(_("只有该任务方向的牵头部门或管理员可以审核。"))
+
+
+def return_reason(reason: str | None) -> str:
+    """The reason a reviewer gives for returning a submission: required, within length."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(
+            _("退回时请填写退回原因，方便项目负责人修改。"),
+            fields={"reason": [_("请填写退回原因。")]},
+        )
+    raise_if_errors(text_length_errors("reason", reason, REVIEW_NOTE_MAX_LENGTH))
+    return reason

@@ -49,7 +49,6 @@ from ..readmodel import refresh_projects
 from ..types import User
 from ..validators import (
     NARRATIVE_MAX_LENGTH,
-    REVIEW_NOTE_MAX_LENGTH,
     FieldErrors,
     period_bounds,
     text_length_errors,
@@ -62,6 +61,7 @@ from .common import (
     raise_if_errors,
     require_approver,
     require_project_write,
+    return_reason,
     save_with_history,
 )
 from .quality import EntrySeries, entry_quality_check
@@ -388,13 +388,7 @@ def investment_report_return(
     channel: str = "form",
 ) -> InvestmentReport:
     """Return a submitted report for rework; the approved figure (if any) stays in use."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed(
-            _("退回时请填写退回原因，方便项目负责人修改。"),
-            fields={"reason": [_("请填写退回原因。")]},
-        )
-    raise_if_errors(text_length_errors("reason", reason, REVIEW_NOTE_MAX_LENGTH))
+    reason = return_reason(reason)
     with transaction.atomic():
         row = _locked_submitted(actor, report_id, expected_version)
         row.state = ReviewState.RETURNED

@@ -25,7 +25,6 @@ from ..readmodel import refresh_kpis
 from ..types import User
 from ..validators import (
     NARRATIVE_MAX_LENGTH,
-    REVIEW_NOTE_MAX_LENGTH,
     kpi_value_errors,
     period_bounds,
     text_length_errors,
@@ -37,6 +36,7 @@ from .common import (
     STEP_SUBMITTED,
     raise_if_errors,
     require_approver,
+    return_reason,
     save_with_history,
 )
 from .quality import EntrySeries, NeedsConfirmation, entry_quality_check
@@ -263,13 +263,7 @@ def kpi_value_return(
     channel: str = "form",
 ) -> KpiValue:
     """Return a submitted value for rework; the approved figure (if any) stays in use."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed(
-            _("退回时请填写退回原因，方便项目负责人修改。"),
-            fields={"reason": [_("请填写退回原因。")]},
-        )
-    raise_if_errors(text_length_errors("reason", reason, REVIEW_NOTE_MAX_LENGTH))
+    reason = return_reason(reason)
     with transaction.atomic():
         row = _locked_submitted(actor, value_id, expected_version)
         row.state = ReviewState.RETURNED

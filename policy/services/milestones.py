@@ -41,6 +41,7 @@ from .common import (
     raise_if_errors,
     require_approver,
     require_project_write,
+    return_reason,
     save_with_history,
 )
 
@@ -362,13 +363,7 @@ def milestone_update_return(
     *, actor: User, update_id: int, reason: str, channel: str = "form"
 ) -> MilestoneUpdate:
     """Send a pending update back to its owner with a reason; the milestone is unchanged."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed(
-            _("退回时请填写退回原因，方便项目负责人修改。"),
-            fields={"reason": [_("请填写退回原因。")]},
-        )
-    raise_if_errors(text_length_errors("reason", reason, REVIEW_NOTE_MAX_LENGTH))
+    reason = return_reason(reason)
     with transaction.atomic():
         update, milestone = _locked_pending(update_id, actor)
         update.state = UpdateState.RETURNED
